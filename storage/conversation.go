@@ -1,0 +1,182 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Conversation states, as the contract names them.
+const (
+	StateBot      = "bot"
+	StateWaiting  = "waiting"
+	StateOpen     = "open"
+	StateResolved = "resolved"
+)
+
+// ValidState reports whether s is one of the four conversation states.
+func ValidState(s string) bool {
+	switch s {
+	case StateBot, StateWaiting, StateOpen, StateResolved:
+		return true
+	}
+	return false
+}
+
+// Conversation is one request of a customer: it has a ticket number, a state,
+// and the operator who handles it.
+type Conversation struct {
+	ID         uint64 `gorm:"primaryKey" json:"id"`
+	CustomerID uint64 `gorm:"not null;index:idx_conversation_customer,priority:1" json:"customer_id"`
+	IdentityID uint64 `gorm:"not null" json:"identity_id"`
+	Channel    string `gorm:"size:32;not null" json:"channel"`
+	State      string `gorm:"size:16;not null;index:idx_conversation_state_queue,priority:1" json:"status"`
+	// Step is where the customer is in the self-service menu, e.g.
+	// "menu" or "answered:<option id>".
+	Step       string  `gorm:"size:64" json:"-"`
+	Queue      string  `gorm:"size:64" json:"queue,omitempty"`
+	OperatorID *uint64 `gorm:"index" json:"operator_id,omitempty"`
+	Language   string  `gorm:"size:16" json:"language,omitempty"`
+	// FirstText is the customer's first words, shown in the queue.
+	FirstText     string     `gorm:"size:512" json:"first_text,omitempty"`
+	CreatedAt     time.Time  `gorm:"index:idx_conversation_customer,priority:2" json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	HandedOverAt  *time.Time `gorm:"index:idx_conversation_state_queue,priority:2" json:"handed_over_at,omitempty"`
+	ClaimedAt     *time.Time `json:"claimed_at,omitempty"`
+	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
+	LastMessageAt time.Time  `json:"last_message_at"`
+}
+
+// TicketPrefix starts every ticket number.
+const TicketPrefix = "SB-"
+
+// Ticket is the human-friendly request number the customer is told.
+func (c Conversation) Ticket() string { return FormatTicket(c.ID) }
+
+// FormatTicket renders a conversation id as a ticket number (SB-000042).
+func FormatTicket(id uint64) string { return fmt.Sprintf("%s%06d", TicketPrefix, id) }
+
+// ParseTicket turns "SB-000042" (or "42") back into a conversation id.
+func ParseTicket(t string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(t)), TicketPrefix), 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("%q is not a ticket number", t)
+	}
+	return n, nil
+}
+
+// ErrAlreadyClaimed is returned when another operator has the conversation.
+var ErrAlreadyClaimed = errors.New("conversation is claimed by another operator")
+
+// ErrWrongState is returned when a conversation cannot make the asked change
+// from its present state.
+var ErrWrongState = errors.New("conversation is not in a state that allows this")
+
+// LatestConversation returns the customer's newest conversation on any
+// channel, locked for update on PostgreSQL, or ErrNotFound.
+func (s *Storage) LatestConversation(ctx context.Context, customerID uint64) (Conversation, error) {
+	var c Conversation
+	err := s.forUpdate(s.q(ctx)).Where("customer_id = ?", customerID).Order("created_at DESC, id DESC").Take(&c).Error
+	if err != nil {
+		return c, fmt.Errorf("latest conversation of customer %d: %w", customerID, notFound(err))
+	}
+	return c, nil
+}
+
+// CreateConversation inserts c and fills its id.
+func (s *Storage) CreateConversation(ctx context.Context, c *Conversation) error {
+	if err := s.q(ctx).Create(c).Error; err != nil {
+		return fmt.Errorf("create conversation for customer %d: %w", c.CustomerID, err)
+	}
+	return nil
+}
+
+// SaveConversation writes every field of c.
+func (s *Storage) SaveConversation(ctx context.Context, c *Conversation) error {
+	if err := s.q(ctx).Save(c).Error; err != nil {
+		return fmt.Errorf("save conversation %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// GetConversation loads one conversation (locked on PostgreSQL inside a
+// transaction).
+func (s *Storage) GetConversation(ctx context.Context, id uint64) (Conversation, error) {
+	var c Conversation
+	if err := s.forUpdate(s.q(ctx)).Take(&c, id).Error; err != nil {
+		return c, fmt.Errorf("get conversation %d: %w", id, notFound(err))
+	}
+	return c, nil
+}
+
+// ConversationFilter narrows ListConversations.
+type ConversationFilter struct {
+	State      string
+	OperatorID uint64
+	CustomerID uint64
+	Limit      int
+}
+
+// ListConversations returns conversations, waiting ones oldest first (the
+// queue order), others newest first.
+func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error) {
+	q := s.q(ctx).Model(&Conversation{})
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.OperatorID != 0 {
+		q = q.Where("operator_id = ?", f.OperatorID)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if f.State == StateWaiting {
+		q = q.Order("handed_over_at ASC, id ASC")
+	} else {
+		q = q.Order("last_message_at DESC, id DESC")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var out []Conversation
+	if err := q.Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// QueuePosition is the 1-based place of conversation c among waiting
+// conversations: how many were handed over before it, plus one.
+func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, error) {
+	if c.HandedOverAt == nil {
+		return 0, nil
+	}
+	var n int64
+	err := s.q(ctx).Model(&Conversation{}).
+		Where("state = ? AND (handed_over_at < ? OR (handed_over_at = ? AND id < ?))", StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
+	}
+	return int(n) + 1, nil
+}
+
+// CountByState counts conversations per state, for metrics and the console.
+func (s *Storage) CountByState(ctx context.Context) (map[string]int64, error) {
+	var rows []struct {
+		State string
+		N     int64
+	}
+	if err := s.q(ctx).Model(&Conversation{}).Select("state, count(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count conversations by state: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}

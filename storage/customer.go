@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Customer is one person, whatever channels they reach us through.
+type Customer struct {
+	ID        uint64    `gorm:"primaryKey" json:"id"`
+	Name      string    `gorm:"size:256" json:"name"`
+	Username  string    `gorm:"size:128" json:"username,omitempty"`
+	Language  string    `gorm:"size:16" json:"language,omitempty"`
+	Phone     string    `gorm:"size:32;index" json:"phone,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Identity ties a customer to an address on one channel: a Telegram user id
+// now, a phone number later. One customer may have several identities.
+type Identity struct {
+	ID         uint64 `gorm:"primaryKey" json:"id"`
+	CustomerID uint64 `gorm:"index;not null" json:"customer_id"`
+	Channel    string `gorm:"size:32;not null;uniqueIndex:idx_identity_channel_external" json:"channel"`
+	ExternalID string `gorm:"size:128;not null;uniqueIndex:idx_identity_channel_external" json:"external_id"`
+	// Address is where replies go on this channel (a Telegram chat id).
+	Address string `gorm:"size:128" json:"address"`
+	// Unreachable is set when the channel told us permanently that
+	// messages cannot be delivered (the user blocked the bot).
+	Unreachable       bool       `json:"unreachable"`
+	UnreachableReason string     `gorm:"size:256" json:"unreachable_reason,omitempty"`
+	UnreachableAt     *time.Time `json:"unreachable_at,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+}
+
+// Contact is what a channel tells about the sender of an inbound event.
+type Contact struct {
+	Channel    string
+	ExternalID string
+	Address    string
+	Name       string
+	Username   string
+	Language   string
+}
+
+// FindOrCreateIdentity returns the identity for c, creating the customer and
+// identity on first contact. It refreshes the customer's language when the
+// channel reports a new one.
+func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity, Customer, error) {
+	var id Identity
+	err := s.q(ctx).Where("channel = ? AND external_id = ?", c.Channel, c.ExternalID).Take(&id).Error
+	if err == nil {
+		var cust Customer
+		if err := s.q(ctx).Take(&cust, id.CustomerID).Error; err != nil {
+			return id, cust, fmt.Errorf("load customer %d: %w", id.CustomerID, notFound(err))
+		}
+		return id, cust, nil
+	}
+	if !errors.Is(notFound(err), ErrNotFound) {
+		return id, Customer{}, fmt.Errorf("find identity %s/%s: %w", c.Channel, c.ExternalID, err)
+	}
+	cust := Customer{Name: c.Name, Username: c.Username, Language: c.Language}
+	if err := s.q(ctx).Create(&cust).Error; err != nil {
+		return id, cust, fmt.Errorf("create customer: %w", err)
+	}
+	id = Identity{CustomerID: cust.ID, Channel: c.Channel, ExternalID: c.ExternalID, Address: c.Address}
+	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&id)
+	if res.Error != nil {
+		return id, cust, fmt.Errorf("create identity %s/%s: %w", c.Channel, c.ExternalID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		// Another transaction created this identity first: use theirs.
+		if err := s.q(ctx).Delete(&cust).Error; err != nil {
+			return id, cust, fmt.Errorf("drop duplicate customer %d: %w", cust.ID, err)
+		}
+		return s.FindOrCreateIdentity(ctx, c)
+	}
+	return id, cust, nil
+}
+
+// GetCustomer loads one customer.
+func (s *Storage) GetCustomer(ctx context.Context, id uint64) (Customer, error) {
+	var c Customer
+	if err := s.q(ctx).Take(&c, id).Error; err != nil {
+		return c, fmt.Errorf("get customer %d: %w", id, notFound(err))
+	}
+	return c, nil
+}
+
+// GetIdentity loads one identity.
+func (s *Storage) GetIdentity(ctx context.Context, id uint64) (Identity, error) {
+	var i Identity
+	if err := s.q(ctx).Take(&i, id).Error; err != nil {
+		return i, fmt.Errorf("get identity %d: %w", id, notFound(err))
+	}
+	return i, nil
+}
+
+// MarkUnreachable records that the channel refuses delivery to identity id
+// for good (for example, the user blocked the bot).
+func (s *Storage) MarkUnreachable(ctx context.Context, id uint64, reason string, at time.Time) error {
+	err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).
+		Updates(map[string]any{"unreachable": true, "unreachable_reason": reason, "unreachable_at": at}).Error
+	if err != nil {
+		return fmt.Errorf("mark identity %d unreachable: %w", id, err)
+	}
+	return nil
+}
+
+// MarkReachable clears the unreachable flag (the user unblocked the bot).
+func (s *Storage) MarkReachable(ctx context.Context, id uint64) error {
+	err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).
+		Updates(map[string]any{"unreachable": false, "unreachable_reason": "", "unreachable_at": nil}).Error
+	if err != nil {
+		return fmt.Errorf("mark identity %d reachable: %w", id, err)
+	}
+	return nil
+}
+
+// SetCustomerLanguage stores the language a customer's texts are picked in.
+func (s *Storage) SetCustomerLanguage(ctx context.Context, id uint64, lang string) error {
+	if err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).Update("language", lang).Error; err != nil {
+		return fmt.Errorf("set language of customer %d: %w", id, err)
+	}
+	return nil
+}

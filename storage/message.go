@@ -1,0 +1,95 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Message directions.
+const (
+	Inbound  = "in"
+	Outbound = "out"
+)
+
+// Message authors.
+const (
+	AuthorCustomer = "customer"
+	AuthorBot      = "bot"
+	AuthorOperator = "operator"
+	AuthorSystem   = "system"
+)
+
+// Delivery states of outbound messages.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// Message is one thing said in a conversation, by the customer, the bot or
+// an operator. Files (photos, documents, voice notes, stickers) keep the
+// channel's file id.
+type Message struct {
+	ID             uint64  `gorm:"primaryKey" json:"id"`
+	ConversationID uint64  `gorm:"not null;index" json:"conversation_id"`
+	Direction      string  `gorm:"size:4;not null" json:"direction"`
+	Author         string  `gorm:"size:16;not null" json:"author"`
+	OperatorID     *uint64 `json:"operator_id,omitempty"`
+	// Kind is text, command, button, photo, document, voice, sticker,
+	// contact, location, video, audio or event.
+	Kind     string `gorm:"size:16;not null" json:"kind"`
+	Text     string `json:"text"`
+	FileID   string `gorm:"size:256" json:"file_id,omitempty"`
+	FileName string `gorm:"size:256" json:"file_name,omitempty"`
+	// Channel and ExternalID identify an inbound message at its channel
+	// (Telegram: the update_id); their pair is unique, which is how a
+	// redelivered webhook is recognised.
+	Channel       string     `gorm:"size:32;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"channel"`
+	ExternalID    string     `gorm:"size:128;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"-"`
+	DeliveryState string     `gorm:"size:16" json:"delivery_state,omitempty"`
+	DeliveryError string     `gorm:"size:512" json:"delivery_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+}
+
+// InsertInbound stores an inbound message unless one with the same channel
+// and external id exists. It reports false for such a duplicate.
+func (s *Storage) InsertInbound(ctx context.Context, m *Message) (bool, error) {
+	m.Direction = Inbound
+	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m)
+	if res.Error != nil {
+		return false, fmt.Errorf("insert inbound message %s/%s: %w", m.Channel, m.ExternalID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// InsertMessage stores a message (usually outbound) and fills its id.
+func (s *Storage) InsertMessage(ctx context.Context, m *Message) error {
+	if err := s.q(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("insert message in conversation %d: %w", m.ConversationID, err)
+	}
+	return nil
+}
+
+// SeenExternal reports whether an inbound event with this channel and
+// external id was stored already.
+func (s *Storage) SeenExternal(ctx context.Context, channel, externalID string) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&Message{}).Where("channel = ? AND external_id = ?", channel, externalID).Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look up %s/%s: %w", channel, externalID, err)
+	}
+	return n > 0, nil
+}
+
+// ListMessages returns a conversation's messages, oldest first.
+func (s *Storage) ListMessages(ctx context.Context, conversationID uint64) ([]Message, error) {
+	var out []Message
+	if err := s.q(ctx).Where("conversation_id = ?", conversationID).Order("id ASC").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+	}
+	return out, nil
+}

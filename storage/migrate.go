@@ -1,0 +1,82 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// schemaMigration records one applied migration.
+type schemaMigration struct {
+	Version   int       `gorm:"primaryKey;autoIncrement:false"`
+	Name      string    `gorm:"size:128;not null"`
+	AppliedAt time.Time `gorm:"not null"`
+}
+
+func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// migration is one numbered step of the schema. Steps never change once
+// released; a new need is a new step.
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB) error
+}
+
+var migrations = []migration{
+	{1, "core: customers, identities, conversations, messages, outbox, operators, sessions", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Customer{}, &Identity{}, &Conversation{}, &Message{}, &OutboxItem{}, &Operator{}, &Session{})
+	}},
+}
+
+// SchemaVersion is the newest migration this build knows.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies every migration not yet applied, each in its own
+// transaction, and reports how many it applied.
+func (s *Storage) Migrate(ctx context.Context) (int, error) {
+	db := s.q(ctx)
+	if err := db.AutoMigrate(&schemaMigration{}); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var applied []int
+	if err := db.Model(&schemaMigration{}).Pluck("version", &applied).Error; err != nil {
+		return 0, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	done := map[int]bool{}
+	for _, v := range applied {
+		done[v] = true
+	}
+	n := 0
+	for _, m := range migrations {
+		if done[m.version] {
+			continue
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if s.dialect == Postgres {
+				// Two instances starting together must not migrate twice.
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+					return err
+				}
+				var exists int64
+				if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&exists).Error; err != nil {
+					return err
+				}
+				if exists > 0 {
+					return nil
+				}
+			}
+			if err := m.up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return n, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		n++
+	}
+	return n, nil
+}

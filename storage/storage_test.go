@@ -1,0 +1,121 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+func TestParseDatabaseURL(t *testing.T) {
+	cases := []struct {
+		in      string
+		dialect storage.Dialect
+		source  string
+		wantErr bool
+	}{
+		{"sqlite://switchboard.db", storage.SQLite, "switchboard.db", false},
+		{"/var/lib/sb.db", storage.SQLite, "/var/lib/sb.db", false},
+		{"postgres://u@h/db", storage.Postgres, "postgres://u@h/db", false},
+		{"postgresql://u@h/db", storage.Postgres, "postgresql://u@h/db", false},
+		{"mysql://u@h/db", "", "", true},
+		{"sqlite://", "", "", true},
+		{"", "", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := storage.ParseDatabaseURL(c.in)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if err == nil && (got.Dialect != c.dialect || got.Source != c.source) {
+				t.Fatalf("got %+v", got)
+			}
+		})
+	}
+}
+
+func TestMigrateTwiceAppliesNothingNew(t *testing.T) {
+	s := storagetest.Open(t)
+	n, err := s.Migrate(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("second migrate applied %d, err %v", n, err)
+	}
+}
+
+func TestRedeliveredInboundIsStoredOnce(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	id, cust, err := s.FindOrCreateIdentity(ctx, storage.Contact{Channel: "telegram", ExternalID: "42", Address: "42", Name: "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram", State: storage.StateBot, LastMessageAt: time.Now()}
+	if err := s.CreateConversation(ctx, &conv); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		m := storage.Message{ConversationID: conv.ID, Author: storage.AuthorCustomer, Kind: "text", Text: "hi", Channel: "telegram", ExternalID: "1001"}
+		inserted, err := s.InsertInbound(ctx, &m)
+		if err != nil || inserted != want {
+			t.Fatalf("attempt %d: inserted=%v err=%v, want %v", i, inserted, err, want)
+		}
+	}
+	msgs, err := s.ListMessages(ctx, conv.ID)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages = %d, err %v", len(msgs), err)
+	}
+	if conv.Ticket() != "SB-000001" {
+		t.Fatalf("ticket = %s", conv.Ticket())
+	}
+	// The same customer is found again, not created twice.
+	id2, _, err := s.FindOrCreateIdentity(ctx, storage.Contact{Channel: "telegram", ExternalID: "42"})
+	if err != nil || id2.ID != id.ID {
+		t.Fatalf("identity %d vs %d, err %v", id2.ID, id.ID, err)
+	}
+}
+
+func TestOutboxKeepsPerChatOrder(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := context.Background()
+	for _, chat := range []string{"a", "a", "b"} {
+		if err := s.EnqueueOutbox(ctx, &storage.OutboxItem{Channel: "telegram", ChatKey: chat, Address: chat, Payload: "{}"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC().Add(time.Second)
+	items, err := s.ClaimDueOutbox(ctx, now, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || items[0].ID != 1 || items[1].ID != 3 {
+		t.Fatalf("claimed %+v, want items 1 and 3 (one per chat, oldest first)", items)
+	}
+	// Leased items are not claimed again.
+	again, err := s.ClaimDueOutbox(ctx, now, time.Minute, 10)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second claim got %d items, err %v", len(again), err)
+	}
+	if err := s.RecordOutboxResults(ctx, now, []storage.OutboxResult{{ID: 1, Sent: true}, {ID: 3, RetryAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.ClaimDueOutbox(ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(next) != 2 || next[0].ID != 2 || next[1].ID != 3 {
+		t.Fatalf("after first delivery claimed %+v, err %v", next, err)
+	}
+}
+
+func TestCreateOperatorRejectsDuplicateEmail(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	if err := s.CreateOperator(ctx, &storage.Operator{Email: "A@x.org", Name: "A", PasswordHash: "h", Role: storage.RoleOperator, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.CreateOperator(ctx, &storage.Operator{Email: "a@x.org", Name: "B", PasswordHash: "h", Role: storage.RoleOperator, Active: true})
+	if !errors.Is(err, storage.ErrEmailTaken) {
+		t.Fatalf("err = %v, want ErrEmailTaken", err)
+	}
+}
