@@ -1,0 +1,347 @@
+package dialog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/hours"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Engine decides what happens on every customer event and operator action.
+// It is safe for concurrent use.
+type Engine struct {
+	store    *storage.Storage
+	settings config.Settings
+	texts    *Texts
+	schedule *hours.Schedule
+	broker   *events.Broker
+	now      func() time.Time
+	online   func() int
+	wake     func()
+	log      *slog.Logger
+}
+
+// Options wires an Engine to the rest of switchboard.
+type Options struct {
+	Settings config.Settings
+	// Broker receives events after each commit; nil drops them.
+	Broker *events.Broker
+	// Clock is time.Now unless a test sets it.
+	Clock func() time.Time
+	// OnlineOperators counts operators at work now, for the wait estimate;
+	// nil counts one.
+	OnlineOperators func() int
+	// OutboxWritten is called after a commit that queued replies, so
+	// delivery starts at once instead of at the next poll.
+	OutboxWritten func()
+	Logger        *slog.Logger
+}
+
+// New builds an engine; it fails when the texts in settings are invalid,
+// naming the YAML key.
+func New(store *storage.Storage, o Options) (*Engine, error) {
+	texts, err := NewTexts(o.Settings.Texts, o.Settings.DefaultLanguage)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := o.Settings.BusinessHours.Schedule()
+	if err != nil {
+		return nil, fmt.Errorf("business_hours: %w", err)
+	}
+	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, broker: o.Broker,
+		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.online == nil {
+		e.online = func() int { return 1 }
+	}
+	if e.wake == nil {
+		e.wake = func() {}
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	return e, nil
+}
+
+// Texts exposes the engine's texts (adapters need button labels).
+func (e *Engine) Texts() *Texts { return e.texts }
+
+// errDuplicate unwinds a transaction whose event was handled before.
+var errDuplicate = errors.New("event handled before")
+
+// Handle records ev and everything it leads to in one transaction, then
+// publishes events and wakes delivery.
+func (e *Engine) Handle(ctx context.Context, ev Event) (Result, error) {
+	res := e.HandleBatch(ctx, []Event{ev})
+	return res[0].Result, res[0].Err
+}
+
+// BatchResult is the outcome of one event of a batch.
+type BatchResult struct {
+	Result Result
+	Err    error
+}
+
+// HandleBatch handles several events in one transaction (one durable
+// commit), each inside its own savepoint so one bad event does not undo the
+// others. No result is final before the commit succeeds; if it fails, every
+// event gets the error.
+func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
+	out := make([]BatchResult, len(evs))
+	var pending []events.Event
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		pending = pending[:0]
+		if len(evs) == 1 {
+			// One event needs no savepoint: failing, it rolls back the lot.
+			r, emitted, err := e.handleTx(ctx, tx, evs[0])
+			out[0].Result, pending = r, emitted
+			return err
+		}
+		for i, ev := range evs {
+			var evOut []events.Event
+			err := tx.Savepoint(ctx, fmt.Sprintf("ev%d", i), func(tx *storage.Storage) error {
+				r, emitted, err := e.handleTx(ctx, tx, ev)
+				out[i].Result, evOut = r, emitted
+				return err
+			})
+			switch {
+			case errors.Is(err, errDuplicate):
+				out[i] = BatchResult{Result: Result{Duplicate: true}}
+			case err != nil:
+				out[i] = BatchResult{Err: err}
+			default:
+				pending = append(pending, evOut...)
+			}
+		}
+		return nil
+	})
+	if len(evs) == 1 && errors.Is(err, errDuplicate) {
+		return []BatchResult{{Result: Result{Duplicate: true}}}
+	}
+	if err != nil {
+		for i := range out {
+			out[i] = BatchResult{Err: fmt.Errorf("commit %d events: %w", len(evs), err)}
+		}
+		return out
+	}
+	e.afterCommit(pending, out)
+	return out
+}
+
+func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
+	for _, ev := range pending {
+		e.broker.Publish(ev)
+	}
+	for _, r := range out {
+		if r.Result.Outbox > 0 {
+			e.wake()
+			return
+		}
+	}
+}
+
+// turn collects what one event or action writes and emits.
+type turn struct {
+	e      *Engine
+	tx     *storage.Storage
+	ident  storage.Identity
+	cust   storage.Customer
+	conv   storage.Conversation
+	lang   string
+	now    time.Time
+	outbox int
+	emit   []events.Event
+}
+
+func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []events.Event, error) {
+	ident, cust, err := tx.FindOrCreateIdentity(ctx, ev.From)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	now := e.now().UTC()
+	t := &turn{e: e, tx: tx, ident: ident, cust: cust, now: now}
+	t.lang = e.texts.Language(firstNonEmpty(ev.From.Language, cust.Language))
+	if ev.From.Language != "" && ev.From.Language != cust.Language {
+		if err := tx.SetCustomerLanguage(ctx, cust.ID, ev.From.Language); err != nil {
+			return Result{}, nil, err
+		}
+	}
+	switch ev.Kind {
+	case KindBlocked:
+		if err := tx.MarkUnreachable(ctx, ident.ID, "blocked the bot", now); err != nil {
+			return Result{}, nil, err
+		}
+		_, err := tx.FailPendingForIdentity(ctx, ident.ID, "customer blocked the bot")
+		return Result{}, nil, err
+	case KindUnblocked:
+		return Result{}, nil, tx.MarkReachable(ctx, ident.ID)
+	}
+	fresh, err := t.pickConversation(ctx, ev)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	if err := t.storeInbound(ctx, ev); err != nil {
+		return Result{}, nil, err
+	}
+	if err := t.decide(ctx, ev, fresh); err != nil {
+		return Result{}, nil, err
+	}
+	if err := tx.SaveConversation(ctx, &t.conv); err != nil {
+		return Result{}, nil, err
+	}
+	t.emitConversation()
+	return Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox}, t.emit, nil
+}
+
+// pickConversation finds the conversation ev belongs to, or starts one. A
+// resolved conversation is reopened by a message within the reopen window;
+// after it, or on /start, a new ticket starts.
+func (t *turn) pickConversation(ctx context.Context, ev Event) (bool, error) {
+	conv, err := t.tx.LatestConversation(ctx, t.ident.ID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return true, t.newConversation(ctx)
+	case err != nil:
+		return false, err
+	}
+	t.conv = conv
+	if conv.State != storage.StateResolved {
+		return false, nil
+	}
+	restart := ev.Kind == KindCommand && (ev.Command == "start" || ev.Command == "menu")
+	expired := conv.ResolvedAt == nil || t.now.Sub(*conv.ResolvedAt) > t.e.settings.Conversation.ReopenWindow
+	if ev.Kind == KindCommand && ev.Command == "status" {
+		return false, nil
+	}
+	if restart || expired {
+		return true, t.newConversation(ctx)
+	}
+	return false, nil
+}
+
+func (t *turn) newConversation(ctx context.Context) error {
+	t.conv = storage.Conversation{
+		CustomerID: t.cust.ID, IdentityID: t.ident.ID, Channel: t.ident.Channel,
+		State: storage.StateBot, Step: stepMenu, Language: t.lang, LastMessageAt: t.now,
+	}
+	return t.tx.CreateConversation(ctx, &t.conv)
+}
+
+const (
+	stepMenu     = "menu"
+	stepAnswered = "answered:"
+)
+
+func (t *turn) storeInbound(ctx context.Context, ev Event) error {
+	m := storage.Message{
+		ConversationID: t.conv.ID, Author: storage.AuthorCustomer, Kind: string(ev.Kind), Text: ev.Text,
+		Channel: t.ident.Channel, ExternalID: ev.ExternalID, CreatedAt: t.now,
+	}
+	switch ev.Kind {
+	case KindCommand:
+		m.Text = strings.TrimSpace("/" + ev.Command + " " + ev.Payload)
+	case KindButton:
+		m.Text = t.e.buttonLabel(t.lang, ev.Button)
+	case KindMedia:
+		m.Kind, m.FileID, m.FileName = ev.Media.Kind, ev.Media.FileID, ev.Media.FileName
+		if ev.Media.Phone != "" && m.Text == "" {
+			m.Text = ev.Media.Phone
+		}
+	}
+	if ev.ExternalID == "" {
+		if err := t.tx.InsertMessage(ctx, &m); err != nil {
+			return err
+		}
+	} else {
+		inserted, err := t.tx.InsertInbound(ctx, &m)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			return errDuplicate
+		}
+	}
+	t.conv.LastMessageAt = t.now
+	t.emitMessage(m)
+	return nil
+}
+
+// reply stores an outbound message and queues it for delivery, unless the
+// customer cannot be reached on this channel.
+func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r Reply) error {
+	m := storage.Message{
+		ConversationID: t.conv.ID, Direction: storage.Outbound, Author: author, Kind: "text", Text: r.Text,
+		Channel: t.ident.Channel, DeliveryState: storage.DeliveryPending, CreatedAt: t.now,
+	}
+	if op != nil {
+		m.OperatorID = &op.ID
+	}
+	if t.ident.Unreachable {
+		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, "customer unreachable: "+t.ident.UnreachableReason
+	}
+	if err := t.tx.InsertMessage(ctx, &m); err != nil {
+		return err
+	}
+	t.emitMessage(m)
+	if t.ident.Unreachable {
+		return nil
+	}
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
+	it := storage.OutboxItem{
+		Channel: t.ident.Channel, ChatKey: t.ident.Channel + ":" + t.ident.Address, Address: t.ident.Address,
+		IdentityID: t.ident.ID, MessageID: &m.ID, Payload: string(payload), NextAttemptAt: t.now,
+	}
+	if err := t.tx.EnqueueOutbox(ctx, &it); err != nil {
+		return err
+	}
+	t.outbox++
+	return nil
+}
+
+func (t *turn) text(key string, vars ...string) string {
+	return t.e.texts.Get(t.lang, key, append([]string{"ticket", t.conv.Ticket()}, vars...)...)
+}
+
+func (t *turn) emitMessage(m storage.Message) {
+	t.emit = append(t.emit, events.Event{Type: events.MessageCreated, ConversationID: m.ConversationID,
+		Data: MessageView{Message: m, Ticket: storage.FormatTicket(m.ConversationID)}})
+}
+
+func (t *turn) emitConversation() {
+	t.emit = append(t.emit, events.Event{Type: events.ConversationChanged, ConversationID: t.conv.ID,
+		Data: ConversationView{Conversation: t.conv, Ticket: t.conv.Ticket()}})
+}
+
+// ConversationView is a conversation as operators and events show it.
+type ConversationView struct {
+	storage.Conversation
+	Ticket string `json:"ticket"`
+}
+
+// MessageView is a message as events show it, with its ticket.
+type MessageView struct {
+	storage.Message
+	Ticket string `json:"ticket"`
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,97 @@
+// Package dialog is switchboard's engine: it takes channel-neutral events
+// from customers and actions from operators, decides what happens — a reply,
+// the menu, a handover, a resolution — and records state, messages and the
+// outbox in one transaction. It knows nothing of HTTP or channel SDKs.
+package dialog
+
+import (
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Channel names.
+const (
+	ChannelTelegram = "telegram"
+	ChannelSMS      = "sms"
+	ChannelVoice    = "voice"
+)
+
+// Kind says what a customer did.
+type Kind string
+
+// Event kinds.
+const (
+	// KindText is typed text.
+	KindText Kind = "text"
+	// KindCommand is a bot command such as /start (Command and Payload set).
+	KindCommand Kind = "command"
+	// KindButton is a pressed button (Button holds its data).
+	KindButton Kind = "button"
+	// KindMedia is a photo, document, voice note, sticker, contact or
+	// location (Media set, Text holds a caption).
+	KindMedia Kind = "media"
+	// KindBlocked means the customer blocked the bot.
+	KindBlocked Kind = "blocked"
+	// KindUnblocked means the customer allowed the bot again.
+	KindUnblocked Kind = "unblocked"
+)
+
+// Event is something a customer did on a channel.
+type Event struct {
+	// ExternalID is unique per channel (Telegram: update_id); an event
+	// seen before is ignored.
+	ExternalID string
+	// From says who sent it and where replies go.
+	From    storage.Contact
+	Kind    Kind
+	Text    string
+	Command string
+	Payload string
+	Button  string
+	Media   Media
+	At      time.Time
+}
+
+// Media describes a file or a shared item the customer sent.
+type Media struct {
+	// Kind is photo, document, voice, sticker, video, audio, contact or
+	// location.
+	Kind     string
+	FileID   string
+	FileName string
+	// Phone is set for a shared contact.
+	Phone string
+}
+
+// Reply is what the engine asks a channel to deliver, channel-neutral: the
+// adapter renders Buttons as an inline keyboard or a numbered list.
+type Reply struct {
+	Text    string     `json:"text"`
+	Buttons [][]Button `json:"buttons,omitempty"`
+}
+
+// Button is one choice offered to the customer.
+type Button struct {
+	// Data comes back in a KindButton event; at most 64 bytes.
+	Data  string `json:"data"`
+	Label string `json:"label"`
+}
+
+// Result tells the caller what an event led to.
+type Result struct {
+	// Duplicate is true when the event had been handled before.
+	Duplicate      bool
+	ConversationID uint64
+	Ticket         string
+	State          string
+	// Outbox is the number of replies queued for delivery.
+	Outbox int
+}
+
+// Button data the engine understands. Menu options are "m:<id>".
+const (
+	ButtonPerson  = "op"
+	ButtonHelped  = "h:y"
+	buttonMenuPfx = "m:"
+)

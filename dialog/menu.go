@@ -1,0 +1,215 @@
+package dialog
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// decide answers one customer event given the conversation's state.
+func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
+	switch ev.Kind {
+	case KindCommand:
+		return t.command(ctx, ev, fresh)
+	case KindButton:
+		return t.button(ctx, ev, fresh)
+	}
+	// Free text or media.
+	switch t.conv.State {
+	case storage.StateBot:
+		if fresh {
+			// First words of a new ticket: greet, show the menu, keep the text.
+			t.conv.FirstText = clip(ev.Text, 512)
+			return t.greet(ctx)
+		}
+		// Typed instead of picking: never a dead end, a person takes it.
+		return t.handover(ctx, "", ev.Text)
+	case storage.StateResolved:
+		return t.reopen(ctx)
+	}
+	// Waiting or open: the operator sees it; no automatic reply.
+	return nil
+}
+
+func (t *turn) command(ctx context.Context, ev Event, fresh bool) error {
+	switch ev.Command {
+	case "start":
+		if fresh || t.conv.State == storage.StateBot {
+			return t.greet(ctx)
+		}
+		return t.status(ctx)
+	case "menu":
+		if fresh {
+			return t.greet(ctx)
+		}
+		t.conv.Step = stepMenu
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextMenu), Buttons: t.e.menuButtons(t.lang)})
+	case "status":
+		if fresh {
+			return t.greet(ctx)
+		}
+		return t.status(ctx)
+	case "operator", "person", "human":
+		return t.handover(ctx, "", "")
+	}
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.e.texts.Get(t.lang, TextUnknownCommand), Buttons: t.e.menuButtons(t.lang)})
+}
+
+func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
+	switch {
+	case ev.Button == ButtonPerson:
+		return t.handover(ctx, "", "")
+	case ev.Button == ButtonHelped:
+		if t.conv.State == storage.StateBot && strings.HasPrefix(t.conv.Step, stepAnswered) {
+			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
+			return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextHelpedDone)})
+		}
+		return nil
+	case strings.HasPrefix(ev.Button, buttonMenuPfx):
+		opt, ok := t.e.option(strings.TrimPrefix(ev.Button, buttonMenuPfx))
+		if !ok {
+			break
+		}
+		if opt.Kind == config.MenuOperator {
+			return t.handover(ctx, opt.Queue, "")
+		}
+		if t.conv.State == storage.StateResolved {
+			// An answer from an old menu reopens the ticket in self-service.
+			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateBot, nil, stepMenu
+		}
+		if t.conv.State == storage.StateBot {
+			t.conv.Step = stepAnswered + opt.ID
+		}
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{
+			Text: opt.Answer.In(t.lang, t.e.settings.DefaultLanguage) + "\n\n" + t.e.texts.Get(t.lang, TextHelpedQuestion),
+			Buttons: [][]Button{{
+				{Data: ButtonHelped, Label: t.e.texts.Get(t.lang, TextHelpedYes)},
+				{Data: ButtonPerson, Label: t.e.texts.Get(t.lang, TextPersonButton)},
+			}},
+		})
+	}
+	// A button from an old keyboard: show the menu again.
+	if fresh {
+		return t.greet(ctx)
+	}
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextMenu), Buttons: t.e.menuButtons(t.lang)})
+}
+
+func (t *turn) greet(ctx context.Context) error {
+	t.conv.Step = stepMenu
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextGreeting), Buttons: t.e.menuButtons(t.lang)})
+}
+
+// handover puts the conversation in the operators' queue and tells the
+// customer their place and a generous wait estimate — or, after hours, when
+// people are back.
+func (t *turn) handover(ctx context.Context, queue, text string) error {
+	switch t.conv.State {
+	case storage.StateWaiting:
+		return t.tellWaiting(ctx, TextStillWaiting)
+	case storage.StateOpen:
+		return t.status(ctx)
+	}
+	t.conv.State, t.conv.Queue, t.conv.Step = storage.StateWaiting, queue, ""
+	t.conv.HandedOverAt, t.conv.OperatorID, t.conv.ResolvedAt = &t.now, nil, nil
+	if t.conv.FirstText == "" {
+		t.conv.FirstText = clip(text, 512)
+	}
+	return t.tellWaiting(ctx, TextHandover)
+}
+
+func (t *turn) reopen(ctx context.Context) error {
+	t.conv.State, t.conv.Step = storage.StateWaiting, ""
+	t.conv.HandedOverAt, t.conv.OperatorID, t.conv.ResolvedAt, t.conv.ClaimedAt = &t.now, nil, nil, nil
+	return t.tellWaiting(ctx, TextReopened)
+}
+
+func (t *turn) tellWaiting(ctx context.Context, key string) error {
+	if next, ok := t.e.schedule.NextOpen(t.now); !ok || next.After(t.now) {
+		when := t.e.texts.When(t.lang, next.In(t.e.schedule.Location()))
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextHandoverClosed, "when", when)})
+	}
+	pos, err := t.tx.QueuePosition(ctx, t.conv)
+	if err != nil {
+		return err
+	}
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key,
+		"position", strconv.Itoa(pos), "minutes", strconv.Itoa(t.e.waitMinutes(pos)))})
+}
+
+func (t *turn) status(ctx context.Context) error {
+	switch t.conv.State {
+	case storage.StateWaiting:
+		return t.tellWaiting(ctx, TextStillWaiting)
+	case storage.StateOpen:
+		name := "An operator"
+		if t.conv.OperatorID != nil {
+			if op, err := t.tx.GetOperator(ctx, *t.conv.OperatorID); err == nil {
+				name = op.Name
+			}
+		}
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextStatusOpen, "operator", name)})
+	case storage.StateResolved:
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextStatusResolved)})
+	}
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextStatusBot), Buttons: t.e.menuButtons(t.lang)})
+}
+
+// waitMinutes estimates the wait for place pos, erring long: every customer
+// ahead takes a full handling time, shared among the operators at work,
+// rounded up to five minutes.
+func (e *Engine) waitMinutes(pos int) int {
+	n := e.online()
+	if n < 1 {
+		n = 1
+	}
+	m := math.Ceil(float64(pos*e.settings.Queue.MinutesPerCustomer) / float64(n))
+	return int(math.Ceil(m/5) * 5)
+}
+
+// menuButtons is the one-level menu: one row per option, then "Talk to a
+// person", which is always there.
+func (e *Engine) menuButtons(lang string) [][]Button {
+	rows := make([][]Button, 0, len(e.settings.Menu)+1)
+	for _, o := range e.settings.Menu {
+		rows = append(rows, []Button{{Data: buttonMenuPfx + o.ID, Label: o.Label.In(lang, e.settings.DefaultLanguage)}})
+	}
+	return append(rows, []Button{{Data: ButtonPerson, Label: e.texts.Get(lang, TextPersonButton)}})
+}
+
+func (e *Engine) option(id string) (config.MenuOption, bool) {
+	for _, o := range e.settings.Menu {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return config.MenuOption{}, false
+}
+
+// buttonLabel is what a pressed button said, for the conversation history.
+func (e *Engine) buttonLabel(lang, data string) string {
+	switch {
+	case data == ButtonPerson:
+		return e.texts.Get(lang, TextPersonButton)
+	case data == ButtonHelped:
+		return e.texts.Get(lang, TextHelpedYes)
+	case strings.HasPrefix(data, buttonMenuPfx):
+		if o, ok := e.option(strings.TrimPrefix(data, buttonMenuPfx)); ok {
+			return o.Label.In(lang, e.settings.DefaultLanguage)
+		}
+	}
+	return data
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
