@@ -302,7 +302,7 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	}
 	it := storage.OutboxItem{
 		Channel: t.ident.Channel, ChatKey: t.ident.Channel + ":" + t.ident.Address, Address: t.ident.Address,
-		IdentityID: t.ident.ID, MessageID: &m.ID, Payload: string(payload), NextAttemptAt: t.now,
+		IdentityID: t.ident.ID, ConversationID: t.conv.ID, MessageID: &m.ID, Payload: string(payload), NextAttemptAt: t.now,
 	}
 	if err := t.tx.EnqueueOutbox(ctx, &it); err != nil {
 		return err

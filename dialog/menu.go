@@ -212,4 +212,3 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n])
 }
-

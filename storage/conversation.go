@@ -30,8 +30,8 @@ func ValidState(s string) bool {
 // and the operator who handles it.
 type Conversation struct {
 	ID         uint64 `gorm:"primaryKey" json:"id"`
-	CustomerID uint64 `gorm:"not null;index:idx_conversation_customer,priority:1" json:"customer_id"`
-	IdentityID uint64 `gorm:"not null" json:"identity_id"`
+	CustomerID uint64 `gorm:"not null;index" json:"customer_id"`
+	IdentityID uint64 `gorm:"not null;index:idx_conversation_identity,priority:1" json:"identity_id"`
 	Channel    string `gorm:"size:32;not null" json:"channel"`
 	State      string `gorm:"size:16;not null;index:idx_conversation_state_queue,priority:1" json:"status"`
 	// Step is where the customer is in the self-service menu, e.g.
@@ -42,7 +42,7 @@ type Conversation struct {
 	Language   string  `gorm:"size:16" json:"language,omitempty"`
 	// FirstText is the customer's first words, shown in the queue.
 	FirstText     string     `gorm:"size:512" json:"first_text,omitempty"`
-	CreatedAt     time.Time  `gorm:"index:idx_conversation_customer,priority:2" json:"created_at"`
+	CreatedAt     time.Time  `gorm:"index:idx_conversation_identity,priority:2" json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	HandedOverAt  *time.Time `gorm:"index:idx_conversation_state_queue,priority:2" json:"handed_over_at,omitempty"`
 	ClaimedAt     *time.Time `json:"claimed_at,omitempty"`
@@ -75,13 +75,13 @@ var ErrAlreadyClaimed = errors.New("conversation is claimed by another operator"
 // from its present state.
 var ErrWrongState = errors.New("conversation is not in a state that allows this")
 
-// LatestConversation returns the customer's newest conversation on any
-// channel, locked for update on PostgreSQL, or ErrNotFound.
-func (s *Storage) LatestConversation(ctx context.Context, customerID uint64) (Conversation, error) {
+// LatestConversation returns the newest conversation held through one
+// channel identity, locked for update on PostgreSQL, or ErrNotFound.
+func (s *Storage) LatestConversation(ctx context.Context, identityID uint64) (Conversation, error) {
 	var c Conversation
-	err := s.forUpdate(s.q(ctx)).Where("customer_id = ?", customerID).Order("created_at DESC, id DESC").Take(&c).Error
+	err := s.forUpdate(s.q(ctx)).Where("identity_id = ?", identityID).Order("created_at DESC, id DESC").Limit(1).Take(&c).Error
 	if err != nil {
-		return c, fmt.Errorf("latest conversation of customer %d: %w", customerID, notFound(err))
+		return c, fmt.Errorf("latest conversation of identity %d: %w", identityID, notFound(err))
 	}
 	return c, nil
 }

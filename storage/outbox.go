@@ -23,10 +23,11 @@ type OutboxItem struct {
 	Channel string `gorm:"size:32;not null"`
 	// ChatKey orders delivery: items with the same key go out one after
 	// another, oldest first.
-	ChatKey    string `gorm:"size:160;not null;index:idx_outbox_chat,priority:2"`
-	Address    string `gorm:"size:128;not null"`
-	IdentityID uint64
-	MessageID  *uint64
+	ChatKey        string `gorm:"size:160;not null;index:idx_outbox_chat,priority:2"`
+	Address        string `gorm:"size:128;not null"`
+	IdentityID     uint64
+	ConversationID uint64
+	MessageID      *uint64
 	// Payload is the channel-neutral reply, as JSON.
 	Payload       string    `gorm:"not null"`
 	State         string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1;index:idx_outbox_chat,priority:1"`
@@ -90,7 +91,13 @@ func (s *Storage) ClaimDueOutbox(ctx context.Context, now time.Time, lease time.
 type OutboxResult struct {
 	ID uint64
 	// MessageID is the message this item delivers, if any.
-	MessageID *uint64
+	MessageID      *uint64
+	ConversationID uint64
+	IdentityID     uint64
+	Channel        string
+	// Unreachable is set with Failed when the customer cannot be reached
+	// on this channel at all.
+	Unreachable bool
 	// Sent is true when the channel accepted the message.
 	Sent bool
 	// Failed is true when the channel refused it for good.

@@ -1,0 +1,147 @@
+package dialog
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboardhq/switchboard/metrics"
+)
+
+// Committer turns many concurrent inbound events into few durable commits:
+// events that arrive while a commit is in progress are committed together
+// in the next one. Submit returns only after its event's commit, so an
+// event is never acknowledged early.
+type Committer struct {
+	engine   *Engine
+	in       chan commitRequest
+	maxBatch int
+	workers  int
+}
+
+type commitRequest struct {
+	ctx  context.Context
+	ev   Event
+	at   time.Time
+	done chan BatchResult
+}
+
+// ErrStopped is returned by Submit after the committer stopped.
+var ErrStopped = errors.New("committer stopped")
+
+// NewCommitter batches up to maxBatch events per commit with workers
+// commits in flight at once (1 suits SQLite's single writer).
+func NewCommitter(e *Engine, workers, maxBatch int) *Committer {
+	if workers < 1 {
+		workers = 1
+	}
+	if maxBatch < 1 {
+		maxBatch = 1
+	}
+	return &Committer{engine: e, in: make(chan commitRequest, workers*maxBatch*4), maxBatch: maxBatch, workers: workers}
+}
+
+// Submit hands ev to the next commit and waits for it.
+func (c *Committer) Submit(ctx context.Context, ev Event) (Result, error) {
+	req := commitRequest{ctx: ctx, ev: ev, at: time.Now(), done: make(chan BatchResult, 1)}
+	select {
+	case c.in <- req:
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.Result, r.Err
+	case <-ctx.Done():
+		// The commit may still land; the channel redelivers and the
+		// duplicate is recognised.
+		return Result{}, ctx.Err()
+	}
+}
+
+// Run commits until ctx is done, then drains what was already submitted.
+func (c *Committer) Run(ctx context.Context) {
+	done := make(chan struct{})
+	for i := 0; i < c.workers; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			c.loop(ctx)
+		}()
+	}
+	for i := 0; i < c.workers; i++ {
+		<-done
+	}
+}
+
+func (c *Committer) loop(ctx context.Context) {
+	batch := make([]commitRequest, 0, c.maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			// Drain: everything submitted before shutdown still commits.
+			for {
+				select {
+				case r := <-c.in:
+					c.commit([]commitRequest{r})
+				default:
+					return
+				}
+			}
+		case r := <-c.in:
+			batch = append(batch, r)
+		}
+	gather:
+		for len(batch) < c.maxBatch {
+			select {
+			case r := <-c.in:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		c.commit(batch)
+	}
+}
+
+func (c *Committer) commit(batch []commitRequest) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if r.ctx.Err() != nil {
+			r.done <- BatchResult{Err: r.ctx.Err()}
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	evs := make([]Event, len(live))
+	for i, r := range live {
+		evs[i] = r.ev
+	}
+	metrics.CommitBatchSize.Observe(float64(len(evs)))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := c.engine.HandleBatch(ctx, evs)
+	if len(live) > 1 && results[0].Err != nil && allFailed(results) {
+		// A failed group commit (say, a deadlock) is retried one by one
+		// so one troublesome event cannot hold back the others.
+		for i := range live {
+			results[i] = c.engine.HandleBatch(ctx, evs[i:i+1])[0]
+		}
+	}
+	for i, r := range live {
+		metrics.InboundLatency.WithLabelValues(r.ev.From.Channel).Observe(time.Since(r.at).Seconds())
+		r.done <- results[i]
+	}
+}
+
+func allFailed(rs []BatchResult) bool {
+	for _, r := range rs {
+		if r.Err == nil {
+			return false
+		}
+	}
+	return true
+}

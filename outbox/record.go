@@ -1,0 +1,88 @@
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// recordWindow is how long the recorder gathers results to write together.
+const recordWindow = 2 * time.Millisecond
+
+// record writes delivery results in batches until results is closed. A
+// result that cannot be written leaves its lease to expire, so the item is
+// tried again: delivery is at least once, never lost.
+func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
+	var batch []storage.OutboxResult
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := d.store.RecordOutboxResults(ctx, time.Now().UTC(), batch); err != nil {
+			d.log.Error("record delivery results", "count", len(batch), "err", err)
+		} else {
+			d.afterRecord(ctx, batch)
+			d.Wake() // the next item of each chat may be due now
+		}
+		batch = batch[:0]
+	}
+	for r := range results {
+		batch = append(batch, r)
+		deadline := time.After(recordWindow)
+	gather:
+		for len(batch) < d.cfg.BatchSize {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			case <-deadline:
+				break gather
+			}
+		}
+		flush()
+	}
+	flush()
+}
+
+// afterRecord marks unreachable customers and tells operators how each
+// delivery went.
+func (d *Dispatcher) afterRecord(ctx context.Context, batch []storage.OutboxResult) {
+	for _, r := range batch {
+		if r.Unreachable {
+			err := d.store.Tx(ctx, func(tx *storage.Storage) error {
+				if err := tx.MarkUnreachable(ctx, r.IdentityID, r.Error, time.Now().UTC()); err != nil {
+					return err
+				}
+				_, err := tx.FailPendingForIdentity(ctx, r.IdentityID, "customer unreachable: "+r.Error)
+				return err
+			})
+			if err != nil {
+				d.log.Error("mark customer unreachable", "identity_id", r.IdentityID, "err", err)
+			} else {
+				d.log.Warn("customer unreachable, stopped delivering", "identity_id", r.IdentityID, "channel", r.Channel, "conversation_id", r.ConversationID)
+			}
+		}
+		if r.MessageID == nil || (!r.Sent && !r.Failed) {
+			continue
+		}
+		state := storage.DeliverySent
+		if r.Failed {
+			state = storage.DeliveryFailed
+		}
+		d.broker.Publish(events.Event{Type: events.MessageDelivery, ConversationID: r.ConversationID,
+			Data: DeliveryView{MessageID: *r.MessageID, DeliveryState: state, Error: r.Error}})
+	}
+}
+
+// DeliveryView is the payload of a message.delivery event.
+type DeliveryView struct {
+	MessageID     uint64 `json:"message_id"`
+	DeliveryState string `json:"delivery_state"`
+	Error         string `json:"error,omitempty"`
+}
