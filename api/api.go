@@ -1,0 +1,106 @@
+// Package api serves the operator JSON API under /api/v1: login, the
+// conversation queue, replies and the live event stream. Handlers only parse
+// the request, call storage or the dialog engine, and render JSON; errors
+// become status codes in one place (errors.go).
+package api
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// DefaultSessionTTL is how long a login lasts when Options.SessionTTL is 0.
+const DefaultSessionTTL = 12 * time.Hour
+
+// DefaultPingInterval is how often an idle event stream gets a comment, so
+// proxies and browsers keep it open.
+const DefaultPingInterval = 15 * time.Second
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// Options wires the API to the rest of switchboard.
+type Options struct {
+	Store  *storage.Storage
+	Engine *dialog.Engine
+	// Broker feeds GET /events.
+	Broker *events.Broker
+	// SessionTTL is how long a login token stays valid; 0 means
+	// DefaultSessionTTL.
+	SessionTTL time.Duration
+	// PingInterval spaces keep-alive comments on event streams; 0 means
+	// DefaultPingInterval.
+	PingInterval time.Duration
+	// Logger is slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// API is the operator API. Build it with New and mount it with Register.
+type API struct {
+	store  *storage.Storage
+	engine *dialog.Engine
+	broker *events.Broker
+	ttl    time.Duration
+	ping   time.Duration
+	log    *slog.Logger
+
+	closeOnce sync.Once
+	// closing is closed by CloseStreams to end every event stream.
+	closing chan struct{}
+}
+
+// New builds the API from o, filling defaults.
+func New(o Options) *API {
+	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, ttl: o.SessionTTL, ping: o.PingInterval,
+		log: o.Logger, closing: make(chan struct{})}
+	if a.ttl <= 0 {
+		a.ttl = DefaultSessionTTL
+	}
+	if a.ping <= 0 {
+		a.ping = DefaultPingInterval
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	return a
+}
+
+// Register mounts every route under Prefix on e. Event streams end when
+// e.Server shuts down; with a server of your own, call CloseStreams from
+// its RegisterOnShutdown.
+func (a *API) Register(e *echo.Echo) {
+	e.Server.RegisterOnShutdown(a.CloseStreams)
+	g := e.Group(Prefix, a.renderErrors, limitBody)
+	g.RouteNotFound("", noRoute)
+	g.RouteNotFound("/*", noRoute)
+	g.POST("/auth/login", a.login)
+
+	// Per-route, not a sub-group: a sub-group with middleware would take
+	// over the not-found route and ask unknown paths for a token.
+	authed := a.requireOperator
+	g.POST("/auth/logout", a.logout, authed)
+	g.GET("/me", a.me, authed)
+	g.GET("/conversations", a.listConversations, authed)
+	g.GET("/conversations/:id", a.getConversation, authed)
+	g.POST("/conversations/:id/claim", a.claim, authed)
+	g.POST("/conversations/:id/messages", a.reply, authed)
+	g.POST("/conversations/:id/resolve", a.resolve, authed)
+	g.GET("/events", a.streamEvents, authed)
+}
+
+// CloseStreams ends every open event stream, for a graceful shutdown:
+// http.Server.Shutdown waits for active requests, and a stream never ends
+// by itself.
+func (a *API) CloseStreams() {
+	a.closeOnce.Do(func() { close(a.closing) })
+}

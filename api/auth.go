@@ -1,0 +1,104 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Keys of values the auth middleware leaves in echo.Context.
+const (
+	ctxOperator = "switchboard.operator"
+	ctxToken    = "switchboard.token"
+)
+
+var errNoToken = &requestError{status: http.StatusUnauthorized, msg: "missing bearer token: send Authorization: Bearer TOKEN"}
+
+// requireOperator lets a request through only with a valid bearer token of
+// an active operator, who is then available through operatorOf.
+func (a *API) requireOperator(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, ok := bearerToken(c.Request())
+		if !ok {
+			return errNoToken
+		}
+		op, err := auth.Authenticate(c.Request().Context(), a.store, token)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxOperator, op)
+		c.Set(ctxToken, token)
+		return next(c)
+	}
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+func operatorOf(c echo.Context) storage.Operator {
+	op, _ := c.Get(ctxOperator).(storage.Operator)
+	return op
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token    string       `json:"token"`
+	Operator operatorView `json:"operator"`
+}
+
+// login answers POST /auth/login.
+func (a *API) login(c echo.Context) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var missing []string
+	if strings.TrimSpace(req.Email) == "" {
+		missing = append(missing, `"email"`)
+	}
+	if req.Password == "" {
+		missing = append(missing, `"password"`)
+	}
+	if len(missing) > 0 {
+		return badRequest("missing %s", strings.Join(missing, " and "))
+	}
+	ctx := c.Request().Context()
+	token, op, err := auth.Login(ctx, a.store, req.Email, req.Password, a.ttl)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		a.log.InfoContext(ctx, "login refused", "email", req.Email, "remote_ip", c.RealIP())
+	}
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx, "operator logged in", "operator_id", op.ID)
+	return c.JSON(http.StatusOK, loginResponse{Token: token, Operator: viewOperator(op)})
+}
+
+// logout answers POST /auth/logout: the token used stops working.
+func (a *API) logout(c echo.Context) error {
+	token, _ := c.Get(ctxToken).(string)
+	if err := auth.Logout(c.Request().Context(), a.store, token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me answers GET /me with the calling operator.
+func (a *API) me(c echo.Context) error {
+	return c.JSON(http.StatusOK, viewOperator(operatorOf(c)))
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+type conversationList struct {
+	Conversations []conversationView `json:"conversations"`
+}
+
+// listConversations answers GET /conversations?status=S; waiting ones come
+// in queue order, oldest first.
+func (a *API) listConversations(c echo.Context) error {
+	status := c.QueryParam("status")
+	if status != "" && !storage.ValidState(status) {
+		return badRequest("unknown status %q: want bot, waiting, open or resolved", status)
+	}
+	ctx := c.Request().Context()
+	convs, err := a.store.ListConversations(ctx, storage.ConversationFilter{State: status})
+	if err != nil {
+		return err
+	}
+	out := conversationList{Conversations: make([]conversationView, 0, len(convs))}
+	customers := map[uint64]*customerView{}
+	for _, conv := range convs {
+		cust, ok := customers[conv.CustomerID]
+		if !ok {
+			if cust, err = a.customer(ctx, conv.CustomerID); err != nil {
+				return err
+			}
+			customers[conv.CustomerID] = cust
+		}
+		out.Conversations = append(out.Conversations, viewConversation(conv, cust))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getConversation answers GET /conversations/:id with its customer and
+// every message, oldest first.
+func (a *API) getConversation(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	conv, err := a.store.GetConversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	view, err := a.viewWithCustomer(ctx, conv)
+	if err != nil {
+		return err
+	}
+	msgs, err := a.store.ListMessages(ctx, id)
+	if err != nil {
+		return err
+	}
+	view.Messages = make([]messageView, 0, len(msgs))
+	for _, m := range msgs {
+		view.Messages = append(view.Messages, viewMessage(m))
+	}
+	return c.JSON(http.StatusOK, view)
+}
+
+// claim answers POST /conversations/:id/claim.
+func (a *API) claim(c echo.Context) error {
+	return a.conversationAction(c, func(ctx context.Context, id uint64, op storage.Operator) (storage.Conversation, error) {
+		return a.engine.Claim(ctx, id, op)
+	})
+}
+
+// resolve answers POST /conversations/:id/resolve.
+func (a *API) resolve(c echo.Context) error {
+	return a.conversationAction(c, func(ctx context.Context, id uint64, op storage.Operator) (storage.Conversation, error) {
+		return a.engine.Resolve(ctx, id, op)
+	})
+}
+
+// conversationAction runs an engine action on the path's conversation as
+// the calling operator and answers with the conversation after it.
+func (a *API) conversationAction(c echo.Context, act func(context.Context, uint64, storage.Operator) (storage.Conversation, error)) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	conv, err := act(ctx, id, operatorOf(c))
+	if err != nil {
+		return err
+	}
+	view, err := a.viewWithCustomer(ctx, conv)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, view)
+}
+
+type replyRequest struct {
+	Text string `json:"text"`
+}
+
+// reply answers POST /conversations/:id/messages: the text goes to the
+// customer through their own channel.
+func (a *API) reply(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req replyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	msg, err := a.engine.Reply(c.Request().Context(), id, operatorOf(c), req.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, viewMessage(msg))
+}
+
+func (a *API) viewWithCustomer(ctx context.Context, conv storage.Conversation) (conversationView, error) {
+	cust, err := a.customer(ctx, conv.CustomerID)
+	if err != nil {
+		return conversationView{}, err
+	}
+	return viewConversation(conv, cust), nil
+}
+
+func (a *API) customer(ctx context.Context, id uint64) (*customerView, error) {
+	cust, err := a.store.GetCustomer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return viewCustomer(cust), nil
+}

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// sseFrame is one Server-Sent Events frame.
+type sseFrame struct {
+	id, event, data string
+}
+
+// streamDeadline bounds every wait on an event stream.
+const streamDeadline = 10 * time.Second
+
+// openStream connects to GET /events and returns its frames as they come,
+// with the context that bounds waiting on them; the channel closes when the
+// stream ends. It fails the test unless the server answers 200 with an
+// event stream.
+func (s *server) openStream(t *testing.T, token string) (context.Context, <-chan sseFrame) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), streamDeadline)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/api/v1/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = res.Body.Close() })
+	for h, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"} {
+		if got := res.Header.Get(h); got != want {
+			t.Fatalf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /events = %d", res.StatusCode)
+	}
+	frames := make(chan sseFrame)
+	go func() {
+		defer close(frames)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		var f sseFrame
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if f != (sseFrame{}) {
+					select {
+					case frames <- f:
+					case <-ctx.Done():
+						return
+					}
+				}
+				f = sseFrame{}
+			case strings.HasPrefix(line, "id: "):
+				f.id = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "event: "):
+				f.event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				f.data = strings.TrimPrefix(line, "data: ")
+			}
+		}
+	}()
+	return ctx, frames
+}
+
+func TestEventStreamDeliversNewCustomerMessages(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	ctx, frames := s.openStream(t, token)
+
+	s.customerSays(t, dialog.Event{ExternalID: "1", Kind: dialog.KindText, Text: "<b>Hello</b> there"})
+	for {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no message.created frame with the customer's text before the deadline")
+		case f, ok := <-frames:
+			if !ok {
+				t.Fatal("stream ended before the customer's message arrived")
+			}
+			if f.event != "message.created" {
+				continue
+			}
+			var ev struct {
+				ID   uint64 `json:"id"`
+				Type string `json:"type"`
+				Data struct {
+					Author string `json:"author"`
+					Text   string `json:"text"`
+					Ticket string `json:"ticket"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(f.data), &ev); err != nil {
+				t.Fatalf("frame data %q: %v", f.data, err)
+			}
+			if ev.Data.Author != storage.AuthorCustomer {
+				continue
+			}
+			if ev.Data.Text != "<b>Hello</b> there" || ev.Type != "message.created" || f.id == "" || !strings.HasPrefix(ev.Data.Ticket, storage.TicketPrefix) {
+				t.Fatalf("frame %+v carries %+v", f, ev)
+			}
+			return
+		}
+	}
+}
+
+func TestEventStreamEndsWhenServerCloses(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	ctx, frames := s.openStream(t, token)
+	s.api.CloseStreams()
+	waitStreamEnd(t, ctx, frames, "after CloseStreams")
+	if n := s.broker.Subscribers(); n != 0 {
+		t.Fatalf("%d subscriptions left after the stream ended", n)
+	}
+}
+
+func TestEventStreamNeedsAToken(t *testing.T) {
+	s := newServer(t)
+	status, raw := s.do(t, http.MethodGet, "/api/v1/events", "", "")
+	wantError(t, status, raw, http.StatusUnauthorized, "bearer token")
+}
+
+func TestEventStreamEndsWhenTheOperatorIsDeactivated(t *testing.T) {
+	s := newServerWith(t, api.Options{PingInterval: 10 * time.Millisecond})
+	op, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	ctx, frames := s.openStream(t, token)
+	if err := s.store.Exec(t.Context(), "UPDATE operators SET active = ? WHERE id = ?", false, op.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitStreamEnd(t, ctx, frames, "after the operator was deactivated")
+}
+
+// waitStreamEnd reads frames until the stream ends, failing the test if ctx
+// ends first.
+func waitStreamEnd(t *testing.T, ctx context.Context, frames <-chan sseFrame, after string) {
+	t.Helper()
+	for {
+		select {
+		case <-ctx.Done():
+			t.Fatal("stream still open " + after)
+		case _, ok := <-frames:
+			if !ok {
+				return
+			}
+		}
+	}
+}

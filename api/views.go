@@ -1,0 +1,115 @@
+package api
+
+import (
+	"time"
+
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// The types below are the API's JSON: snake_case, times in UTC, every
+// field present (null when unset) so clients need no guessing.
+
+type operatorView struct {
+	ID        uint64    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func viewOperator(o storage.Operator) operatorView {
+	return operatorView{ID: o.ID, Email: o.Email, Name: o.Name, Role: o.Role, Active: o.Active,
+		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+}
+
+type customerView struct {
+	ID       uint64 `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Language string `json:"language"`
+}
+
+func viewCustomer(c storage.Customer) *customerView {
+	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language}
+}
+
+type conversationView struct {
+	ID            uint64        `json:"id"`
+	Ticket        string        `json:"ticket"`
+	Status        string        `json:"status"`
+	Channel       string        `json:"channel"`
+	Queue         string        `json:"queue"`
+	OperatorID    *uint64       `json:"operator_id"`
+	CustomerID    uint64        `json:"customer_id"`
+	Customer      *customerView `json:"customer,omitempty"`
+	Language      string        `json:"language"`
+	FirstText     string        `json:"first_text"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+	HandedOverAt  *time.Time    `json:"handed_over_at"`
+	ClaimedAt     *time.Time    `json:"claimed_at"`
+	ResolvedAt    *time.Time    `json:"resolved_at"`
+	LastMessageAt time.Time     `json:"last_message_at"`
+	// Messages is set only when one conversation is asked for.
+	Messages []messageView `json:"messages,omitempty"`
+}
+
+func viewConversation(c storage.Conversation, cust *customerView) conversationView {
+	return conversationView{
+		ID: c.ID, Ticket: c.Ticket(), Status: c.State, Channel: c.Channel, Queue: c.Queue,
+		OperatorID: c.OperatorID, CustomerID: c.CustomerID, Customer: cust, Language: c.Language,
+		FirstText: c.FirstText, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		HandedOverAt: utc(c.HandedOverAt), ClaimedAt: utc(c.ClaimedAt), ResolvedAt: utc(c.ResolvedAt),
+		LastMessageAt: c.LastMessageAt.UTC(),
+	}
+}
+
+type messageView struct {
+	ID             uint64     `json:"id"`
+	ConversationID uint64     `json:"conversation_id"`
+	Ticket         string     `json:"ticket"`
+	Direction      string     `json:"direction"`
+	Author         string     `json:"author"`
+	OperatorID     *uint64    `json:"operator_id"`
+	Kind           string     `json:"kind"`
+	Text           string     `json:"text"`
+	FileID         string     `json:"file_id"`
+	FileName       string     `json:"file_name"`
+	Channel        string     `json:"channel"`
+	DeliveryState  string     `json:"delivery_state"`
+	DeliveryError  string     `json:"delivery_error"`
+	CreatedAt      time.Time  `json:"created_at"`
+	DeliveredAt    *time.Time `json:"delivered_at"`
+}
+
+func viewMessage(m storage.Message) messageView {
+	return messageView{
+		ID: m.ID, ConversationID: m.ConversationID, Ticket: storage.FormatTicket(m.ConversationID),
+		Direction: m.Direction, Author: m.Author, OperatorID: m.OperatorID, Kind: m.Kind, Text: m.Text,
+		FileID: m.FileID, FileName: m.FileName, Channel: m.Channel, DeliveryState: m.DeliveryState,
+		DeliveryError: m.DeliveryError, CreatedAt: m.CreatedAt.UTC(), DeliveredAt: utc(m.DeliveredAt),
+	}
+}
+
+// viewEventData renders the engine's event payloads in the same shapes as
+// the REST calls; anything else passes as it is.
+func viewEventData(data any) any {
+	switch d := data.(type) {
+	case dialog.MessageView:
+		return viewMessage(d.Message)
+	case dialog.ConversationView:
+		return viewConversation(d.Conversation, nil)
+	}
+	return data
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

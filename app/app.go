@@ -1,0 +1,188 @@
+// Package app assembles switchboard from its parts — storage, the dialog
+// engine, channel adapters, outbox delivery, the operator API — and runs
+// them together until asked to stop. cmd/switchboard and end-to-end tests
+// both build it here, so tests run exactly what ships.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/bots/telegram"
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// App is a running switchboard.
+type App struct {
+	cfg        config.Config
+	log        *slog.Logger
+	Store      *storage.Storage
+	Broker     *events.Broker
+	Engine     *dialog.Engine
+	Committer  *dialog.Committer
+	Dispatcher *outbox.Dispatcher
+	API        *api.API
+	Telegram   *telegram.Bot
+	HTTP       *echo.Echo
+	// AdminPassword is set when start-up generated the first supervisor's
+	// password; it is shown once.
+	AdminPassword string
+	listener      net.Listener
+}
+
+// Options are the knobs tests turn; production uses the zero value.
+type Options struct {
+	Logger *slog.Logger
+	Clock  func() time.Time
+	Outbox outbox.Config
+}
+
+// StartupError is a problem that should stop start-up with exit status 2.
+type StartupError struct{ Err error }
+
+func (e *StartupError) Error() string { return e.Err.Error() }
+func (e *StartupError) Unwrap() error { return e.Err }
+
+// New connects to the database, migrates it, seeds the first supervisor and
+// builds every part. It does not start serving; call Run.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
+	}
+	a := &App{cfg: cfg, log: log, Store: store, Broker: events.NewBroker()}
+	if n, err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("migrate database: %w", err)
+	} else if n > 0 {
+		log.Info("database migrated", "applied", n, "schema_version", storage.SchemaVersion())
+	}
+	a.AdminPassword, err = auth.EnsureAdmin(ctx, store, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("create first supervisor: %w", err)
+	}
+	a.Dispatcher = outbox.New(store, o.Outbox, a.Broker, log)
+	a.Engine, err = dialog.New(store, dialog.Options{
+		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
+		OnlineOperators: a.Broker.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
+	})
+	if err != nil {
+		store.Close()
+		return nil, &StartupError{err}
+	}
+	workers, batch := 1, 128
+	if store.Dialect() == storage.Postgres {
+		workers = 4
+	}
+	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
+	a.API = api.New(api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log})
+	if cfg.Telegram.Enabled() {
+		a.Telegram, err = telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, a.Committer, log)
+		if err != nil {
+			store.Close()
+			return nil, &StartupError{fmt.Errorf("TELEGRAM_BOT_TOKEN: %w", err)}
+		}
+		a.Dispatcher.Register(dialog.ChannelTelegram, a.Telegram, outbox.Limits{
+			PerSecond: cfg.Telegram.MaxPerSecond, ChatInterval: cfg.Telegram.ChatInterval})
+	} else {
+		log.Info("telegram disabled: TELEGRAM_BOT_TOKEN is not set")
+	}
+	if !cfg.Twilio.Enabled() {
+		log.Info("twilio SMS and voice disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
+	}
+	a.HTTP = a.routes()
+	return a, nil
+}
+
+// Listen binds the HTTP address; Run then serves on it. Tests pass ":0"
+// through config and read Addr.
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return &StartupError{fmt.Errorf("SWITCHBOARD_ADDR: %w", err)}
+	}
+	a.listener = ln
+	return nil
+}
+
+// Addr is the bound listen address.
+func (a *App) Addr() string {
+	if a.listener == nil {
+		return a.cfg.Addr
+	}
+	return a.listener.Addr().String()
+}
+
+// Run serves until ctx is done, then shuts down gracefully: stop taking
+// requests, finish those in flight, commit what was submitted, let
+// deliveries in flight finish, close the database.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	start := func(name string, fn func(context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(workCtx)
+			a.log.Debug("stopped", "part", name)
+		}()
+	}
+	committerCtx, stopCommitter := context.WithCancel(context.Background())
+	committerDone := make(chan struct{})
+	go func() { a.Committer.Run(committerCtx); close(committerDone) }()
+	start("outbox", func(ctx context.Context) { _ = a.Dispatcher.Run(ctx) })
+	if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
+		start("telegram-poll", func(ctx context.Context) { _ = a.Telegram.Poll(ctx) })
+	}
+	srv := &http.Server{Handler: a.HTTP, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(a.API.CloseStreams)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(a.listener) }()
+	a.log.Info("switchboard listening", "addr", a.Addr(), "console", a.cfg.PublicURL+"/")
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if shErr := srv.Shutdown(shutCtx); shErr != nil {
+		a.log.Warn("http shutdown", "err", shErr)
+	}
+	stopWork() // stop polling first so no new update arrives
+	stopCommitter()
+	<-committerDone
+	wg.Wait()
+	if cErr := a.Store.Close(); cErr != nil {
+		a.log.Warn("close database", "err", cErr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,68 @@
+package telegram
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// PollTimeout is how long one getUpdates long poll waits for updates.
+const PollTimeout = 25 * time.Second
+
+// Poll receives updates by long polling until ctx is done. An update is
+// acknowledged (by asking for the next offset) only after it is stored, so
+// a crash redelivers it and the duplicate is recognised.
+func (b *Bot) Poll(ctx context.Context) error {
+	if _, err := b.api.Request(tgbotapi.DeleteWebhookConfig{DropPendingUpdates: false}); err != nil {
+		b.log.Warn("delete webhook before long polling", "err", err)
+	}
+	b.log.Info("telegram long polling started", "bot", b.Username())
+	stop := context.AfterFunc(ctx, b.stopPolls)
+	defer stop()
+	offset := 0
+	failures := 0
+	for ctx.Err() == nil {
+		updates, err := b.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Timeout: int(PollTimeout / time.Second),
+			AllowedUpdates: AllowedUpdates})
+		if err != nil {
+			failures++
+			b.log.Warn("telegram getUpdates", "err", err, "failures", failures)
+			sleep(ctx, backoff(failures))
+			continue
+		}
+		failures = 0
+		for _, u := range updates {
+			for {
+				status, _ := b.handle(ctx, u)
+				if status != http.StatusServiceUnavailable || ctx.Err() != nil {
+					break
+				}
+				sleep(ctx, 2*time.Second) // the database is down: keep the update
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			offset = u.UpdateID + 1
+		}
+	}
+	return nil
+}
+
+// AllowedUpdates are the update kinds switchboard asks Telegram for.
+var AllowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+func backoff(failures int) time.Duration {
+	d := time.Second << min(failures, 6)
+	return min(d, time.Minute)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

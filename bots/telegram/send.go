@@ -1,0 +1,136 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// MaxMessageLength is Telegram's limit for one message, in UTF-16 units.
+const MaxMessageLength = 4096
+
+// Send delivers one outbox item: the reply's text, split on paragraph or
+// line boundaries when longer than Telegram allows, with its buttons as an
+// inline keyboard under the last part.
+func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) error {
+	var r dialog.Reply
+	if err := json.Unmarshal([]byte(it.Payload), &r); err != nil {
+		return &outbox.PermanentError{Err: fmt.Errorf("decode outbox %d payload: %w", it.ID, err)}
+	}
+	chatID, err := strconv.ParseInt(it.Address, 10, 64)
+	if err != nil {
+		return &outbox.PermanentError{Err: fmt.Errorf("chat id %q: %w", it.Address, err)}
+	}
+	parts := SplitText(r.Text, MaxMessageLength)
+	for i, part := range parts {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		msg := tgbotapi.NewMessage(chatID, part)
+		if i == len(parts)-1 && len(r.Buttons) > 0 {
+			msg.ReplyMarkup = keyboard(r.Buttons)
+		}
+		if _, err := b.api.Send(msg); err != nil {
+			return classify(err)
+		}
+	}
+	return nil
+}
+
+func keyboard(rows [][]dialog.Button) tgbotapi.InlineKeyboardMarkup {
+	out := make([][]tgbotapi.InlineKeyboardButton, 0, len(rows))
+	for _, row := range rows {
+		r := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
+		for _, btn := range row {
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(btn.Label, btn.Data))
+		}
+		out = append(out, r)
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(out...)
+}
+
+// classify maps Bot API errors to the outbox's retry policy: 429 waits
+// retry_after, 403 means the customer blocked the bot, other 4xx are
+// permanent, the rest temporary.
+func classify(err error) error {
+	var te *tgbotapi.Error
+	if !errors.As(err, &te) {
+		return fmt.Errorf("telegram: %w", err)
+	}
+	switch {
+	case te.Code == 429:
+		wait := time.Duration(te.RetryAfter) * time.Second
+		if wait <= 0 {
+			wait = time.Second
+		}
+		return &outbox.RetryAfterError{Wait: wait, Err: te}
+	case te.Code == 403:
+		return &outbox.UnreachableError{Err: te}
+	case te.Code == 400 && strings.Contains(strings.ToLower(te.Message), "chat not found"):
+		return &outbox.UnreachableError{Err: te}
+	case te.Code == 401 || te.Code == 404:
+		// A token problem, not the message's: retry once it is fixed.
+		return fmt.Errorf("telegram %d: %w", te.Code, te)
+	case te.Code >= 400 && te.Code < 500:
+		return &outbox.PermanentError{Err: te}
+	}
+	return fmt.Errorf("telegram %d: %w", te.Code, te)
+}
+
+// SplitText cuts s into parts of at most limit UTF-16 units, preferring
+// paragraph breaks, then line breaks, then spaces.
+func SplitText(s string, limit int) []string {
+	var parts []string
+	for utf16Len(s) > limit {
+		cut := cutPoint(s, limit)
+		parts = append(parts, strings.TrimRight(s[:cut], " \n"))
+		s = strings.TrimLeft(s[cut:], " \n")
+	}
+	if s != "" || len(parts) == 0 {
+		parts = append(parts, s)
+	}
+	return parts
+}
+
+// cutPoint is the byte index at which to cut s so the head fits limit.
+func cutPoint(s string, limit int) int {
+	units, end := 0, 0
+	for i, r := range s {
+		n := len(utf16.Encode([]rune{r}))
+		if units+n > limit {
+			break
+		}
+		units += n
+		end = i + len(string(r))
+	}
+	head := s[:end]
+	for _, sep := range []string{"\n\n", "\n", " "} {
+		if i := strings.LastIndex(head, sep); i > end/2 {
+			return i + len(sep)
+		}
+	}
+	return end
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,141 @@
+// Command switchboard runs the switchboard customer-care server and its
+// administrative subcommands (migrate, version, telegram set-webhook).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/bots/telegram"
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: switchboard [command]
+
+commands:
+  serve                  run everything (the default)
+  migrate                bring the database schema up to date and exit
+  version                print the version
+  telegram set-webhook   register $SWITCHBOARD_PUBLIC_URL/webhooks/telegram at Telegram
+
+configuration comes from the environment; see README.md.
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "switchboard", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve", "migrate", "telegram":
+	default:
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "migrate":
+		return migrate(ctx, cfg, stdout, stderr)
+	case "telegram":
+		if len(args) < 2 || args[1] != "set-webhook" {
+			fmt.Fprintf(stderr, "switchboard: want \"telegram set-webhook\"\n\n%s", usage)
+			return 2
+		}
+		return setWebhook(cfg, stdout, stderr, log)
+	}
+	return serve(ctx, cfg, stdout, stderr, log)
+}
+
+func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, log *slog.Logger) int {
+	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := a.Listen(); err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "switchboard %s: console at %s/ (listening on %s)\n", version, cfg.PublicURL, a.Addr())
+	if a.AdminPassword != "" {
+		fmt.Fprintf(stdout, "first supervisor created: log in as %s with password %s (shown once; change it)\n", cfg.AdminEmail, a.AdminPassword)
+	}
+	if err := a.Run(ctx); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fail(stderr, &app.StartupError{Err: fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)})
+	}
+	defer store.Close()
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "applied %d migrations; schema version %d\n", n, storage.SchemaVersion())
+	return 0
+}
+
+func setWebhook(cfg config.Config, stdout, stderr io.Writer, log *slog.Logger) int {
+	if !cfg.Telegram.Enabled() {
+		fmt.Fprintln(stderr, "switchboard: TELEGRAM_BOT_TOKEN: not set")
+		return 2
+	}
+	if cfg.Telegram.WebhookSecret == "" {
+		fmt.Fprintln(stderr, "switchboard: TELEGRAM_WEBHOOK_SECRET: not set (webhook mode needs it; without it switchboard long-polls)")
+		return 2
+	}
+	bot, err := telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, nil, log)
+	if err != nil {
+		return fail(stderr, &app.StartupError{Err: fmt.Errorf("TELEGRAM_BOT_TOKEN: %w", err)})
+	}
+	url, err := bot.SetWebhook(cfg.PublicURL, cfg.Telegram.WebhookSecret)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "webhook set: Telegram will post updates for @%s to %s\n", bot.Username(), url)
+	return 0
+}
+
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "switchboard: %v\n", err)
+	var se *app.StartupError
+	if errors.As(err, &se) {
+		return 2
+	}
+	return 1
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
