@@ -45,10 +45,10 @@ type Subscription struct {
 	C <-chan Event
 	// OperatorID is who listens; 0 for an anonymous listener.
 	OperatorID uint64
-	c       chan Event
-	b       *Broker
-	dropped atomic.Uint64
-	once    sync.Once
+	c          chan Event
+	b          *Broker
+	dropped    atomic.Uint64
+	once       sync.Once
 }
 
 // SubscriberBuffer is how many events a slow subscriber may lag behind.
