@@ -215,3 +215,12 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// GetOutboxItem loads one outbox item.
+func (s *Storage) GetOutboxItem(ctx context.Context, id uint64) (OutboxItem, error) {
+	var it OutboxItem
+	if err := s.q(ctx).Take(&it, id).Error; err != nil {
+		return it, fmt.Errorf("get outbox item %d: %w", id, notFound(err))
+	}
+	return it, nil
+}
