@@ -41,7 +41,9 @@ func TestParseTurnsUpdatesIntoEvents(t *testing.T) {
 		{"button", faketelegram.CallbackUpdate(3, bob, 10, "m:hours"), dialog.KindButton,
 			func(e dialog.Event) bool { return e.Button == "m:hours" }, "cbq-3", false},
 		{"photo keeps the largest size", faketelegram.PhotoUpdate(4, bob, "lid"), dialog.KindMedia,
-			func(e dialog.Event) bool { return e.Media.Kind == "photo" && e.Media.FileID == "photo-4-x" && e.Text == "lid" }, "", false},
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "photo" && e.Media.FileID == "photo-4-x" && e.Text == "lid"
+			}, "", false},
 		{"document", faketelegram.DocumentUpdate(5, bob, "a.pdf", "application/pdf", ""), dialog.KindMedia,
 			func(e dialog.Event) bool { return e.Media.Kind == "document" && e.Media.FileName == "a.pdf" }, "", false},
 		{"voice", faketelegram.VoiceUpdate(6, bob, 3), dialog.KindMedia,
@@ -79,7 +81,7 @@ func TestParseTurnsUpdatesIntoEvents(t *testing.T) {
 
 func TestSplitTextKeepsEveryPartWithinTelegramsLimit(t *testing.T) {
 	para := strings.Repeat("word ", 500) // 2500 characters
-	emoji := strings.Repeat("😀", 3000)  // 6000 UTF-16 units
+	emoji := strings.Repeat("😀", 3000)   // 6000 UTF-16 units
 	cases := []struct {
 		name  string
 		in    string
