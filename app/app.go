@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -109,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if !cfg.Twilio.Enabled() {
 		log.Info("twilio SMS and voice disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
+	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
 	return a, nil
 }
@@ -185,4 +187,13 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+func (a *App) metricsState(ctx context.Context) (metrics.State, error) {
+	byState, err := a.Store.CountByState(ctx)
+	if err != nil {
+		return metrics.State{}, err
+	}
+	pending, err := a.Store.CountPendingOutbox(ctx)
+	return metrics.State{ConversationsByState: byState, OutboxPending: pending}, err
 }
