@@ -224,6 +224,17 @@ func (t *turn) pickConversation(ctx context.Context, ev Event) (bool, error) {
 		return false, nil
 	}
 	if restart || expired {
+		// On PostgreSQL an event that waited for this row's lock still sees
+		// it as the newest; a second look finds the ticket a concurrent
+		// event of the same customer has just opened.
+		newer, err := t.tx.LatestConversation(ctx, t.ident.ID)
+		if err != nil {
+			return false, err
+		}
+		if newer.ID != conv.ID {
+			t.conv = newer
+			return false, nil
+		}
 		return true, t.newConversation(ctx)
 	}
 	return false, nil

@@ -98,13 +98,13 @@ func NewTexts(overrides map[string]map[string]string, fallback string) (*Texts, 
 		langs = append(langs, l)
 	}
 	sort.Strings(langs)
-	for _, lang := range langs {
-		lang = strings.ToLower(lang)
+	for _, name := range langs {
+		lang := strings.ToLower(name)
 		if t.byLang[lang] == nil {
 			t.byLang[lang] = map[string]string{}
 		}
-		for k, v := range overrides[lang] {
-			key := fmt.Sprintf("texts.%s.%s", lang, k)
+		for k, v := range overrides[name] {
+			key := fmt.Sprintf("texts.%s.%s", name, k)
 			ref, known := builtinTexts["en"][k]
 			if !known {
 				errs = append(errs, fmt.Errorf("%s: unknown text key", key))
