@@ -68,13 +68,18 @@ func (l *Localized) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&m); err != nil {
 		return fmt.Errorf("want a text or a map of language to text: %w", err)
 	}
-	*l = m
+	*l = Localized{}
+	for k, v := range m {
+		(*l)[strings.ToLower(k)] = v // language tags compare case-insensitively
+	}
 	return nil
 }
 
 // In returns the text for lang, falling back to fallback, then to any.
 func (l Localized) In(lang, fallback string) string {
-	for _, k := range []string{lang, fallback, "", "en"} {
+	lang = strings.ToLower(lang)
+	base, _, _ := strings.Cut(lang, "-")
+	for _, k := range []string{lang, base, strings.ToLower(fallback), "", "en"} {
 		if v, ok := l[k]; ok && v != "" {
 			return v
 		}
@@ -201,6 +206,9 @@ func (s Settings) Validate() error {
 			if len([]rune(v)) > 64 {
 				add(k+".label", "%q text is longer than 64 characters", lang)
 			}
+		}
+		if len(o.Queue) > 64 {
+			add(k+".queue", "is longer than 64 characters")
 		}
 		switch o.Kind {
 		case MenuAnswer:

@@ -17,6 +17,7 @@ type Committer struct {
 	in       chan commitRequest
 	maxBatch int
 	workers  int
+	stopped  chan struct{}
 }
 
 type commitRequest struct {
@@ -38,20 +39,36 @@ func NewCommitter(e *Engine, workers, maxBatch int) *Committer {
 	if maxBatch < 1 {
 		maxBatch = 1
 	}
-	return &Committer{engine: e, in: make(chan commitRequest, workers*maxBatch*4), maxBatch: maxBatch, workers: workers}
+	return &Committer{engine: e, in: make(chan commitRequest, workers*maxBatch*4), maxBatch: maxBatch, workers: workers,
+		stopped: make(chan struct{})}
 }
 
 // Submit hands ev to the next commit and waits for it.
 func (c *Committer) Submit(ctx context.Context, ev Event) (Result, error) {
 	req := commitRequest{ctx: ctx, ev: ev, at: time.Now(), done: make(chan BatchResult, 1)}
 	select {
+	case <-c.stopped:
+		return Result{}, ErrStopped
+	default:
+	}
+	select {
 	case c.in <- req:
+	case <-c.stopped:
+		return Result{}, ErrStopped
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
 	select {
 	case r := <-req.done:
 		return r.Result, r.Err
+	case <-c.stopped:
+		// Stopped after taking it: it was committed in the drain, or not.
+		select {
+		case r := <-req.done:
+			return r.Result, r.Err
+		default:
+			return Result{}, ErrStopped
+		}
 	case <-ctx.Done():
 		// The commit may still land; the channel redelivers and the
 		// duplicate is recognised.
@@ -71,6 +88,7 @@ func (c *Committer) Run(ctx context.Context) {
 	for i := 0; i < c.workers; i++ {
 		<-done
 	}
+	close(c.stopped)
 }
 
 func (c *Committer) loop(ctx context.Context) {

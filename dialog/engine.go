@@ -164,6 +164,7 @@ type turn struct {
 }
 
 func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []events.Event, error) {
+	ev = sanitize(ev)
 	ident, cust, err := tx.FindOrCreateIdentity(ctx, ev.From)
 	if err != nil {
 		return Result{}, nil, err

@@ -149,3 +149,20 @@ func TestSameUpdateIDOnAnotherChannelIsNotADuplicate(t *testing.T) {
 		t.Fatalf("results %+v and %+v, want two separate first contacts", a, b)
 	}
 }
+
+func TestHostileBytesInCustomerTextAreStoredNotRefused(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	ann := customer(1, "en")
+	w.command(ann, "start")
+	r := w.text(ann, "nul\x00byte and bad utf8 \xff\xfe end")
+	msgs := w.messages(r.ConversationID)
+	var got string
+	for _, m := range msgs {
+		if m.Author == storage.AuthorCustomer && m.Kind == "text" {
+			got = m.Text
+		}
+	}
+	if got != "nulbyte and bad utf8 \uFFFD end" {
+		t.Fatalf("stored %q", got)
+	}
+}

@@ -83,7 +83,7 @@ func (t *turn) claim(ctx context.Context, op storage.Operator) error {
 // An unclaimed conversation is claimed first; one held by another operator
 // fails with storage.ErrAlreadyClaimed unless op is a supervisor.
 func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, text string) (storage.Message, error) {
-	text = strings.TrimSpace(text)
+	text = strings.TrimSpace(cleanText(text, 0))
 	switch {
 	case text == "":
 		return storage.Message{}, ErrEmptyReply

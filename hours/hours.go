@@ -55,6 +55,9 @@ func Parse(zone string, weekly map[string]string, holidays []string) (*Schedule,
 		}
 		s.weekly[day] = spans
 	}
+	if len(errs) == 0 && !s.always && !s.opensAtAll() {
+		errs = append(errs, errors.New("weekly: no day has opening hours (leave weekly out to be always open)"))
+	}
 	for i, h := range holidays {
 		d, err := time.Parse("2006-01-02", h)
 		if err != nil {
@@ -151,4 +154,13 @@ func (s *Schedule) NextOpen(t time.Time) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+func (s *Schedule) opensAtAll() bool {
+	for _, spans := range s.weekly {
+		if len(spans) > 0 {
+			return true
+		}
+	}
+	return false
 }

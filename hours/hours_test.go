@@ -116,10 +116,10 @@ func TestNextOpenAcrossSpringChangeIsNineLocal(t *testing.T) {
 	}
 }
 
-func TestNextOpenGivesUpOnAScheduleThatNeverOpens(t *testing.T) {
-	closed := mustParse(t, "Europe/Berlin", map[string]string{"mon": "closed"})
-	if got, ok := closed.NextOpen(at(2026, time.March, 7, 12, 0)); ok {
-		t.Errorf("NextOpen = %s, true; want no opening", got)
+func TestScheduleThatNeverOpensIsRefused(t *testing.T) {
+	_, err := hours.Parse("Europe/Berlin", map[string]string{"mon": "closed"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "weekly") {
+		t.Fatalf("err = %v, want a refusal naming weekly", err)
 	}
 }
 
