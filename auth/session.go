@@ -19,26 +19,34 @@ var ErrBadToken = errors.New("invalid or expired token")
 
 // Login checks email and password and opens a session lasting ttl. It
 // returns the bearer token, shown to the client once and stored only as
-// its hash.
+// its hash. Failed logins are counted per email (see LoginPolicy): each
+// waits a little longer, and too many lock the email, when Login returns
+// a *LockedOutError whatever the password.
 func Login(ctx context.Context, store *storage.Storage, email, password string, ttl time.Duration) (string, storage.Operator, error) {
+	now := time.Now().UTC()
+	if err := checkLock(ctx, store, email, now); err != nil {
+		return "", storage.Operator{}, err
+	}
 	op, err := store.OperatorByEmail(ctx, email)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		// Spend the same bcrypt time as for a real account: no timing
 		// oracle for which emails exist.
 		CheckPassword(string(decoyHash()), password)
-		return "", storage.Operator{}, ErrBadCredentials
+		return "", storage.Operator{}, failed(ctx, store, email, now)
 	case err != nil:
 		return "", storage.Operator{}, fmt.Errorf("log in: %w", err)
 	}
 	if !CheckPassword(op.PasswordHash, password) || !op.Active {
-		return "", storage.Operator{}, ErrBadCredentials
+		return "", storage.Operator{}, failed(ctx, store, email, now)
+	}
+	if err := store.ClearLoginFailures(ctx, email); err != nil {
+		return "", storage.Operator{}, fmt.Errorf("log in operator %d: %w", op.ID, err)
 	}
 	token, err := NewToken()
 	if err != nil {
 		return "", storage.Operator{}, err
 	}
-	now := time.Now().UTC()
 	sess := storage.Session{TokenHash: HashToken(token), OperatorID: op.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := store.CreateSession(ctx, &sess); err != nil {
 		return "", storage.Operator{}, fmt.Errorf("log in operator %d: %w", op.ID, err)
@@ -68,4 +76,34 @@ func Logout(ctx context.Context, store *storage.Storage, token string) error {
 		return fmt.Errorf("log out: %w", err)
 	}
 	return nil
+}
+
+// EndSessions ends every session of an operator but the one of keepToken
+// (none when it is empty): after a password change, a reset or a
+// deactivation.
+func EndSessions(ctx context.Context, store *storage.Storage, operatorID uint64, keepToken string) error {
+	keep := ""
+	if keepToken != "" {
+		keep = HashToken(keepToken)
+	}
+	if _, err := store.DeleteOperatorSessions(ctx, operatorID, keep); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}
+
+// SetPassword gives an operator a new password and ends their sessions but
+// the one of keepToken. It fails with ErrWeakPassword for a password
+// HashPassword refuses.
+func SetPassword(ctx context.Context, store *storage.Storage, operatorID uint64, password, keepToken string) error {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return store.Tx(ctx, func(tx *storage.Storage) error {
+		if _, err := tx.UpdateOperator(ctx, operatorID, storage.OperatorChanges{PasswordHash: &hash}); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		return EndSessions(ctx, tx, operatorID, keepToken)
+	})
 }

@@ -30,7 +30,17 @@ type Settings struct {
 	Conversation ConversationSettings `yaml:"conversation"`
 	// Queue holds the waiting-time estimate's inputs.
 	Queue QueueSettings `yaml:"queue"`
+	// Assignment is how waiting conversations reach operators: "manual"
+	// (operators pick from the queue) or "round_robin" (each goes to the
+	// online operator with a free slot assigned least recently).
+	Assignment string `yaml:"assignment"`
 }
+
+// Assignment modes.
+const (
+	AssignmentManual     = "manual"
+	AssignmentRoundRobin = "round_robin"
+)
 
 // Menu option kinds.
 const (
@@ -138,6 +148,7 @@ func DefaultSettings() Settings {
 		},
 		Conversation: ConversationSettings{ReopenWindow: 72 * time.Hour},
 		Queue:        QueueSettings{MinutesPerCustomer: 5},
+		Assignment:   AssignmentManual,
 	}
 }
 
@@ -173,6 +184,9 @@ func ParseSettings(raw []byte) (Settings, error) {
 	}
 	if file.Queue.MinutesPerCustomer != 0 {
 		s.Queue.MinutesPerCustomer = file.Queue.MinutesPerCustomer
+	}
+	if file.Assignment != "" {
+		s.Assignment = file.Assignment
 	}
 	return s, s.Validate()
 }
@@ -233,6 +247,11 @@ func (s Settings) Validate() error {
 	}
 	if s.DefaultLanguage == "" {
 		add("default_language", "is empty")
+	}
+	switch s.Assignment {
+	case AssignmentManual, AssignmentRoundRobin:
+	default:
+		add("assignment", "%q is not manual or round_robin", s.Assignment)
 	}
 	return errors.Join(errs...)
 }

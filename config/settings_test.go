@@ -58,6 +58,7 @@ func TestParseSettingsRejectsWithTheYAMLKey(t *testing.T) {
 		{"id too long for button data", "menu:\n  - {id: abcdefghijklmnopq, kind: operator, label: L}", "menu[0].id", "16 bytes"},
 		{"duplicate id", "menu:\n  - {id: a, kind: operator, label: L}\n  - {id: a, kind: operator, label: M}", "menu[1].id", "twice"},
 		{"unknown time zone", "business_hours: {time_zone: Europe/Atlantis}", "business_hours", "time_zone"},
+		{"unknown assignment", "assignment: random", "assignment", `"random" is not manual or round_robin`},
 		{"bad weekly range", "business_hours: {weekly: {mon: 9-5}}", "business_hours", "weekly.mon"},
 		{"bad holiday", "business_hours: {holidays: [tomorrow]}", "business_hours", "holidays[0]"},
 		{"negative reopen window", "conversation: {reopen_window: -1h}", "conversation.reopen_window", "negative"},
@@ -125,6 +126,16 @@ func TestParseSettingsKeepsDefaultsForWhatIsLeftOut(t *testing.T) {
 		{"queue only keeps the menu", "queue: {minutes_per_customer: 8}", func(t *testing.T, s config.Settings) {
 			if s.Queue.MinutesPerCustomer != 8 || len(s.Menu) != 2 || s.Conversation.ReopenWindow != 72*time.Hour {
 				t.Errorf("got %+v", s)
+			}
+		}},
+		{"round-robin assignment", "assignment: round_robin", func(t *testing.T, s config.Settings) {
+			if s.Assignment != config.AssignmentRoundRobin {
+				t.Errorf("assignment = %q", s.Assignment)
+			}
+		}},
+		{"assignment is manual by default", "queue: {minutes_per_customer: 8}", func(t *testing.T, s config.Settings) {
+			if s.Assignment != config.AssignmentManual {
+				t.Errorf("assignment = %q", s.Assignment)
 			}
 		}},
 		{"reopen window as a duration", "conversation: {reopen_window: 24h}", func(t *testing.T, s config.Settings) {

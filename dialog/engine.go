@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboardhq/switchboard/config"
@@ -27,6 +28,8 @@ type Engine struct {
 	online   func() int
 	wake     func()
 	log      *slog.Logger
+	// assignMu lets one automatic assignment run at a time (assign.go).
+	assignMu sync.Mutex
 }
 
 // Options wires an Engine to the rest of switchboard.
@@ -145,9 +148,10 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	for _, r := range out {
 		if r.Result.Outbox > 0 {
 			e.wake()
-			return
+			break
 		}
 	}
+	e.assignAfter(pending)
 }
 
 // turn collects what one event or action writes and emits.

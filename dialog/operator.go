@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/storage"
@@ -30,16 +28,9 @@ func (e *Engine) operatorTurn(ctx context.Context, convID uint64, fn func(t *tur
 		if err != nil {
 			return err
 		}
-		ident, err := tx.GetIdentity(ctx, conv.IdentityID)
-		if err != nil {
+		if t, err = e.turnOn(ctx, tx, conv); err != nil {
 			return err
 		}
-		cust, err := tx.GetCustomer(ctx, conv.CustomerID)
-		if err != nil {
-			return err
-		}
-		t = &turn{e: e, tx: tx, ident: ident, cust: cust, conv: conv, now: e.now().UTC()}
-		t.lang = e.texts.Language(firstNonEmpty(conv.Language, cust.Language))
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -54,6 +45,22 @@ func (e *Engine) operatorTurn(ctx context.Context, convID uint64, fn func(t *tur
 	}
 	e.afterCommit(t.emit, []BatchResult{{Result: Result{Outbox: t.outbox}}})
 	return t.conv, nil
+}
+
+// turnOn starts a turn on conv, loaded in tx, with its identity and
+// customer.
+func (e *Engine) turnOn(ctx context.Context, tx *storage.Storage, conv storage.Conversation) (*turn, error) {
+	ident, err := tx.GetIdentity(ctx, conv.IdentityID)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := tx.GetCustomer(ctx, conv.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	t := &turn{e: e, tx: tx, ident: ident, cust: cust, conv: conv, now: e.now().UTC()}
+	t.lang = e.texts.Language(firstNonEmpty(conv.Language, cust.Language))
+	return t, nil
 }
 
 // Claim gives the conversation to op and tells the customer who joined. It
@@ -72,6 +79,11 @@ func (t *turn) claim(ctx context.Context, op storage.Operator) error {
 	case t.conv.State == storage.StateOpen && t.conv.OperatorID != nil:
 		return fmt.Errorf("claim conversation %d: %w", t.conv.ID, storage.ErrAlreadyClaimed)
 	}
+	return t.join(ctx, op)
+}
+
+// join opens the conversation with op and tells the customer who joined.
+func (t *turn) join(ctx context.Context, op storage.Operator) error {
 	t.conv.State, t.conv.OperatorID, t.conv.ClaimedAt, t.conv.Step = storage.StateOpen, &op.ID, &t.now, ""
 	if t.conv.HandedOverAt == nil {
 		t.conv.HandedOverAt = &t.now
@@ -83,15 +95,12 @@ func (t *turn) claim(ctx context.Context, op storage.Operator) error {
 // An unclaimed conversation is claimed first; one held by another operator
 // fails with storage.ErrAlreadyClaimed unless op is a supervisor.
 func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, text string) (storage.Message, error) {
-	text = strings.TrimSpace(cleanText(text, 0))
-	switch {
-	case text == "":
-		return storage.Message{}, ErrEmptyReply
-	case utf8.RuneCountInString(text) > MaxReplyLength:
-		return storage.Message{}, ErrReplyTooLong
+	text, err := operatorText(text, ErrEmptyReply, ErrReplyTooLong)
+	if err != nil {
+		return storage.Message{}, err
 	}
 	var sent storage.Message
-	_, err := e.operatorTurn(ctx, convID, func(t *turn) error {
+	_, err = e.operatorTurn(ctx, convID, func(t *turn) error {
 		if t.conv.State != storage.StateOpen && t.conv.State != storage.StateResolved {
 			if err := t.claim(ctx, op); err != nil {
 				return err

@@ -17,6 +17,9 @@ const (
 	ConversationChanged = "conversation.changed"
 	// MessageDelivery: an outbound message's delivery state changed.
 	MessageDelivery = "message.delivery"
+	// OperatorChanged: an operator's presence, capacity, role or active
+	// flag changed, or an operator was added.
+	OperatorChanged = "operator.changed"
 )
 
 // Event is one thing that happened. Data is marshalled to JSON as is.
@@ -35,20 +38,47 @@ type Broker struct {
 	mu     sync.RWMutex
 	subs   map[*Subscription]struct{}
 	nextID atomic.Uint64
+	// streams counts open subscriptions per operator.
+	streams map[uint64]int
+
+	// hookMu orders calls of the stream hooks as the changes happened.
+	hookMu sync.Mutex
+	hooks  []StreamHook
 }
 
+// StreamHook is told when an operator's first subscription opens (open is
+// true) and when their last one closes (open is false). It runs on the
+// subscribing or closing goroutine and must not block nor call back into
+// the broker's Subscribe or Close.
+type StreamHook func(operatorID uint64, open bool)
+
 // NewBroker returns a broker with no subscribers.
-func NewBroker() *Broker { return &Broker{subs: map[*Subscription]struct{}{}} }
+func NewBroker() *Broker {
+	return &Broker{subs: map[*Subscription]struct{}{}, streams: map[uint64]int{}}
+}
+
+// OnOperatorStreams adds a hook called when an operator's subscriptions go
+// from none to one or from one to none.
+func (b *Broker) OnOperatorStreams(h StreamHook) {
+	b.hookMu.Lock()
+	defer b.hookMu.Unlock()
+	b.hooks = append(b.hooks, h)
+}
 
 // Subscription receives events on C until Close.
 type Subscription struct {
 	C <-chan Event
+	// Done is closed when the broker disconnects the subscriber (see
+	// Disconnect); the subscriber should then stop listening and Close.
+	Done <-chan struct{}
 	// OperatorID is who listens; 0 for an anonymous listener.
 	OperatorID uint64
 	c          chan Event
+	done       chan struct{}
 	b          *Broker
 	dropped    atomic.Uint64
 	once       sync.Once
+	doneOnce   sync.Once
 }
 
 // SubscriberBuffer is how many events a slow subscriber may lag behind.
@@ -58,20 +88,70 @@ const SubscriberBuffer = 256
 // with an open subscription counts as online.
 func (b *Broker) Subscribe(operatorID uint64) *Subscription {
 	c := make(chan Event, SubscriberBuffer)
-	s := &Subscription{C: c, c: c, b: b, OperatorID: operatorID}
+	done := make(chan struct{})
+	s := &Subscription{C: c, c: c, Done: done, done: done, b: b, OperatorID: operatorID}
+	b.hookMu.Lock()
+	defer b.hookMu.Unlock()
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
+	first := false
+	if operatorID != 0 {
+		b.streams[operatorID]++
+		first = b.streams[operatorID] == 1
+	}
 	b.mu.Unlock()
+	if first {
+		b.callHooks(operatorID, true)
+	}
 	return s
 }
 
 // Close ends the subscription.
 func (s *Subscription) Close() {
 	s.once.Do(func() {
-		s.b.mu.Lock()
-		delete(s.b.subs, s)
-		s.b.mu.Unlock()
+		b := s.b
+		b.hookMu.Lock()
+		defer b.hookMu.Unlock()
+		b.mu.Lock()
+		delete(b.subs, s)
+		last := false
+		if s.OperatorID != 0 {
+			b.streams[s.OperatorID]--
+			if last = b.streams[s.OperatorID] <= 0; last {
+				delete(b.streams, s.OperatorID)
+			}
+		}
+		b.mu.Unlock()
+		if last {
+			b.callHooks(s.OperatorID, false)
+		}
 	})
+}
+
+// callHooks runs the stream hooks; the caller holds hookMu.
+func (b *Broker) callHooks(operatorID uint64, open bool) {
+	for _, h := range b.hooks {
+		h(operatorID, open)
+	}
+}
+
+// Disconnect tells every subscriber listening as operatorID to stop, by
+// closing their Done: for a deactivated operator or a reset password.
+func (b *Broker) Disconnect(operatorID uint64) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for s := range b.subs {
+		if s.OperatorID == operatorID {
+			s.doneOnce.Do(func() { close(s.done) })
+		}
+	}
+}
+
+// OperatorStreams counts operatorID's open subscriptions.
+func (b *Broker) OperatorStreams(operatorID uint64) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.streams[operatorID]
 }
 
 // Dropped counts events this subscriber missed by being slow.
@@ -88,13 +168,7 @@ func (b *Broker) Subscribers() int {
 func (b *Broker) OnlineOperators() int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	seen := map[uint64]bool{}
-	for s := range b.subs {
-		if s.OperatorID != 0 {
-			seen[s.OperatorID] = true
-		}
-	}
-	return len(seen)
+	return len(b.streams)
 }
 
 // Publish sends ev to every subscriber without blocking; it stamps ID and At.

@@ -12,7 +12,13 @@ import (
 const (
 	Inbound  = "in"
 	Outbound = "out"
+	// Internal is a note between operators: stored and shown to them,
+	// never queued for delivery, never shown to the customer.
+	Internal = "internal"
 )
+
+// KindNote is the kind of an operator's private note (direction Internal).
+const KindNote = "note"
 
 // Message authors.
 const (
@@ -35,11 +41,11 @@ const (
 type Message struct {
 	ID             uint64  `gorm:"primaryKey" json:"id"`
 	ConversationID uint64  `gorm:"not null;index" json:"conversation_id"`
-	Direction      string  `gorm:"size:4;not null" json:"direction"`
+	Direction      string  `gorm:"size:16;not null" json:"direction"`
 	Author         string  `gorm:"size:16;not null" json:"author"`
 	OperatorID     *uint64 `json:"operator_id,omitempty"`
 	// Kind is text, command, button, photo, document, voice, sticker,
-	// contact, location, video, audio or event.
+	// contact, location, video, audio, event or note.
 	Kind     string `gorm:"size:16;not null" json:"kind"`
 	Text     string `json:"text"`
 	FileID   string `gorm:"size:256" json:"file_id,omitempty"`

@@ -29,10 +29,21 @@ var migrations = []migration{
 	{1, "core: customers, identities, conversations, messages, outbox, operators, sessions", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Customer{}, &Identity{}, &Conversation{}, &Message{}, &OutboxItem{}, &Operator{}, &Session{})
 	}},
+	// Versions are applied in list order and recorded one by one, so a
+	// database that got 3 before 2 existed simply gets 2 later: the two
+	// touch different tables.
+	{2, "operators: capacity, presence, last assignment; login failures", migrateOperators},
+	{3, "console: canned responses (seeded), read marks", migrateConsole},
 }
 
 // SchemaVersion is the newest migration this build knows.
-func SchemaVersion() int { return migrations[len(migrations)-1].version }
+func SchemaVersion() int {
+	v := 0
+	for _, m := range migrations {
+		v = max(v, m.version)
+	}
+	return v
+}
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and reports how many it applied.

@@ -44,3 +44,18 @@ func (s *Storage) DeleteSession(ctx context.Context, tokenHash string) error {
 	}
 	return nil
 }
+
+// DeleteOperatorSessions ends every session of operator id except the one
+// whose token hash is keep (none when keep is empty), and reports how many
+// it ended.
+func (s *Storage) DeleteOperatorSessions(ctx context.Context, id uint64, keep string) (int64, error) {
+	q := s.q(ctx).Where("operator_id = ?", id)
+	if keep != "" {
+		q = q.Where("token_hash <> ?", keep)
+	}
+	res := q.Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete sessions of operator %d: %w", id, res.Error)
+	}
+	return res.RowsAffected, nil
+}

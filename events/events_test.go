@@ -1,0 +1,68 @@
+package events_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/events"
+)
+
+type streamChange struct {
+	operatorID uint64
+	open       bool
+}
+
+func TestStreamHooksSeeAnOperatorsFirstOpenAndLastClose(t *testing.T) {
+	b := events.NewBroker()
+	var mu sync.Mutex
+	var got []streamChange
+	b.OnOperatorStreams(func(id uint64, open bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, streamChange{id, open})
+	})
+
+	anonymous := b.Subscribe(0)
+	first, second := b.Subscribe(7), b.Subscribe(7)
+	other := b.Subscribe(8)
+	if n := b.OnlineOperators(); n != 2 {
+		t.Errorf("OnlineOperators = %d, want 2", n)
+	}
+	if n := b.OperatorStreams(7); n != 2 {
+		t.Errorf("OperatorStreams(7) = %d, want 2", n)
+	}
+	first.Close()
+	first.Close() // twice changes nothing
+	second.Close()
+	other.Close()
+	anonymous.Close()
+
+	want := []streamChange{{7, true}, {8, true}, {7, false}, {8, false}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("hooks saw %v, want %v", got, want)
+	}
+	if n := b.OnlineOperators(); n != 0 {
+		t.Errorf("OnlineOperators = %d after every stream closed", n)
+	}
+}
+
+func TestDisconnectEndsOnlyThatOperatorsSubscriptions(t *testing.T) {
+	b := events.NewBroker()
+	mine, theirs := b.Subscribe(7), b.Subscribe(8)
+	defer mine.Close()
+	defer theirs.Close()
+
+	b.Disconnect(7)
+	b.Disconnect(7) // twice is harmless
+	select {
+	case <-mine.Done:
+	default:
+		t.Fatal("operator 7's subscription is not told to stop")
+	}
+	select {
+	case <-theirs.Done:
+		t.Fatal("operator 8's subscription was told to stop")
+	default:
+	}
+}
