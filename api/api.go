@@ -43,6 +43,9 @@ type Options struct {
 	PingInterval time.Duration
 	// Logger is slog.Default() when nil.
 	Logger *slog.Logger
+	// SecureCookies marks session cookies Secure: set it when
+	// SWITCHBOARD_PUBLIC_URL is https.
+	SecureCookies bool
 }
 
 // API is the operator API. Build it with New and mount it with Register.
@@ -53,6 +56,8 @@ type API struct {
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
+	// secureCookies marks session cookies Secure.
+	secureCookies bool
 
 	closeOnce sync.Once
 	// closing is closed by CloseStreams to end every event stream.
@@ -62,7 +67,7 @@ type API struct {
 // New builds the API from o, filling defaults.
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, ttl: o.SessionTTL, ping: o.PingInterval,
-		log: o.Logger, closing: make(chan struct{})}
+		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
 	if a.ttl <= 0 {
 		a.ttl = DefaultSessionTTL
 	}
@@ -95,6 +100,21 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/conversations/:id/claim", a.claim, authed)
 	g.POST("/conversations/:id/messages", a.reply, authed)
 	g.POST("/conversations/:id/resolve", a.resolve, authed)
+	g.POST("/conversations/:id/read", a.markRead, authed)
+	g.POST("/conversations/:id/notes", a.addNote, authed)
+	g.POST("/conversations/:id/transfer", a.transfer, authed)
+	g.GET("/customers/:id/history", a.customerHistory, authed)
+	g.GET("/menu", a.menu, authed)
+	g.GET("/canned", a.listCanned, authed)
+	g.POST("/canned", a.createCanned, authed, onlySupervisors)
+	g.PATCH("/canned/:id", a.updateCanned, authed, onlySupervisors)
+	g.DELETE("/canned/:id", a.deleteCanned, authed, onlySupervisors)
+	g.POST("/me/presence", a.setPresence, authed)
+	g.POST("/me/password", a.changePassword, authed)
+	g.GET("/operators", a.listOperators, authed)
+	g.POST("/operators", a.createOperator, authed, onlySupervisors)
+	g.PATCH("/operators/:id", a.updateOperator, authed, onlySupervisors)
+	g.POST("/operators/:id/password", a.resetPassword, authed, onlySupervisors)
 	g.GET("/events", a.streamEvents, authed)
 }
 

@@ -79,8 +79,21 @@ func (s *server) addOperator(t *testing.T, email, role string) (storage.Operator
 	return op, login.Token
 }
 
-// do sends a request and returns the status and body.
+// do sends a request with a bearer token (none when empty) and returns
+// the status and body.
 func (s *server) do(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	res, raw := s.sendWith(t, method, path, body, func(r *http.Request) {
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+	})
+	return res.StatusCode, raw
+}
+
+// sendWith sends a request, letting prep add headers and cookies, and
+// returns the response (body read) and its body.
+func (s *server) sendWith(t *testing.T, method, path, body string, prep func(*http.Request)) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -90,11 +103,11 @@ func (s *server) do(t *testing.T, method, path, token, body string) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if prep != nil {
+		prep(req)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -105,7 +118,7 @@ func (s *server) do(t *testing.T, method, path, token, body string) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.StatusCode, raw
+	return res, raw
 }
 
 // mustDo is do that fails the test on another status and decodes into out.

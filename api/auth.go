@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,19 +18,27 @@ const (
 	ctxToken    = "switchboard.token"
 )
 
-var errNoToken = &requestError{status: http.StatusUnauthorized, msg: "missing bearer token: send Authorization: Bearer TOKEN"}
+var errNoToken = &requestError{status: http.StatusUnauthorized,
+	msg: "missing bearer token: send Authorization: Bearer TOKEN, or log in for a session cookie"}
 
-// requireOperator lets a request through only with a valid bearer token of
-// an active operator, who is then available through operatorOf.
+// requireOperator lets a request through only with a valid session of an
+// active operator — a bearer token, or the session cookie plus the CSRF
+// header for anything but GET and HEAD — who is then available through
+// operatorOf.
 func (a *API) requireOperator(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, ok := bearerToken(c.Request())
-		if !ok {
-			return errNoToken
+		token, byCookie, err := sessionToken(c.Request())
+		if err != nil {
+			return err
 		}
 		op, err := auth.Authenticate(c.Request().Context(), a.store, token)
 		if err != nil {
 			return err
+		}
+		if byCookie {
+			if err := checkCSRF(c.Request(), token); err != nil {
+				return err
+			}
 		}
 		c.Set(ctxOperator, op)
 		c.Set(ctxToken, token)
@@ -57,8 +66,9 @@ type loginRequest struct {
 }
 
 type loginResponse struct {
-	Token    string       `json:"token"`
-	Operator operatorView `json:"operator"`
+	Token     string       `json:"token"`
+	CSRFToken string       `json:"csrf_token"`
+	Operator  operatorView `json:"operator"`
 }
 
 // login answers POST /auth/login.
@@ -78,27 +88,42 @@ func (a *API) login(c echo.Context) error {
 		return badRequest("missing %s", strings.Join(missing, " and "))
 	}
 	ctx := c.Request().Context()
+	expires := time.Now().Add(a.ttl)
 	token, op, err := auth.Login(ctx, a.store, req.Email, req.Password, a.ttl)
-	if errors.Is(err, auth.ErrBadCredentials) {
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
 		a.log.InfoContext(ctx, "login refused", "email", req.Email, "remote_ip", c.RealIP())
+	case errors.Is(err, auth.ErrLockedOut):
+		a.log.WarnContext(ctx, "login locked out", "email", req.Email, "remote_ip", c.RealIP())
 	}
 	if err != nil {
 		return err
 	}
 	a.log.InfoContext(ctx, "operator logged in", "operator_id", op.ID)
-	return c.JSON(http.StatusOK, loginResponse{Token: token, Operator: viewOperator(op)})
+	view, err := a.viewOperatorNow(ctx, op)
+	if err != nil {
+		return err
+	}
+	a.setSessionCookies(c, token, expires)
+	return c.JSON(http.StatusOK, loginResponse{Token: token, CSRFToken: auth.CSRFToken(token), Operator: view})
 }
 
-// logout answers POST /auth/logout: the token used stops working.
+// logout answers POST /auth/logout: the session used stops working and the
+// browser forgets its cookies.
 func (a *API) logout(c echo.Context) error {
 	token, _ := c.Get(ctxToken).(string)
 	if err := auth.Logout(c.Request().Context(), a.store, token); err != nil {
 		return err
 	}
+	a.clearSessionCookies(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
 // me answers GET /me with the calling operator.
 func (a *API) me(c echo.Context) error {
-	return c.JSON(http.StatusOK, viewOperator(operatorOf(c)))
+	view, err := a.viewOperatorNow(c.Request().Context(), operatorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, view)
 }

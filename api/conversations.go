@@ -13,31 +13,31 @@ type conversationList struct {
 	Conversations []conversationView `json:"conversations"`
 }
 
-// listConversations answers GET /conversations?status=S; waiting ones come
-// in queue order, oldest first.
+// listConversations answers GET /conversations?status=S&mine=1; waiting
+// ones come in queue order, oldest first. mine=1 keeps the caller's own.
 func (a *API) listConversations(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status != "" && !storage.ValidState(status) {
 		return badRequest("unknown status %q: want bot, waiting, open or resolved", status)
 	}
+	filter := storage.ConversationFilter{State: status}
+	switch mine := c.QueryParam("mine"); mine {
+	case "", "0", "false":
+	case "1", "true":
+		filter.OperatorID = operatorOf(c).ID
+	default:
+		return badRequest("mine must be 1 or 0, not %q", mine)
+	}
 	ctx := c.Request().Context()
-	convs, err := a.store.ListConversations(ctx, storage.ConversationFilter{State: status})
+	convs, err := a.store.ListConversations(ctx, filter)
 	if err != nil {
 		return err
 	}
-	out := conversationList{Conversations: make([]conversationView, 0, len(convs))}
-	customers := map[uint64]*customerView{}
-	for _, conv := range convs {
-		cust, ok := customers[conv.CustomerID]
-		if !ok {
-			if cust, err = a.customer(ctx, conv.CustomerID); err != nil {
-				return err
-			}
-			customers[conv.CustomerID] = cust
-		}
-		out.Conversations = append(out.Conversations, viewConversation(conv, cust))
+	views, err := a.viewConversations(ctx, operatorOf(c), convs)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, conversationList{Conversations: views})
 }
 
 // getConversation answers GET /conversations/:id with its customer and
@@ -52,7 +52,7 @@ func (a *API) getConversation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view, err := a.viewWithCustomer(ctx, conv)
+	view, err := a.viewOne(ctx, operatorOf(c), conv)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (a *API) conversationAction(c echo.Context, act func(context.Context, uint6
 	if err != nil {
 		return err
 	}
-	view, err := a.viewWithCustomer(ctx, conv)
+	view, err := a.viewOne(ctx, operatorOf(c), conv)
 	if err != nil {
 		return err
 	}
@@ -120,20 +120,4 @@ func (a *API) reply(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, viewMessage(msg))
-}
-
-func (a *API) viewWithCustomer(ctx context.Context, conv storage.Conversation) (conversationView, error) {
-	cust, err := a.customer(ctx, conv.CustomerID)
-	if err != nil {
-		return conversationView{}, err
-	}
-	return viewConversation(conv, cust), nil
-}
-
-func (a *API) customer(ctx context.Context, id uint64) (*customerView, error) {
-	cust, err := a.store.GetCustomer(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return viewCustomer(cust), nil
 }

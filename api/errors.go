@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,12 +52,23 @@ func statusOf(err error) (int, string) {
 		return he.Code, fmt.Sprint(he.Message)
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrBadToken):
 		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, auth.ErrLockedOut):
+		return http.StatusTooManyRequests, err.Error()
+	case errors.Is(err, storage.ErrEmailTaken):
+		return http.StatusConflict, "an operator with this email exists"
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, dialog.ErrEmptyReply), errors.Is(err, dialog.ErrReplyTooLong):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, dialog.ErrEmptyNote), errors.Is(err, dialog.ErrNoteTooLong),
+		errors.Is(err, dialog.ErrUnknownOperator), errors.Is(err, dialog.ErrQueueTooLong):
+		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, dialog.ErrInactiveOperator), errors.Is(err, storage.ErrShortcutTaken):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, dialog.ErrTransferNotAllowed):
+		return http.StatusForbidden, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled or timed out"
 	}
@@ -92,6 +105,10 @@ func (a *API) HTTPErrorHandler(err error, c echo.Context) {
 	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="switchboard"`)
+	}
+	var locked *auth.LockedOutError
+	if errors.As(err, &locked) {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(locked.RetryAfter.Seconds()))))
 	}
 	if err := c.JSON(status, errorBody{Error: msg}); err != nil {
 		a.log.DebugContext(req.Context(), "write error response", "err", err)

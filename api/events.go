@@ -54,6 +54,9 @@ func (a *API) streamEvents(c echo.Context) error {
 			return nil
 		case <-a.closing:
 			return nil
+		case <-sub.Done:
+			a.log.InfoContext(ctx, "event stream ended: operator logged out", "operator_id", op.ID)
+			return nil
 		case ev := <-sub.C:
 			frame, err := eventFrame(ev)
 			if err != nil {

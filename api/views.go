@@ -11,17 +11,23 @@ import (
 // field present (null when unset) so clients need no guessing.
 
 type operatorView struct {
-	ID        uint64    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	Active    bool      `json:"active"`
+	ID       uint64 `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Active   bool   `json:"active"`
+	Capacity int    `json:"capacity"`
+	Presence string `json:"presence"`
+	// OpenCount is how many conversations they have open.
+	OpenCount int64     `json:"open_count"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func viewOperator(o storage.Operator) operatorView {
+// viewOperator renders o with openCount conversations open.
+func viewOperator(o storage.Operator, openCount int64) operatorView {
 	return operatorView{ID: o.ID, Email: o.Email, Name: o.Name, Role: o.Role, Active: o.Active,
+		Capacity: o.Capacity, Presence: o.Presence, OpenCount: openCount,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
 
@@ -53,8 +59,27 @@ type conversationView struct {
 	ClaimedAt     *time.Time    `json:"claimed_at"`
 	ResolvedAt    *time.Time    `json:"resolved_at"`
 	LastMessageAt time.Time     `json:"last_message_at"`
+	// Unread counts the customer's messages after the caller's read mark.
+	Unread *int64 `json:"unread"`
+	// Operator is who has the conversation, null when nobody has.
+	Operator *operatorRef `json:"operator"`
 	// Messages is set only when one conversation is asked for.
 	Messages []messageView `json:"messages,omitempty"`
+}
+
+// operatorRef names an operator where a whole operatorView is too much.
+type operatorRef struct {
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+}
+
+// conversationEvent is a conversation in the event stream. Unread counts
+// belong to each listener and operator names are not loaded on the hot
+// path, so both are left out there; operator_id is present.
+type conversationEvent struct {
+	conversationView
+	Unread   *int64       `json:"unread,omitempty"`
+	Operator *operatorRef `json:"operator,omitempty"`
 }
 
 func viewConversation(c storage.Conversation, cust *customerView) conversationView {
@@ -100,8 +125,10 @@ func viewEventData(data any) any {
 	switch d := data.(type) {
 	case dialog.MessageView:
 		return viewMessage(d.Message)
+	case dialog.OperatorView:
+		return viewOperator(d.Operator, d.OpenCount)
 	case dialog.ConversationView:
-		return viewConversation(d.Conversation, nil)
+		return conversationEvent{conversationView: viewConversation(d.Conversation, nil)}
 	}
 	return data
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,9 @@ type App struct {
 	Dispatcher *outbox.Dispatcher
 	API        *api.API
 	Telegram   *telegram.Bot
-	HTTP       *echo.Echo
+	// Presence keeps operators' presence in step with their event streams.
+	Presence *dialog.PresenceTracker
+	HTTP     *echo.Echo
 	// AdminPassword is set when start-up generated the first supervisor's
 	// password; it is shown once.
 	AdminPassword string
@@ -50,6 +53,9 @@ type Options struct {
 	Logger *slog.Logger
 	Clock  func() time.Time
 	Outbox outbox.Config
+	// PresenceGrace is how long an operator keeps their presence after
+	// their last event stream closes; 0 means dialog.DefaultPresenceGrace.
+	PresenceGrace time.Duration
 }
 
 // StartupError is a problem that should stop start-up with exit status 2.
@@ -95,7 +101,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		workers = 4
 	}
 	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
-	a.API = api.New(api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log})
+	a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})
+	a.API = api.New(api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
 	if cfg.Telegram.Enabled() {
 		a.Telegram, err = telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, a.Committer, log)
 		if err != nil {
@@ -157,6 +165,7 @@ func (a *App) Run(ctx context.Context) error {
 	committerDone := make(chan struct{})
 	go func() { a.Committer.Run(committerCtx); close(committerDone) }()
 	start("outbox", func(ctx context.Context) { _ = a.Dispatcher.Run(ctx) })
+	start("presence", func(ctx context.Context) { _ = a.Presence.Run(ctx) })
 	if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
 		start("telegram-poll", func(ctx context.Context) { _ = a.Telegram.Poll(ctx) })
 	}
