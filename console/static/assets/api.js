@@ -1,0 +1,179 @@
+// api.js — the console's only door to the server (docs/console-api.md).
+//
+// Where the spec is silent, the console assumes:
+//  1. Session: the sb_session cookie (HttpOnly) set by POST /auth/login.
+//     Every POST/PATCH/DELETE sends X-CSRF-Token read from the sb_csrf
+//     cookie, or, if that cookie cannot be read, the csrf_token from the
+//     login answer kept in memory. If the server sets no session cookie at
+//     all (a server before cookie sessions), the token from the login answer
+//     is kept in memory only (never in storage) and sent as a Bearer header;
+//     live updates are then unavailable, since EventSource cannot send
+//     headers, and a reload asks to log in again.
+//  2. On start, GET /me decides whether the page shows the login form.
+//     Any 401 (other than from the login call) returns to the login form.
+//  3. A 429 from login is shown with the server's own words (it says how
+//     long the lockout lasts); Retry-After is added when the words are empty.
+//  4. Lists come wrapped in an object named for their content, as
+//     GET /conversations does ({"conversations": [...]}); for /operators,
+//     /canned and /customers/{id}/history the console takes the first array
+//     it finds ("operators", "canned", "canned_responses", "conversations",
+//     "items") or a bare array.
+//  5. Event frames (GET /events) carry the whole event as JSON
+//     {"id","type","conversation_id","at","data"} — as api/events.go writes
+//     them — and the payload is .data. A frame that is only the payload is
+//     also understood. A gap in event ids, or a reconnect, makes the console
+//     reload its lists (the broker drops events for slow listeners).
+//  6. "unread" missing from a conversation counts as 0; between reloads the
+//     console counts customer messages that arrive for conversations not on
+//     screen. Read marks (POST …/read) are best effort: failures are ignored.
+//  7. POST /me/presence and PATCH /operators/{id} answer the operator JSON;
+//     204 is accepted too. Reactivating is PATCH {"active": true}.
+//  8. Transfer to a queue offers the queue names seen on conversations;
+//     the operator may type another. "" is the default queue.
+//  9. Delivery states are shown as the server names them (pending, sent,
+//     delivered, failed); delivery_error is shown with failed ones.
+// 10. A message with kind "note" (direction "internal") is a private note.
+//     Kinds photo, document, voice, video, audio, sticker, contact and
+//     location are media, shown as "[kind]" with their file name or id.
+
+/** An error answer from the API: status and the server's message. */
+export class ApiError extends Error {
+  constructor(status, message, retryAfter = '') {
+    super(message || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const BASE = '/api/v1';
+const memory = { bearer: '', csrf: '' };
+const listeners = new Set();
+
+/** Calls fn() whenever the session turns out to be gone (a 401). */
+export function onUnauthorized(fn) {
+  listeners.add(fn);
+}
+
+function readCookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return '';
+}
+
+/** Whether live updates can authenticate (they need the cookie session). */
+export function cookieSession() {
+  return memory.bearer === '';
+}
+
+async function request(method, path, body, { auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') {
+    const csrf = readCookie('sb_csrf') || memory.csrf;
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+  if (memory.bearer) headers.Authorization = `Bearer ${memory.bearer}`;
+  let res;
+  try {
+    res = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch (err) {
+    throw new ApiError(0, `cannot reach the server (${err.message})`);
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    let message = data && typeof data.error === 'string' ? data.error : `${res.status} ${res.statusText}`.trim();
+    const retryAfter = res.headers.get('Retry-After') || '';
+    if (res.status === 429 && !message) message = `too many attempts; try again in ${retryAfter} seconds`;
+    const err = new ApiError(res.status, message, retryAfter);
+    if (res.status === 401 && auth) {
+      memory.bearer = '';
+      memory.csrf = '';
+      for (const fn of listeners) fn(err);
+    }
+    throw err;
+  }
+  return data;
+}
+
+/** The first array in an answer (see assumption 4). */
+export function listOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  if (!data || typeof data !== 'object') return [];
+  for (const k of [...keys, 'items']) if (Array.isArray(data[k])) return data[k];
+  for (const v of Object.values(data)) if (Array.isArray(v)) return v;
+  return [];
+}
+
+const id = (n) => encodeURIComponent(String(n));
+
+export async function login(email, password) {
+  const data = await request('POST', '/auth/login', { email, password }, { auth: false });
+  memory.csrf = (data && data.csrf_token) || '';
+  // Assumption 1: no readable CSRF cookie and no csrf_token means a server
+  // without cookie sessions; fall back to the bearer token, in memory only.
+  memory.bearer = !readCookie('sb_csrf') && !memory.csrf && data && data.token ? data.token : '';
+  return data.operator;
+}
+
+export async function logout() {
+  try {
+    await request('POST', '/auth/logout', undefined, { auth: false });
+  } finally {
+    memory.bearer = '';
+    memory.csrf = '';
+  }
+}
+
+export const me = () => request('GET', '/me');
+export const setPresence = (presence) => request('POST', '/me/presence', { presence });
+export const changePassword = (current_password, new_password) =>
+  request('POST', '/me/password', { current_password, new_password });
+
+export async function conversations(params) {
+  const q = new URLSearchParams(params).toString();
+  return listOf(await request('GET', `/conversations${q ? `?${q}` : ''}`), 'conversations');
+}
+export const conversation = (cid) => request('GET', `/conversations/${id(cid)}`);
+export const claim = (cid) => request('POST', `/conversations/${id(cid)}/claim`);
+export const resolve = (cid) => request('POST', `/conversations/${id(cid)}/resolve`);
+export const reply = (cid, text) => request('POST', `/conversations/${id(cid)}/messages`, { text });
+export const note = (cid, text) => request('POST', `/conversations/${id(cid)}/notes`, { text });
+export const markRead = (cid, messageId) =>
+  request('POST', `/conversations/${id(cid)}/read`, { message_id: messageId });
+export const transfer = (cid, target) => request('POST', `/conversations/${id(cid)}/transfer`, target);
+
+export async function history(customerId) {
+  return listOf(await request('GET', `/customers/${id(customerId)}/history`), 'conversations');
+}
+
+export async function operators() {
+  return listOf(await request('GET', '/operators'), 'operators');
+}
+export const addOperator = (op) => request('POST', '/operators', op);
+export const updateOperator = (oid, patch) => request('PATCH', `/operators/${id(oid)}`, patch);
+export const resetPassword = (oid, password) => request('POST', `/operators/${id(oid)}/password`, { password });
+
+export async function canned() {
+  return listOf(await request('GET', '/canned'), 'canned', 'canned_responses');
+}
+export const addCanned = (c) => request('POST', '/canned', c);
+export const updateCanned = (cid, patch) => request('PATCH', `/canned/${id(cid)}`, patch);
+export const deleteCanned = (cid) => request('DELETE', `/canned/${id(cid)}`);
+
+export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);
+
+/** The event stream's URL (EventSource sends the session cookie). */
+export const eventsURL = `${BASE}/events`;

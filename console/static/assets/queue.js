@@ -1,0 +1,114 @@
+// queue.js — the side list: conversations waiting (oldest first) and the
+// operator's own ("Mine"), kept live from the store.
+
+import * as api from './api.js';
+import { store, on, emit, mergeConversation, waitingList, mineList, sinceOf, customerName } from './store.js';
+import { el, fill, waitedSince, formatTime, cssToken } from './ui.js';
+
+let tab = 'queue';
+let listNode = null;
+let tabsNode = null;
+let errorNode = null;
+let subscribed = false;
+
+/** Loads the queue and the operator's open conversations into the store. */
+export async function loadLists() {
+  const [waiting, mine] = await Promise.allSettled([
+    api.conversations({ status: 'waiting' }),
+    api.conversations({ status: 'open', mine: '1' }),
+  ]);
+  const failed = [waiting, mine].find((r) => r.status === 'rejected');
+  const keep = store.currentId != null ? store.convs.get(store.currentId) : null;
+  if (waiting.status === 'fulfilled' && mine.status === 'fulfilled') store.convs.clear();
+  if (keep) store.convs.set(keep.id, keep);
+  for (const r of [waiting, mine]) {
+    if (r.status === 'fulfilled') for (const c of r.value) mergeConversation(c);
+  }
+  setError(failed ? `Could not load the queue: ${failed.reason.message}` : '');
+  emit('convs');
+}
+
+function setError(text) {
+  if (!errorNode) return;
+  fill(errorNode, text);
+  errorNode.hidden = !text;
+}
+
+/** The side list's element; it re-renders itself on store changes. */
+export function sidebar() {
+  tabsNode = el('div', { class: 'tabs', role: 'tablist' });
+  listNode = el('ol', { class: 'conv-list', 'data-testid': 'conversation-list' });
+  errorNode = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'queue-error', hidden: true });
+  if (!subscribed) {
+    // The nodes are module state, so one subscription serves every login.
+    subscribed = true;
+    on('convs', render);
+    on('current', render);
+  }
+  render();
+  return el('nav', { class: 'sidebar', 'aria-label': 'Conversations' }, tabsNode, errorNode, listNode);
+}
+
+/** The conversations in the list on show, in order (for j/k). */
+export function visibleList() {
+  return tab === 'queue' ? waitingList() : mineList();
+}
+
+/** Switches to the list that holds conversation id, if another. */
+export function showTabFor(id) {
+  const c = store.convs.get(id);
+  if (!c) return;
+  const want = c.status === 'waiting' ? 'queue' : c.status === 'open' && store.me && c.operator_id === store.me.id ? 'mine' : tab;
+  if (want !== tab) { tab = want; render(); }
+}
+
+function render() {
+  if (!listNode) return;
+  const waiting = waitingList();
+  const mine = mineList();
+  const unreadMine = mine.reduce((n, c) => n + (c.unread || 0), 0);
+  const tabButton = (name, label, count, testid, extra) => el('button', {
+    type: 'button', role: 'tab', class: ['tab', tab === name && 'active'], 'aria-selected': String(tab === name),
+    'data-testid': testid, onclick: () => { tab = name; render(); },
+  }, label, ' ', el('span', { class: 'count', 'data-testid': `${testid}-count` }, String(count)), extra);
+  fill(tabsNode,
+    tabButton('queue', 'Queue', waiting.length, 'tab-queue'),
+    tabButton('mine', 'Mine', mine.length, 'tab-mine',
+      unreadMine ? el('span', { class: 'badge', title: 'unread messages' }, String(unreadMine)) : null));
+
+  const items = tab === 'queue' ? waiting : mine;
+  if (!items.length) {
+    fill(listNode, el('li', { class: 'empty muted', 'data-testid': 'queue-empty' },
+      tab === 'queue' ? 'Nobody is waiting.' : 'You have no open conversations.'));
+  } else {
+    fill(listNode, items.map((c) => item(c, tab === 'queue' ? 'queue-item' : 'mine-item')));
+  }
+  updateTitle(waiting.length, unreadMine + waiting.reduce((n, c) => n + (c.unread || 0), 0));
+}
+
+function item(c, testid) {
+  const selected = c.id === store.currentId;
+  return el('li', {},
+    el('a', {
+      href: `#/c/${Number(c.id)}`, class: ['conv-item', selected && 'selected'], 'data-testid': testid,
+      'data-conversation-id': String(c.id), 'data-ticket': c.ticket, 'aria-current': selected ? 'true' : null,
+    },
+    el('div', { class: 'conv-item-top' },
+      el('span', { class: 'ticket', 'data-testid': 'queue-ticket' }, c.ticket),
+      el('span', { class: `channel channel-${cssToken(c.channel)}`, 'data-testid': 'queue-channel' }, c.channel || '?'),
+      c.queue ? el('span', { class: 'queue-name' }, c.queue) : null,
+      c.unread ? el('span', { class: 'badge', 'data-testid': 'unread', title: 'unread messages' }, String(c.unread)) : null),
+    el('div', { class: 'conv-item-name', 'data-testid': 'queue-customer' }, customerName(c)),
+    el('div', { class: 'conv-item-text', 'data-testid': 'queue-first-text' }, c.first_text || ''),
+    el('div', { class: 'conv-item-meta muted' },
+      c.status === 'waiting'
+        ? ['waiting ', waitedSince(sinceOf(c))]
+        : ['last message ', formatTime(c.last_message_at)])));
+}
+
+function updateTitle(waiting, unread) {
+  const parts = [];
+  if (waiting) parts.push(`${waiting} waiting`);
+  if (unread) parts.push(`${unread} unread`);
+  document.title = parts.length ? `(${parts.join(', ')}) switchboard` : 'switchboard';
+}
