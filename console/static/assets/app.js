@@ -233,7 +233,10 @@ async function onConversationChanged(data) {
     try {
       const full = await api.conversation(conv.id);
       delete full.messages;
-      mergeConversation({ ...full, unread: conv.unread ?? full.unread });
+      // The server's count covers every message stored before the fetch; a
+      // local count can only have grown by events since, so keep the larger.
+      const local = store.convs.get(conv.id)?.unread ?? 0;
+      mergeConversation({ ...full, unread: Math.max(local, full.unread ?? 0) });
     } catch {
       // The list shows "Customer #id" until the next reload.
     }
