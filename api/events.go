@@ -58,7 +58,7 @@ func (a *API) streamEvents(c echo.Context) error {
 			a.log.InfoContext(ctx, "event stream ended: operator logged out", "operator_id", op.ID)
 			return nil
 		case ev := <-sub.C:
-			frame, err := eventFrame(ev)
+			frame, err := ev.Encoded(eventFrame)
 			if err != nil {
 				a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
 				continue

@@ -29,6 +29,26 @@ type Event struct {
 	ConversationID uint64    `json:"conversation_id,omitempty"`
 	At             time.Time `json:"at"`
 	Data           any       `json:"data,omitempty"`
+
+	// memo holds the event's wire form, computed once for all subscribers.
+	memo *memo
+}
+
+type memo struct {
+	once sync.Once
+	s    string
+	err  error
+}
+
+// Encoded returns encode(ev), computing it once however many subscribers
+// ask: with a thousand operators connected, an event is rendered once, not
+// a thousand times.
+func (ev Event) Encoded(encode func(Event) (string, error)) (string, error) {
+	if ev.memo == nil {
+		return encode(ev)
+	}
+	ev.memo.once.Do(func() { ev.memo.s, ev.memo.err = encode(ev) })
+	return ev.memo.s, ev.memo.err
 }
 
 // Broker delivers events to subscribers. A subscriber that falls behind
@@ -82,7 +102,7 @@ type Subscription struct {
 }
 
 // SubscriberBuffer is how many events a slow subscriber may lag behind.
-const SubscriberBuffer = 256
+const SubscriberBuffer = 32
 
 // Subscribe starts a subscription for operatorID (0 for none). An operator
 // with an open subscription counts as online.
@@ -177,6 +197,7 @@ func (b *Broker) Publish(ev Event) {
 		return
 	}
 	ev.ID = b.nextID.Add(1)
+	ev.memo = &memo{}
 	if ev.At.IsZero() {
 		ev.At = time.Now().UTC()
 	}

@@ -66,3 +66,21 @@ func TestDisconnectEndsOnlyThatOperatorsSubscriptions(t *testing.T) {
 	default:
 	}
 }
+
+func TestAnEventIsEncodedOnceForAllSubscribers(t *testing.T) {
+	b := events.NewBroker()
+	subs := []*events.Subscription{b.Subscribe(1), b.Subscribe(2), b.Subscribe(3)}
+	b.Publish(events.Event{Type: events.MessageCreated, ConversationID: 9})
+	calls := 0
+	encode := func(ev events.Event) (string, error) { calls++; return ev.Type, nil }
+	for _, s := range subs {
+		got, err := (<-s.C).Encoded(encode)
+		if err != nil || got != events.MessageCreated {
+			t.Fatalf("encoded %q, %v", got, err)
+		}
+		s.Close()
+	}
+	if calls != 1 {
+		t.Fatalf("encoded %d times for 3 subscribers, want once", calls)
+	}
+}
