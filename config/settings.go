@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/switchboardhq/switchboard/hours"
+	"github.com/switchboardhq/switchboard/phone"
 )
 
 // Settings is the YAML file's content: what customers see and when people
@@ -20,6 +21,9 @@ type Settings struct {
 	// DefaultLanguage answers customers whose language is unknown or has
 	// no texts (YAML: default_language).
 	DefaultLanguage string `yaml:"default_language"`
+	// DefaultRegion is the ISO country assumed for phone numbers typed
+	// without a country code (YAML: default_region, e.g. GB).
+	DefaultRegion string `yaml:"default_region"`
 	// Menu is the one-level self-service menu, 1 to 4 options.
 	Menu []MenuOption `yaml:"menu"`
 	// Texts override built-in texts: language → text key → text.
@@ -174,6 +178,7 @@ func ParseSettings(raw []byte) (Settings, error) {
 	if file.DefaultLanguage != "" {
 		s.DefaultLanguage = file.DefaultLanguage
 	}
+	s.DefaultRegion = strings.ToUpper(file.DefaultRegion)
 	if file.Menu != nil {
 		s.Menu = file.Menu
 	}
@@ -244,6 +249,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Queue.MinutesPerCustomer < 1 || s.Queue.MinutesPerCustomer > 240 {
 		add("queue.minutes_per_customer", "must be between 1 and 240")
+	}
+	if s.DefaultRegion != "" && !phone.ValidRegion(s.DefaultRegion) {
+		add("default_region", "%q is not an ISO country code with phone numbers (e.g. GB, US, RU)", s.DefaultRegion)
 	}
 	if s.DefaultLanguage == "" {
 		add("default_language", "is empty")

@@ -119,7 +119,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 			})
 			switch {
 			case errors.Is(err, errDuplicate):
-				out[i] = BatchResult{Result: Result{Duplicate: true}}
+				out[i] = BatchResult{Result: Result{Duplicate: true, Replies: out[i].Result.Replies}}
 			case err != nil:
 				out[i] = BatchResult{Err: err}
 			default:
@@ -129,7 +129,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 		return nil
 	})
 	if len(evs) == 1 && errors.Is(err, errDuplicate) {
-		return []BatchResult{{Result: Result{Duplicate: true}}}
+		return []BatchResult{{Result: Result{Duplicate: true, Replies: out[0].Result.Replies}}}
 	}
 	if err != nil {
 		for i := range out {
@@ -165,6 +165,8 @@ type turn struct {
 	now    time.Time
 	outbox int
 	emit   []events.Event
+	// inline collects replies said in the channel's answer, when asked.
+	inline *[]Reply
 }
 
 func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []events.Event, error) {
@@ -191,11 +193,27 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 	case KindUnblocked:
 		return Result{}, nil, tx.MarkReachable(ctx, ident.ID)
 	}
+	if ev.Inline {
+		t.inline = &[]Reply{}
+	}
 	fresh, err := t.pickConversation(ctx, ev)
 	if err != nil {
 		return Result{}, nil, err
 	}
-	if err := t.storeInbound(ctx, ev); err != nil {
+	inbound, err := t.storeInbound(ctx, ev)
+	if errors.Is(err, errDuplicate) && ev.Inline {
+		// Said before: say the same again.
+		replies, rerr := tx.InboundResponse(ctx, t.ident.Channel, ev.ExternalID)
+		var said []Reply
+		if rerr == nil && replies != "" {
+			_ = json.Unmarshal([]byte(replies), &said)
+		}
+		return Result{Duplicate: true, Replies: said}, nil, err
+	}
+	if err != nil {
+		return Result{}, nil, err
+	}
+	if err := t.rememberPhone(ctx, ev); err != nil {
 		return Result{}, nil, err
 	}
 	if err := t.decide(ctx, ev, fresh); err != nil {
@@ -204,8 +222,19 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 	if err := tx.SaveConversation(ctx, &t.conv); err != nil {
 		return Result{}, nil, err
 	}
+	res := Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox}
+	if t.inline != nil {
+		res.Replies = *t.inline
+		said, err := json.Marshal(res.Replies)
+		if err != nil {
+			return Result{}, nil, fmt.Errorf("encode inline replies: %w", err)
+		}
+		if err := tx.SetInboundResponse(ctx, inbound.ID, string(said)); err != nil {
+			return Result{}, nil, err
+		}
+	}
 	t.emitConversation()
-	return Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox}, t.emit, nil
+	return res, t.emit, nil
 }
 
 // pickConversation finds the conversation ev belongs to, or starts one. A
@@ -258,7 +287,7 @@ const (
 	stepAnswered = "answered:"
 )
 
-func (t *turn) storeInbound(ctx context.Context, ev Event) error {
+func (t *turn) storeInbound(ctx context.Context, ev Event) (storage.Message, error) {
 	m := storage.Message{
 		ConversationID: t.conv.ID, Author: storage.AuthorCustomer, Kind: string(ev.Kind), Text: ev.Text,
 		Channel: t.ident.Channel, ExternalID: ev.ExternalID, CreatedAt: t.now,
@@ -276,20 +305,20 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) error {
 	}
 	if ev.ExternalID == "" {
 		if err := t.tx.InsertMessage(ctx, &m); err != nil {
-			return err
+			return m, err
 		}
 	} else {
 		inserted, err := t.tx.InsertInbound(ctx, &m)
 		if err != nil {
-			return err
+			return m, err
 		}
 		if !inserted {
-			return errDuplicate
+			return m, errDuplicate
 		}
 	}
 	t.conv.LastMessageAt = t.now
 	t.emitMessage(m)
-	return nil
+	return m, nil
 }
 
 // reply stores an outbound message and queues it for delivery, unless the
@@ -302,14 +331,21 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	if op != nil {
 		m.OperatorID = &op.ID
 	}
-	if t.ident.Unreachable {
+	switch {
+	case t.inline != nil:
+		// Said in the channel's own answer (a call): delivered with it.
+		m.DeliveryState, m.DeliveredAt = storage.DeliverySent, &t.now
+		*t.inline = append(*t.inline, r)
+	case t.ident.Unreachable:
 		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, "customer unreachable: "+t.ident.UnreachableReason
+	case t.ident.OptedOut:
+		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, "customer opted out of messages on "+t.ident.Channel
 	}
 	if err := t.tx.InsertMessage(ctx, &m); err != nil {
 		return err
 	}
 	t.emitMessage(m)
-	if t.ident.Unreachable {
+	if t.inline != nil || t.ident.Unreachable || t.ident.OptedOut {
 		return nil
 	}
 	payload, err := json.Marshal(r)

@@ -51,6 +51,10 @@ type Event struct {
 	Button  string
 	Media   Media
 	At      time.Time
+	// Inline asks for the replies in the Result instead of the outbox: the
+	// channel speaks them in its answer (a voice call's TwiML). Handled
+	// twice, the event gets the same replies again.
+	Inline bool
 }
 
 // Media describes a file or a shared item the customer sent.
@@ -87,6 +91,8 @@ type Result struct {
 	State          string
 	// Outbox is the number of replies queued for delivery.
 	Outbox int
+	// Replies are the replies of an Inline event, to be said at once.
+	Replies []Reply
 }
 
 // Button data the engine understands. Menu options are "m:<id>".

@@ -12,6 +12,15 @@ import (
 
 // decide answers one customer event given the conversation's state.
 func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
+	if handled, err := t.carrierKeyword(ctx, ev); handled || err != nil {
+		return err
+	}
+	if ev.Kind == KindText && !fresh {
+		// A digit answers the choices a keypad or a text listed.
+		if data, ok := t.digitChoice(ev.Text); ok {
+			ev.Kind, ev.Button = KindButton, data
+		}
+	}
 	switch ev.Kind {
 	case KindCommand:
 		return t.command(ctx, ev, fresh)
@@ -85,11 +94,8 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 			t.conv.Step = stepAnswered + opt.ID
 		}
 		return t.reply(ctx, storage.AuthorBot, nil, Reply{
-			Text: opt.Answer.In(t.lang, t.e.settings.DefaultLanguage) + "\n\n" + t.e.texts.Get(t.lang, TextHelpedQuestion),
-			Buttons: [][]Button{{
-				{Data: ButtonHelped, Label: t.e.texts.Get(t.lang, TextHelpedYes)},
-				{Data: ButtonPerson, Label: t.e.texts.Get(t.lang, TextPersonButton)},
-			}},
+			Text:    opt.Answer.In(t.lang, t.e.settings.DefaultLanguage) + "\n\n" + t.e.texts.Get(t.lang, TextHelpedQuestion),
+			Buttons: t.e.helpedButtons(t.lang),
 		})
 	}
 	// A button from an old keyboard: show the menu again.
@@ -179,6 +185,14 @@ func (e *Engine) menuButtons(lang string) [][]Button {
 		rows = append(rows, []Button{{Data: buttonMenuPfx + o.ID, Label: o.Label.In(lang, e.settings.DefaultLanguage)}})
 	}
 	return append(rows, []Button{{Data: ButtonPerson, Label: e.texts.Get(lang, TextPersonButton)}})
+}
+
+// helpedButtons follow an answer: "Yes, thanks" and "Talk to a person".
+func (e *Engine) helpedButtons(lang string) [][]Button {
+	return [][]Button{{
+		{Data: ButtonHelped, Label: e.texts.Get(lang, TextHelpedYes)},
+		{Data: ButtonPerson, Label: e.texts.Get(lang, TextPersonButton)},
+	}}
 }
 
 func (e *Engine) option(id string) (config.MenuOption, bool) {

@@ -28,6 +28,8 @@ const (
 	TextStatusResolved = "status_resolved" // {ticket}
 	TextStatusNone     = "status_none"     //
 	TextUnknownCommand = "unknown_command" //
+	TextSMSHelp        = "sms_help"        // {ticket}
+	TextSMSOptIn       = "sms_opt_in"      //
 )
 
 var builtinTexts = map[string]map[string]string{
@@ -49,6 +51,8 @@ var builtinTexts = map[string]map[string]string{
 		TextStatusResolved: "Your request {ticket} is resolved. Write to us if you need anything else.",
 		TextStatusNone:     "You have no open requests. Write to us and we will help.",
 		TextUnknownCommand: "Sorry, I don't know that command. Try /menu, /status or /operator.",
+		TextSMSHelp:        "Customer care. Reply with your question and a person will answer, or 0 for a person now. Your request is {ticket}. Reply STOP to stop messages.",
+		TextSMSOptIn:       "You will get our messages again. Reply with your question any time.",
 	},
 	"ru": {
 		TextGreeting:       "Спасибо, что написали нам! Номер вашего обращения — {ticket}. Выберите тему ниже или просто напишите вопрос, и вам ответит человек.",
@@ -68,6 +72,8 @@ var builtinTexts = map[string]map[string]string{
 		TextStatusResolved: "Обращение {ticket} решено. Напишите нам, если нужно что-то ещё.",
 		TextStatusNone:     "У вас нет открытых обращений. Напишите нам, и мы поможем.",
 		TextUnknownCommand: "Такой команды нет. Попробуйте /menu, /status или /operator.",
+		TextSMSHelp:        "Служба поддержки. Напишите вопрос, и вам ответит человек, или 0 — сразу человек. Номер обращения — {ticket}. STOP — не присылать сообщения.",
+		TextSMSOptIn:       "Вы снова будете получать наши сообщения. Пишите вопрос в любое время.",
 	},
 }
 

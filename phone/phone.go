@@ -57,3 +57,10 @@ func TimeZone(e164 string) string {
 	}
 	return zones[0]
 }
+
+// ValidRegion reports whether region is an ISO country code with phone
+// numbering known to the library.
+func ValidRegion(region string) bool {
+	_, ok := phonenumbers.GetSupportedRegions()[strings.ToUpper(region)]
+	return ok
+}

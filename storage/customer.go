@@ -34,7 +34,10 @@ type Identity struct {
 	Unreachable       bool       `json:"unreachable"`
 	UnreachableReason string     `gorm:"size:256" json:"unreachable_reason,omitempty"`
 	UnreachableAt     *time.Time `json:"unreachable_at,omitempty"`
-	CreatedAt         time.Time  `json:"created_at"`
+	// OptedOut is set when the customer asked for no more messages on
+	// this channel (SMS STOP, or Twilio's error 21610); START clears it.
+	OptedOut  bool      `gorm:"not null;default:false" json:"opted_out"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Contact is what a channel tells about the sender of an inbound event.
@@ -45,6 +48,9 @@ type Contact struct {
 	Name       string
 	Username   string
 	Language   string
+	// Phone is the sender's number in E.164 when the channel is a phone
+	// (SMS, voice): a customer known by that number keeps their history.
+	Phone string
 }
 
 // FindOrCreateIdentity returns the identity for c, creating the customer and
@@ -63,9 +69,9 @@ func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity
 	if !errors.Is(notFound(err), ErrNotFound) {
 		return id, Customer{}, fmt.Errorf("find identity %s/%s: %w", c.Channel, c.ExternalID, err)
 	}
-	cust := Customer{Name: c.Name, Username: c.Username, Language: c.Language}
-	if err := s.q(ctx).Create(&cust).Error; err != nil {
-		return id, cust, fmt.Errorf("create customer: %w", err)
+	cust, created, err := s.customerFor(ctx, c)
+	if err != nil {
+		return id, cust, err
 	}
 	id = Identity{CustomerID: cust.ID, Channel: c.Channel, ExternalID: c.ExternalID, Address: c.Address}
 	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&id)
@@ -74,12 +80,51 @@ func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity
 	}
 	if res.RowsAffected == 0 {
 		// Another transaction created this identity first: use theirs.
-		if err := s.q(ctx).Delete(&cust).Error; err != nil {
-			return id, cust, fmt.Errorf("drop duplicate customer %d: %w", cust.ID, err)
+		if created {
+			if err := s.q(ctx).Delete(&cust).Error; err != nil {
+				return id, cust, fmt.Errorf("drop duplicate customer %d: %w", cust.ID, err)
+			}
 		}
 		return s.FindOrCreateIdentity(ctx, c)
 	}
 	return id, cust, nil
+}
+
+// customerFor finds the customer a new identity belongs to: the one who
+// has this phone number (shared on Telegram, or an earlier SMS or call), or
+// a new customer.
+func (s *Storage) customerFor(ctx context.Context, c Contact) (cust Customer, created bool, err error) {
+	if c.Phone != "" {
+		err := s.q(ctx).Where("phone = ?", c.Phone).Order("id ASC").Limit(1).Find(&cust).Error
+		if err != nil {
+			return cust, false, fmt.Errorf("find customer by phone: %w", err)
+		}
+		if cust.ID != 0 {
+			return cust, false, nil
+		}
+	}
+	cust = Customer{Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone}
+	if err := s.q(ctx).Create(&cust).Error; err != nil {
+		return cust, false, fmt.Errorf("create customer: %w", err)
+	}
+	return cust, true, nil
+}
+
+// SetCustomerPhone records a customer's number (E.164), as shared on
+// Telegram, so later texts or calls from it join the same history.
+func (s *Storage) SetCustomerPhone(ctx context.Context, id uint64, e164 string) error {
+	if err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).Update("phone", e164).Error; err != nil {
+		return fmt.Errorf("set phone of customer %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetOptedOut records whether the customer accepts messages on identity id.
+func (s *Storage) SetOptedOut(ctx context.Context, id uint64, optedOut bool) error {
+	if err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).Update("opted_out", optedOut).Error; err != nil {
+		return fmt.Errorf("set opt-out of identity %d: %w", id, err)
+	}
+	return nil
 }
 
 // GetCustomer loads one customer.

@@ -53,8 +53,11 @@ type Message struct {
 	// Channel and ExternalID identify an inbound message at its channel
 	// (Telegram: the update_id); their pair is unique, which is how a
 	// redelivered webhook is recognised.
-	Channel       string     `gorm:"size:32;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"channel"`
-	ExternalID    string     `gorm:"size:128;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"-"`
+	Channel    string `gorm:"size:32;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"channel"`
+	ExternalID string `gorm:"size:128;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"-"`
+	// Response is what was said back in the channel's own answer to this
+	// inbound message (a call's TwiML), as JSON, for a redelivery.
+	Response      string     `json:"-"`
 	DeliveryState string     `gorm:"size:16" json:"delivery_state,omitempty"`
 	DeliveryError string     `gorm:"size:512" json:"delivery_error,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
@@ -98,4 +101,23 @@ func (s *Storage) ListMessages(ctx context.Context, conversationID uint64) ([]Me
 		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
 	}
 	return out, nil
+}
+
+// SetInboundResponse records what was said back to inbound message id.
+func (s *Storage) SetInboundResponse(ctx context.Context, id uint64, response string) error {
+	if err := s.q(ctx).Model(&Message{}).Where("id = ?", id).Update("response", response).Error; err != nil {
+		return fmt.Errorf("record response to message %d: %w", id, err)
+	}
+	return nil
+}
+
+// InboundResponse is what was said back to the inbound message with this
+// channel and external id ("" when nothing was recorded).
+func (s *Storage) InboundResponse(ctx context.Context, channel, externalID string) (string, error) {
+	var m Message
+	err := s.q(ctx).Select("response").Where("channel = ? AND external_id = ?", channel, externalID).Limit(1).Find(&m).Error
+	if err != nil {
+		return "", fmt.Errorf("response to %s/%s: %w", channel, externalID, err)
+	}
+	return m.Response, nil
 }

@@ -34,6 +34,20 @@ var migrations = []migration{
 	// touch different tables.
 	{2, "operators: capacity, presence, last assignment; login failures", migrateOperators},
 	{3, "console: canned responses (seeded), read marks", migrateConsole},
+	{4, "phone channels: identity opt-out, responses said in a call", func(tx *gorm.DB) error {
+		for _, c := range []struct {
+			model any
+			field string
+		}{{&Identity{}, "OptedOut"}, {&Message{}, "Response"}} {
+			if tx.Migrator().HasColumn(c.model, c.field) {
+				continue
+			}
+			if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+				return fmt.Errorf("add %s: %w", c.field, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

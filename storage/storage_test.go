@@ -119,3 +119,26 @@ func TestCreateOperatorRejectsDuplicateEmail(t *testing.T) {
 		t.Fatalf("err = %v, want ErrEmailTaken", err)
 	}
 }
+
+func TestSamePhoneOnAnotherChannelIsTheSameCustomer(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	_, tgCust, err := s.FindOrCreateIdentity(ctx, storage.Contact{Channel: "telegram", ExternalID: "42", Address: "42", Name: "Ann"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCustomerPhone(ctx, tgCust.ID, "+14155552671"); err != nil {
+		t.Fatal(err)
+	}
+	smsID, smsCust, err := s.FindOrCreateIdentity(ctx, storage.Contact{Channel: "sms", ExternalID: "+14155552671", Address: "+14155552671", Phone: "+14155552671"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if smsCust.ID != tgCust.ID || smsID.CustomerID != tgCust.ID {
+		t.Fatalf("SMS from the shared number made customer %d, want %d", smsCust.ID, tgCust.ID)
+	}
+	_, other, err := s.FindOrCreateIdentity(ctx, storage.Contact{Channel: "sms", ExternalID: "+14155550000", Phone: "+14155550000"})
+	if err != nil || other.ID == tgCust.ID {
+		t.Fatalf("another number joined customer %d (err %v)", other.ID, err)
+	}
+}
