@@ -1,0 +1,9 @@
+// Package bench holds switchboard's benchmarks. This package itself has the
+// Go benchmarks of the dialog engine and its group committer (they run only
+// with -bench); the commands and scripts beside it measure the whole
+// server: bench/loadgen (the webhook under load, replies received by a fake
+// Telegram), bench/bareecho (the HTTP ceiling), bench/pgbench (the
+// database ceiling), bench/grammy (a plain grammY bot for comparison) and
+// bench/run.sh, which runs those together and prints one table.
+// BENCHMARKS.md at the repository root records the figures.
+package bench
