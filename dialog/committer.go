@@ -142,24 +142,8 @@ func (c *Committer) commit(batch []commitRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := c.engine.HandleBatch(ctx, evs)
-	if len(live) > 1 && results[0].Err != nil && allFailed(results) {
-		// A failed group commit (say, a deadlock) is retried one by one
-		// so one troublesome event cannot hold back the others.
-		for i := range live {
-			results[i] = c.engine.HandleBatch(ctx, evs[i:i+1])[0]
-		}
-	}
 	for i, r := range live {
 		metrics.InboundLatency.WithLabelValues(r.ev.From.Channel).Observe(time.Since(r.at).Seconds())
 		r.done <- results[i]
 	}
-}
-
-func allFailed(rs []BatchResult) bool {
-	for _, r := range rs {
-		if r.Err == nil {
-			return false
-		}
-	}
-	return true
 }

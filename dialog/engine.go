@@ -95,50 +95,114 @@ type BatchResult struct {
 	Err    error
 }
 
-// HandleBatch handles several events in one transaction (one durable
-// commit), each inside its own savepoint so one bad event does not undo the
-// others. No result is final before the commit succeeds; if it fails, every
-// event gets the error.
+// HandleBatch handles several events in one transaction — one durable
+// commit — and reports each event's outcome. No result is final before the
+// commit succeeds. If any event fails, the transaction is rolled back and
+// every event is handled again on its own, so one bad event does not undo
+// the others.
 func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
+	if len(evs) == 1 {
+		return []BatchResult{e.handleOne(ctx, evs[0])}
+	}
 	out := make([]BatchResult, len(evs))
 	var pending []events.Event
 	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
-		if len(evs) == 1 {
-			// One event needs no savepoint: failing, it rolls back the lot.
-			r, emitted, err := e.handleTx(ctx, tx, evs[0])
-			out[0].Result, pending = r, emitted
+		seen, err := e.seenBefore(ctx, tx, evs)
+		if err != nil {
 			return err
 		}
 		for i, ev := range evs {
-			var evOut []events.Event
-			err := tx.Savepoint(ctx, fmt.Sprintf("ev%d", i), func(tx *storage.Storage) error {
-				r, emitted, err := e.handleTx(ctx, tx, ev)
-				out[i].Result, evOut = r, emitted
-				return err
-			})
-			switch {
-			case errors.Is(err, errDuplicate):
-				out[i] = BatchResult{Result: Result{Duplicate: true, Replies: out[i].Result.Replies}}
-			case err != nil:
-				out[i] = BatchResult{Err: err}
-			default:
-				pending = append(pending, evOut...)
+			key := eventKey(ev)
+			if key != "" && seen[key] {
+				out[i] = BatchResult{Result: Result{Duplicate: true}}
+				if ev.Inline {
+					out[i].Result.Replies = e.saidBefore(ctx, tx, ev)
+				}
+				continue
 			}
+			if key != "" {
+				seen[key] = true
+			}
+			r, emitted, err := e.handleTx(ctx, tx, ev)
+			if err != nil {
+				// Including a duplicate that raced past the check: its
+				// partial writes must go, so the whole batch goes.
+				return err
+			}
+			out[i].Result = r
+			pending = append(pending, emitted...)
 		}
 		return nil
 	})
-	if len(evs) == 1 && errors.Is(err, errDuplicate) {
-		return []BatchResult{{Result: Result{Duplicate: true, Replies: out[0].Result.Replies}}}
-	}
 	if err != nil {
-		for i := range out {
-			out[i] = BatchResult{Err: fmt.Errorf("commit %d events: %w", len(evs), err)}
+		for i, ev := range evs {
+			out[i] = e.handleOne(ctx, ev)
 		}
 		return out
 	}
 	e.afterCommit(pending, out)
 	return out
+}
+
+// handleOne handles one event in a transaction of its own.
+func (e *Engine) handleOne(ctx context.Context, ev Event) BatchResult {
+	var out BatchResult
+	var pending []events.Event
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		r, emitted, err := e.handleTx(ctx, tx, ev)
+		out.Result, pending = r, emitted
+		return err
+	})
+	switch {
+	case errors.Is(err, errDuplicate):
+		return BatchResult{Result: Result{Duplicate: true, Replies: out.Result.Replies}}
+	case err != nil:
+		return BatchResult{Err: fmt.Errorf("handle %s event: %w", ev.Kind, err)}
+	}
+	e.afterCommit(pending, []BatchResult{out})
+	return out
+}
+
+// eventKey identifies an event at its channel; events without an external
+// id are never duplicates.
+func eventKey(ev Event) string {
+	if ev.ExternalID == "" {
+		return ""
+	}
+	return ev.From.Channel + "\x00" + ev.ExternalID
+}
+
+// seenBefore finds, in one query per channel, which events of a batch were
+// stored before.
+func (e *Engine) seenBefore(ctx context.Context, tx *storage.Storage, evs []Event) (map[string]bool, error) {
+	byChannel := map[string][]string{}
+	for _, ev := range evs {
+		if ev.ExternalID != "" {
+			byChannel[ev.From.Channel] = append(byChannel[ev.From.Channel], cleanText(ev.ExternalID, maxExternalLen))
+		}
+	}
+	seen := map[string]bool{}
+	for channel, ids := range byChannel {
+		found, err := tx.SeenExternals(ctx, channel, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			seen[channel+"\x00"+id] = true
+		}
+	}
+	return seen, nil
+}
+
+// saidBefore is what was said back to an inline event handled before.
+func (e *Engine) saidBefore(ctx context.Context, tx *storage.Storage, ev Event) []Reply {
+	raw, err := tx.InboundResponse(ctx, ev.From.Channel, cleanText(ev.ExternalID, maxExternalLen))
+	var said []Reply
+	if err == nil && raw != "" {
+		_ = json.Unmarshal([]byte(raw), &said)
+	}
+	return said
 }
 
 func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
@@ -203,12 +267,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 	inbound, err := t.storeInbound(ctx, ev)
 	if errors.Is(err, errDuplicate) && ev.Inline {
 		// Said before: say the same again.
-		replies, rerr := tx.InboundResponse(ctx, t.ident.Channel, ev.ExternalID)
-		var said []Reply
-		if rerr == nil && replies != "" {
-			_ = json.Unmarshal([]byte(replies), &said)
-		}
-		return Result{Duplicate: true, Replies: said}, nil, err
+		return Result{Duplicate: true, Replies: e.saidBefore(ctx, tx, ev)}, nil, err
 	}
 	if err != nil {
 		return Result{}, nil, err

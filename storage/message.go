@@ -94,6 +94,17 @@ func (s *Storage) SeenExternal(ctx context.Context, channel, externalID string) 
 	return n > 0, nil
 }
 
+// SeenExternals returns which of ids were stored already as inbound
+// messages of channel: one query for a whole batch of events.
+func (s *Storage) SeenExternals(ctx context.Context, channel string, ids []string) ([]string, error) {
+	var found []string
+	err := s.q(ctx).Model(&Message{}).Where("channel = ? AND external_id IN ?", channel, ids).Pluck("external_id", &found).Error
+	if err != nil {
+		return nil, fmt.Errorf("look up %d %s events: %w", len(ids), channel, err)
+	}
+	return found, nil
+}
+
 // ListMessages returns a conversation's messages, oldest first.
 func (s *Storage) ListMessages(ctx context.Context, conversationID uint64) ([]Message, error) {
 	var out []Message

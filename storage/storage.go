@@ -80,8 +80,11 @@ func Open(ctx context.Context, rawURL string) (*Storage, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		PrepareStmt:            dsn.Dialect == Postgres,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// No PrepareStmt: GORM's cache ties a statement to the transaction
+		// it was prepared in, so every transaction prepared (and planned)
+		// it again — more server time than executing. pgx's own statement
+		// cache per connection does the job.
+		NowFunc: func() time.Time { return time.Now().UTC() },
 	}
 	var db *gorm.DB
 	switch dsn.Dialect {
@@ -152,24 +155,6 @@ func (s *Storage) Tx(ctx context.Context, fn func(tx *Storage) error) error {
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		return fn(&Storage{db: gtx, dialect: s.dialect, inTx: true})
 	})
-}
-
-// Savepoint runs fn inside a savepoint of the current transaction, so a
-// failing fn undoes only its own writes. Outside a transaction it is Tx.
-func (s *Storage) Savepoint(ctx context.Context, name string, fn func(tx *Storage) error) error {
-	if !s.inTx {
-		return s.Tx(ctx, fn)
-	}
-	if err := s.db.SavePoint(name).Error; err != nil {
-		return fmt.Errorf("savepoint %s: %w", name, err)
-	}
-	if err := fn(s); err != nil {
-		if rbErr := s.db.RollbackTo(name).Error; rbErr != nil {
-			return errors.Join(err, fmt.Errorf("rollback to savepoint %s: %w", name, rbErr))
-		}
-		return err
-	}
-	return nil
 }
 
 func (s *Storage) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -39,7 +39,11 @@ const RequestTimeout = 30 * time.Second
 // token, method) and returns a Bot that submits events to sub.
 func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, error) {
 	pollCtx, stopPolls := context.WithCancel(context.Background())
-	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout}, pollCtx: pollCtx}
+	// The dispatcher sends many messages at once: keep as many
+	// connections alive, not http.DefaultTransport's two.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 128, 64
+	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}, pollCtx: pollCtx}
 	api, err := tgbotapi.NewBotAPIWithClient(token, endpoint, client)
 	if err != nil {
 		stopPolls()
