@@ -57,16 +57,11 @@ type Contact struct {
 // identity on first contact. It refreshes the customer's language when the
 // channel reports a new one.
 func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity, Customer, error) {
-	var id Identity
-	err := s.q(ctx).Where("channel = ? AND external_id = ?", c.Channel, c.ExternalID).Take(&id).Error
+	id, cust, err := s.findIdentity(ctx, c.Channel, c.ExternalID)
 	if err == nil {
-		var cust Customer
-		if err := s.q(ctx).Take(&cust, id.CustomerID).Error; err != nil {
-			return id, cust, fmt.Errorf("load customer %d: %w", id.CustomerID, notFound(err))
-		}
 		return id, cust, nil
 	}
-	if !errors.Is(notFound(err), ErrNotFound) {
+	if !errors.Is(err, ErrNotFound) {
 		return id, Customer{}, fmt.Errorf("find identity %s/%s: %w", c.Channel, c.ExternalID, err)
 	}
 	cust, created, err := s.customerFor(ctx, c)
@@ -88,6 +83,37 @@ func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity
 		return s.FindOrCreateIdentity(ctx, c)
 	}
 	return id, cust, nil
+}
+
+// identityWithCustomer is one row of identities joined with its customer.
+type identityWithCustomer struct {
+	Identity
+	CustName      string
+	CustUsername  string
+	CustLanguage  string
+	CustPhone     string
+	CustCreatedAt time.Time
+	CustUpdatedAt time.Time
+}
+
+// findIdentity loads an identity and its customer in one round trip: this
+// runs for every inbound event.
+func (s *Storage) findIdentity(ctx context.Context, channel, externalID string) (Identity, Customer, error) {
+	var row identityWithCustomer
+	res := s.q(ctx).Raw(`SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
+		customers.language AS cust_language, customers.phone AS cust_phone,
+		customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
+		FROM identities JOIN customers ON customers.id = identities.customer_id
+		WHERE identities.channel = ? AND identities.external_id = ? LIMIT 1`, channel, externalID).Scan(&row)
+	if res.Error != nil {
+		return Identity{}, Customer{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Identity{}, Customer{}, ErrNotFound
+	}
+	cust := Customer{ID: row.CustomerID, Name: row.CustName, Username: row.CustUsername, Language: row.CustLanguage,
+		Phone: row.CustPhone, CreatedAt: row.CustCreatedAt, UpdatedAt: row.CustUpdatedAt}
+	return row.Identity, cust, nil
 }
 
 // customerFor finds the customer a new identity belongs to: the one who
