@@ -72,6 +72,8 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 	switch {
 	case ev.Button == ButtonPerson:
 		return t.handover(ctx, "", "")
+	case ev.Button == ButtonCallback:
+		return t.requestCallback(ctx)
 	case ev.Button == ButtonHelped:
 		if t.conv.State == storage.StateBot && strings.HasPrefix(t.conv.Step, stepAnswered) {
 			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
@@ -135,16 +137,23 @@ func (t *turn) reopen(ctx context.Context) error {
 }
 
 func (t *turn) tellWaiting(ctx context.Context, key string) error {
+	if t.ident.Channel == ChannelVoice {
+		return t.holdOrOfferCallback(ctx, key)
+	}
 	if next, ok := t.e.schedule.NextOpen(t.now); !ok || next.After(t.now) {
 		when := t.e.texts.When(t.lang, next.In(t.e.schedule.Location()))
 		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextHandoverClosed, "when", when)})
 	}
-	pos, err := t.tx.QueuePosition(ctx, t.conv)
+	pos, capped, err := t.tx.QueuePosition(ctx, t.conv)
 	if err != nil {
 		return err
 	}
+	place := strconv.Itoa(pos)
+	if capped {
+		place += "+"
+	}
 	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key,
-		"position", strconv.Itoa(pos), "minutes", strconv.Itoa(t.e.waitMinutes(pos)))})
+		"position", place, "minutes", strconv.Itoa(t.e.waitMinutes(pos)))})
 }
 
 func (t *turn) status(ctx context.Context) error {
@@ -209,6 +218,8 @@ func (e *Engine) buttonLabel(lang, data string) string {
 	switch {
 	case data == ButtonPerson:
 		return e.texts.Get(lang, TextPersonButton)
+	case data == ButtonCallback:
+		return e.texts.Get(lang, TextCallbackButton)
 	case data == ButtonHelped:
 		return e.texts.Get(lang, TextHelpedYes)
 	case strings.HasPrefix(data, buttonMenuPfx):

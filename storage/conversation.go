@@ -149,20 +149,26 @@ func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) (
 	return out, nil
 }
 
+// QueuePositionCap bounds how far QueuePosition counts: beyond it the
+// customer is told "at least" this many, and the count stays cheap however
+// long the queue grows.
+const QueuePositionCap = 1000
+
 // QueuePosition is the 1-based place of conversation c among waiting
-// conversations: how many were handed over before it, plus one.
-func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, error) {
+// conversations — how many were handed over before it, plus one — and
+// whether the count stopped at QueuePositionCap.
+func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, bool, error) {
 	if c.HandedOverAt == nil {
-		return 0, nil
+		return 0, false, nil
 	}
 	var n int64
-	err := s.q(ctx).Model(&Conversation{}).
-		Where("state = ? AND (handed_over_at < ? OR (handed_over_at = ? AND id < ?))", StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID).
-		Count(&n).Error
+	err := s.q(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM conversations
+		WHERE state = ? AND handed_over_at <= ? AND (handed_over_at < ? OR id < ?) LIMIT ?) AS ahead`,
+		StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID, QueuePositionCap).Scan(&n).Error
 	if err != nil {
-		return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
+		return 0, false, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
 	}
-	return int(n) + 1, nil
+	return int(n) + 1, n >= QueuePositionCap, nil
 }
 
 // CountByState counts conversations per state, for metrics and the console.

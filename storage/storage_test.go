@@ -142,3 +142,27 @@ func TestSamePhoneOnAnotherChannelIsTheSameCustomer(t *testing.T) {
 		t.Fatalf("another number joined customer %d (err %v)", other.ID, err)
 	}
 }
+
+func TestQueuePositionStopsCountingAtTheCap(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var last storage.Conversation
+	err := s.Tx(ctx, func(tx *storage.Storage) error {
+		for i := 0; i <= storage.QueuePositionCap+1; i++ {
+			at := start.Add(time.Duration(i) * time.Second)
+			last = storage.Conversation{CustomerID: 1, IdentityID: 1, Channel: "telegram", State: storage.StateWaiting, HandedOverAt: &at, LastMessageAt: at}
+			if err := tx.CreateConversation(ctx, &last); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, capped, err := s.QueuePosition(ctx, last)
+	if err != nil || !capped || pos != storage.QueuePositionCap+1 {
+		t.Fatalf("position %d capped %v err %v, want %d capped", pos, capped, err, storage.QueuePositionCap+1)
+	}
+}
