@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bots/telegram"
+	"github.com/switchboardhq/switchboard/bots/twilio"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
@@ -39,6 +40,8 @@ type App struct {
 	Dispatcher *outbox.Dispatcher
 	API        *api.API
 	Telegram   *telegram.Bot
+	// Twilio serves SMS and voice; nil when Twilio is not configured.
+	Twilio *twilio.Adapter
 	// Presence keeps operators' presence in step with their event streams.
 	Presence *dialog.PresenceTracker
 	HTTP     *echo.Echo
@@ -56,6 +59,9 @@ type Options struct {
 	// PresenceGrace is how long an operator keeps their presence after
 	// their last event stream closes; 0 means dialog.DefaultPresenceGrace.
 	PresenceGrace time.Duration
+	// SMSLimits replaces twilio.SMSLimits when set (tests shorten the
+	// pause between two messages to one customer).
+	SMSLimits *outbox.Limits
 }
 
 // StartupError is a problem that should stop start-up with exit status 2.
@@ -91,6 +97,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Engine, err = dialog.New(store, dialog.Options{
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
 		OnlineOperators: a.Broker.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
+		Handoff: a.Dispatcher.Handoff, HandoffLease: a.Dispatcher.LeaseFor(),
 	})
 	if err != nil {
 		store.Close()
@@ -115,7 +122,19 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	} else {
 		log.Info("telegram disabled: TELEGRAM_BOT_TOKEN is not set")
 	}
-	if !cfg.Twilio.Enabled() {
+	if cfg.Twilio.Enabled() {
+		a.Twilio = twilio.New(twilio.Config{
+			AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, PhoneNumber: cfg.Twilio.PhoneNumber,
+			APIBaseURL: cfg.Twilio.APIBaseURL, PublicURL: cfg.PublicURL, DefaultRegion: cfg.Settings.DefaultRegion,
+		}, a.Committer, log)
+		a.Twilio.TrackDeliveriesWith(a.Dispatcher)
+		a.Twilio.AnswerCallsWith(a.Engine)
+		limits := twilio.SMSLimits
+		if o.SMSLimits != nil {
+			limits = *o.SMSLimits
+		}
+		a.Dispatcher.Register(dialog.ChannelSMS, a.Twilio.SMSSender(), limits)
+	} else {
 		log.Info("twilio SMS and voice disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
 	metrics.SetStateSource(a.metricsState)

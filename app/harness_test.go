@@ -83,8 +83,9 @@ func start(t *testing.T, opts ...func(*setup)) *harness {
 	}
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg, app.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Outbox: outbox.Config{PollInterval: 50 * time.Millisecond, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Outbox:    outbox.Config{PollInterval: 50 * time.Millisecond, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond},
+		SMSLimits: &outbox.Limits{ChatInterval: 10 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)

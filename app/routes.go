@@ -28,6 +28,16 @@ func (a *App) routes() *echo.Echo {
 			return c.JSON(http.StatusForbidden, map[string]string{"error": "telegram webhook is not enabled: set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET"})
 		})
 	}
+	if a.Twilio != nil {
+		a.Twilio.Register(e)
+	} else {
+		twilioDisabled := func(c echo.Context) error {
+			// Without an auth token nobody can prove to be Twilio.
+			return c.JSON(http.StatusForbidden, map[string]string{"error": "twilio is not enabled: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER"})
+		}
+		e.Any("/webhooks/twilio", twilioDisabled)
+		e.Any("/webhooks/twilio/*", twilioDisabled)
+	}
 	a.API.Register(e)
 	console.Register(e)
 	return e

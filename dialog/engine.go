@@ -28,6 +28,9 @@ type Engine struct {
 	online   func() int
 	wake     func()
 	log      *slog.Logger
+	// handoff and handoffLease: see Options.
+	handoff      func([]storage.OutboxItem)
+	handoffLease time.Duration
 	// assignMu lets one automatic assignment run at a time (assign.go).
 	assignMu sync.Mutex
 }
@@ -45,7 +48,12 @@ type Options struct {
 	// OutboxWritten is called after a commit that queued replies, so
 	// delivery starts at once instead of at the next poll.
 	OutboxWritten func()
-	Logger        *slog.Logger
+	// Handoff, when set, receives the outbox items of each commit to send
+	// them in this process at once; they are written leased for
+	// HandoffLease so no other instance claims them meanwhile.
+	Handoff      func([]storage.OutboxItem)
+	HandoffLease time.Duration
+	Logger       *slog.Logger
 }
 
 // New builds an engine; it fails when the texts in settings are invalid,
@@ -60,7 +68,11 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 		return nil, fmt.Errorf("business_hours: %w", err)
 	}
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, broker: o.Broker,
-		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger}
+		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
+		handoff: o.Handoff, handoffLease: o.HandoffLease}
+	if e.handoff == nil || e.handoffLease <= 0 {
+		e.handoff, e.handoffLease = nil, 0
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -209,11 +221,17 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	for _, ev := range pending {
 		e.broker.Publish(ev)
 	}
+	var items []storage.OutboxItem
+	queued := false
 	for _, r := range out {
-		if r.Result.Outbox > 0 {
-			e.wake()
-			break
-		}
+		items = append(items, r.Result.items...)
+		queued = queued || r.Result.Outbox > 0
+	}
+	switch {
+	case e.handoff != nil && len(items) > 0:
+		e.handoff(items)
+	case queued:
+		e.wake()
 	}
 	e.assignAfter(pending)
 }
@@ -229,6 +247,8 @@ type turn struct {
 	now    time.Time
 	outbox int
 	emit   []events.Event
+	// items are the outbox items written, for the hand-off after commit.
+	items []storage.OutboxItem
 	// inline collects replies said in the channel's answer, when asked.
 	inline *[]Reply
 }
@@ -281,7 +301,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 	if err := tx.SaveConversation(ctx, &t.conv); err != nil {
 		return Result{}, nil, err
 	}
-	res := Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox}
+	res := Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox, items: t.items}
 	if t.inline != nil {
 		res.Replies = *t.inline
 		said, err := json.Marshal(res.Replies)
@@ -393,18 +413,21 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	switch {
 	case t.inline != nil:
 		// Said in the channel's own answer (a call): delivered with it.
+		r.Language = t.lang
 		m.DeliveryState, m.DeliveredAt = storage.DeliverySent, &t.now
 		*t.inline = append(*t.inline, r)
 	case t.ident.Unreachable:
 		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, "customer unreachable: "+t.ident.UnreachableReason
 	case t.ident.OptedOut:
 		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, "customer opted out of messages on "+t.ident.Channel
+	case t.ident.Channel == ChannelVoice:
+		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, errCallOnly
 	}
 	if err := t.tx.InsertMessage(ctx, &m); err != nil {
 		return err
 	}
 	t.emitMessage(m)
-	if t.inline != nil || t.ident.Unreachable || t.ident.OptedOut {
+	if m.DeliveryState != storage.DeliveryPending {
 		return nil
 	}
 	payload, err := json.Marshal(r)
@@ -415,15 +438,20 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 		Channel: t.ident.Channel, ChatKey: t.ident.Channel + ":" + t.ident.Address, Address: t.ident.Address,
 		IdentityID: t.ident.ID, ConversationID: t.conv.ID, MessageID: &m.ID, Payload: string(payload), NextAttemptAt: t.now,
 	}
+	if t.e.handoffLease > 0 {
+		until := time.Now().UTC().Add(t.e.handoffLease)
+		it.LockedUntil = &until
+	}
 	if err := t.tx.EnqueueOutbox(ctx, &it); err != nil {
 		return err
 	}
 	t.outbox++
+	t.items = append(t.items, it)
 	return nil
 }
 
 func (t *turn) text(key string, vars ...string) string {
-	return t.e.texts.Get(t.lang, key, append([]string{"ticket", t.conv.Ticket()}, vars...)...)
+	return t.e.texts.Get(t.lang, t.spokenKey(key), append([]string{"ticket", t.ticket()}, vars...)...)
 }
 
 func (t *turn) emitMessage(m storage.Message) {

@@ -73,6 +73,12 @@ type Media struct {
 type Reply struct {
 	Text    string     `json:"text"`
 	Buttons [][]Button `json:"buttons,omitempty"`
+	// Language is the language of Text, set on replies said in the
+	// channel's own answer, so a call speaks them with the right voice.
+	Language string `json:"language,omitempty"`
+	// Hold keeps a caller on the line in the operators' queue after Text
+	// (voice); other channels have nothing to do for it.
+	Hold bool `json:"hold,omitempty"`
 }
 
 // Button is one choice offered to the customer.
@@ -93,6 +99,8 @@ type Result struct {
 	Outbox int
 	// Replies are the replies of an Inline event, to be said at once.
 	Replies []Reply
+
+	items []storage.OutboxItem
 }
 
 // Button data the engine understands. Menu options are "m:<id>".

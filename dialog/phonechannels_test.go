@@ -91,7 +91,7 @@ func TestInlineRepliesAreReturnedAndRepeatedForARedelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first.Replies) != 1 || !strings.Contains(first.Replies[0].Text, "SB-000001") || len(first.Replies[0].Buttons) == 0 {
+	if len(first.Replies) != 1 || !strings.Contains(first.Replies[0].Text, dialog.SpokenTicket(1)) || len(first.Replies[0].Buttons) == 0 {
 		t.Fatalf("inline replies %+v", first.Replies)
 	}
 	if n := len(w.replies(first.ConversationID)); n != 0 {

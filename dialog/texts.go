@@ -120,7 +120,7 @@ func NewTexts(overrides map[string]map[string]string, fallback string) (*Texts, 
 				errs = append(errs, fmt.Errorf("%s: is empty", key))
 				continue
 			}
-			for _, ph := range []string{"{ticket}", "{position}", "{minutes}", "{operator}", "{when}"} {
+			for _, ph := range []string{"{ticket}", "{position}", "{minutes}", "{operator}", "{when}", "{digit}", "{label}"} {
 				if strings.Contains(ref, ph) && !strings.Contains(v, ph) && ph != "{ticket}" {
 					errs = append(errs, fmt.Errorf("%s: must keep the placeholder %s", key, ph))
 				}

@@ -15,11 +15,13 @@ import (
 	"github.com/switchboardhq/switchboard/storage"
 )
 
-// Sender delivers one outbox item to its channel. Errors say how to go on:
-// *RetryAfterError, *PermanentError, *UnreachableError, or anything else for
-// a temporary failure.
+// Sender delivers one outbox item to its channel and returns the channel's
+// id for what it sent ("" when it has none), which later status reports
+// name. Errors say how to go on: *RetryAfterError, *PermanentError,
+// *UnreachableError, *OptedOutError, or anything else for a temporary
+// failure.
 type Sender interface {
-	Send(ctx context.Context, item storage.OutboxItem) error
+	Send(ctx context.Context, item storage.OutboxItem) (providerID string, err error)
 }
 
 // Limits keeps a channel under its provider's rate limits.
@@ -62,6 +64,16 @@ type Dispatcher struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	senders map[string]*channel
+
+	handoff  chan []storage.OutboxItem
+	slots    chan struct{}
+	results  chan storage.OutboxResult
+	inflight sync.WaitGroup
+	// memMu guards what this process holds: items being or about to be
+	// sent, and the per-chat lanes that keep their order.
+	memMu sync.Mutex
+	held  map[uint64]bool
+	lanes map[string]*lane
 }
 
 type channel struct {
@@ -96,7 +108,9 @@ func New(store *storage.Storage, cfg Config, broker *events.Broker, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Dispatcher{store: store, cfg: cfg, log: log, broker: broker, wake: make(chan struct{}, 1), senders: map[string]*channel{}}
+	return &Dispatcher{store: store, cfg: cfg, log: log, broker: broker, wake: make(chan struct{}, 1), senders: map[string]*channel{},
+		handoff: make(chan []storage.OutboxItem, 1024), slots: make(chan struct{}, cfg.Concurrency),
+		results: make(chan storage.OutboxResult, cfg.Concurrency), held: map[uint64]bool{}, lanes: map[string]*lane{}}
 }
 
 // Register routes items of channel name to s under limits.
@@ -120,17 +134,15 @@ func (d *Dispatcher) Wake() {
 
 // Run delivers until ctx is done, then waits for sends in flight.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	slots := make(chan struct{}, d.cfg.Concurrency)
-	results := make(chan storage.OutboxResult, d.cfg.Concurrency)
-	var inflight sync.WaitGroup
 	recorderDone := make(chan struct{})
 	go func() {
 		defer close(recorderDone)
-		d.record(results)
+		d.record(d.results)
 	}()
 	defer func() {
-		inflight.Wait()
-		close(results)
+		d.releaseWaiting()
+		d.inflight.Wait()
+		close(d.results)
 		<-recorderDone
 	}()
 	timer := time.NewTimer(0)
@@ -139,10 +151,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case items := <-d.handoff:
+			for _, it := range items {
+				d.admit(ctx, it)
+			}
+			continue
 		case <-d.wake:
 		case <-timer.C:
 		}
-		free := d.cfg.Concurrency - len(slots)
+		d.memMu.Lock()
+		free := d.cfg.Concurrency - len(d.held)
+		d.memMu.Unlock()
 		if free > d.cfg.BatchSize {
 			free = d.cfg.BatchSize
 		}
@@ -155,12 +174,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 		for _, it := range items {
-			slots <- struct{}{}
-			inflight.Add(1)
-			go func(it storage.OutboxItem) {
-				defer func() { <-slots; inflight.Done(); d.Wake() }()
-				results <- d.deliver(ctx, it)
-			}(it)
+			d.admit(ctx, it)
 		}
 		if len(items) > 0 && len(items) == free {
 			d.Wake() // more may be due at once
@@ -197,22 +211,25 @@ func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) storage
 		res.Error = "shutting down"
 		return res
 	}
-	err := ch.sender.Send(ctx, it)
+	providerID, err := ch.sender.Send(ctx, it)
 	now := time.Now().UTC()
 	ch.markSent(it.ChatKey, now)
 	if err == nil {
-		res.Sent = true
+		res.Sent, res.ProviderID = true, providerID
 		metrics.Deliveries.WithLabelValues(it.Channel, "sent").Inc()
 		metrics.DeliveryLatency.WithLabelValues(it.Channel).Observe(now.Sub(it.CreatedAt).Seconds())
 		return res
 	}
 	res.Error = err.Error()
-	retryAfter, permanent, unreachable := classify(err)
+	next, retryAfter := classify(err)
 	switch {
-	case unreachable:
+	case next == markOptedOut:
+		res.Failed, res.OptedOut = true, true
+		metrics.Deliveries.WithLabelValues(it.Channel, "opted_out").Inc()
+	case next == markUnreachable:
 		res.Failed, res.Unreachable = true, true
 		metrics.Deliveries.WithLabelValues(it.Channel, "unreachable").Inc()
-	case permanent:
+	case next == failMessage:
 		res.Failed = true
 		metrics.Deliveries.WithLabelValues(it.Channel, "failed").Inc()
 	case it.Attempts+1 >= d.cfg.MaxAttempts:

@@ -34,19 +34,40 @@ type UnreachableError struct{ Err error }
 func (e *UnreachableError) Error() string { return "unreachable: " + e.Err.Error() }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
+// OptedOutError means the customer asked for no more messages on this
+// channel (Twilio's error 21610 after an SMS STOP): the identity is marked
+// opted out and nothing more is sent to it until they opt back in.
+type OptedOutError struct{ Err error }
+
+func (e *OptedOutError) Error() string { return "opted out: " + e.Err.Error() }
+func (e *OptedOutError) Unwrap() error { return e.Err }
+
+// outcome is how the dispatcher goes on after a failed send.
+type outcome int
+
+const (
+	retryLater outcome = iota
+	failMessage
+	markUnreachable
+	markOptedOut
+)
+
 // classify tells how to treat a send error. Anything not marked is
 // temporary.
-func classify(err error) (retryAfter time.Duration, permanent, unreachable bool) {
+func classify(err error) (outcome, time.Duration) {
 	var ra *RetryAfterError
 	var pe *PermanentError
 	var ue *UnreachableError
+	var oe *OptedOutError
 	switch {
+	case errors.As(err, &oe):
+		return markOptedOut, 0
 	case errors.As(err, &ue):
-		return 0, true, true
+		return markUnreachable, 0
 	case errors.As(err, &pe):
-		return 0, true, false
+		return failMessage, 0
 	case errors.As(err, &ra):
-		return ra.Wait, false, false
+		return retryLater, ra.Wait
 	}
-	return 0, false, false
+	return retryLater, 0
 }

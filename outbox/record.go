@@ -50,23 +50,19 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 	flush()
 }
 
-// afterRecord marks unreachable customers and tells operators how each
-// delivery went.
+// afterRecord marks unreachable and opted-out customers and tells
+// operators how each delivery went.
 func (d *Dispatcher) afterRecord(ctx context.Context, batch []storage.OutboxResult) {
 	for _, r := range batch {
-		if r.Unreachable {
-			err := d.store.Tx(ctx, func(tx *storage.Storage) error {
-				if err := tx.MarkUnreachable(ctx, r.IdentityID, r.Error, time.Now().UTC()); err != nil {
-					return err
-				}
-				_, err := tx.FailPendingForIdentity(ctx, r.IdentityID, "customer unreachable: "+r.Error)
-				return err
+		switch {
+		case r.Unreachable:
+			d.stopDelivering(ctx, r, "customer unreachable: "+r.Error, func(tx *storage.Storage) error {
+				return tx.MarkUnreachable(ctx, r.IdentityID, r.Error, time.Now().UTC())
 			})
-			if err != nil {
-				d.log.Error("mark customer unreachable", "identity_id", r.IdentityID, "err", err)
-			} else {
-				d.log.Warn("customer unreachable, stopped delivering", "identity_id", r.IdentityID, "channel", r.Channel, "conversation_id", r.ConversationID)
-			}
+		case r.OptedOut:
+			d.stopDelivering(ctx, r, "customer opted out: "+r.Error, func(tx *storage.Storage) error {
+				return tx.SetOptedOut(ctx, r.IdentityID, true)
+			})
 		}
 		if r.MessageID == nil || (!r.Sent && !r.Failed) {
 			continue
@@ -78,6 +74,24 @@ func (d *Dispatcher) afterRecord(ctx context.Context, batch []storage.OutboxResu
 		d.broker.Publish(events.Event{Type: events.MessageDelivery, ConversationID: r.ConversationID,
 			Data: DeliveryView{MessageID: *r.MessageID, DeliveryState: state, Error: r.Error}})
 	}
+}
+
+// stopDelivering marks the identity of r with mark and fails whatever is
+// still pending to it, so nothing is retried forever.
+func (d *Dispatcher) stopDelivering(ctx context.Context, r storage.OutboxResult, reason string, mark func(tx *storage.Storage) error) {
+	err := d.store.Tx(ctx, func(tx *storage.Storage) error {
+		if err := mark(tx); err != nil {
+			return err
+		}
+		_, err := tx.FailPendingForIdentity(ctx, r.IdentityID, reason)
+		return err
+	})
+	if err != nil {
+		d.log.Error("stop delivering to customer", "identity_id", r.IdentityID, "reason", reason, "err", err)
+		return
+	}
+	d.log.Warn("stopped delivering to customer", "identity_id", r.IdentityID, "channel", r.Channel,
+		"conversation_id", r.ConversationID, "reason", reason)
 }
 
 // DeliveryView is the payload of a message.delivery event.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm/clause"
 )
 
 // Message directions.
@@ -68,11 +66,7 @@ type Message struct {
 // and external id exists. It reports false for such a duplicate.
 func (s *Storage) InsertInbound(ctx context.Context, m *Message) (bool, error) {
 	m.Direction = Inbound
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m)
-	if res.Error != nil {
-		return false, fmt.Errorf("insert inbound message %s/%s: %w", m.Channel, m.ExternalID, res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return s.InsertOnce(ctx, m)
 }
 
 // InsertMessage stores a message (usually outbound) and fills its id.
@@ -87,7 +81,7 @@ func (s *Storage) InsertMessage(ctx context.Context, m *Message) error {
 // external id was stored already.
 func (s *Storage) SeenExternal(ctx context.Context, channel, externalID string) (bool, error) {
 	var n int64
-	err := s.q(ctx).Model(&Message{}).Where("channel = ? AND external_id = ?", channel, externalID).Limit(1).Count(&n).Error
+	err := s.q(ctx).Model(&Message{}).Where(whereExternal, channel, externalID).Limit(1).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("look up %s/%s: %w", channel, externalID, err)
 	}
@@ -98,7 +92,7 @@ func (s *Storage) SeenExternal(ctx context.Context, channel, externalID string) 
 // messages of channel: one query for a whole batch of events.
 func (s *Storage) SeenExternals(ctx context.Context, channel string, ids []string) ([]string, error) {
 	var found []string
-	err := s.q(ctx).Model(&Message{}).Where("channel = ? AND external_id IN ?", channel, ids).Pluck("external_id", &found).Error
+	err := s.q(ctx).Model(&Message{}).Where(whereExternalIn, channel, ids).Pluck("external_id", &found).Error
 	if err != nil {
 		return nil, fmt.Errorf("look up %d %s events: %w", len(ids), channel, err)
 	}
@@ -126,7 +120,7 @@ func (s *Storage) SetInboundResponse(ctx context.Context, id uint64, response st
 // channel and external id ("" when nothing was recorded).
 func (s *Storage) InboundResponse(ctx context.Context, channel, externalID string) (string, error) {
 	var m Message
-	err := s.q(ctx).Select("response").Where("channel = ? AND external_id = ?", channel, externalID).Limit(1).Find(&m).Error
+	err := s.q(ctx).Select("response").Where(whereExternal, channel, externalID).Limit(1).Find(&m).Error
 	if err != nil {
 		return "", fmt.Errorf("response to %s/%s: %w", channel, externalID, err)
 	}

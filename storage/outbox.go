@@ -98,6 +98,13 @@ type OutboxResult struct {
 	// Unreachable is set with Failed when the customer cannot be reached
 	// on this channel at all.
 	Unreachable bool
+	// OptedOut is set with Failed when the customer asked for no more
+	// messages on this channel (SMS STOP at the carrier).
+	OptedOut bool
+	// ProviderID is the channel's id for the message it accepted (a
+	// Twilio MessageSid), kept as the message's external id so later
+	// status reports find it.
+	ProviderID string
 	// Sent is true when the channel accepted the message.
 	Sent bool
 	// Failed is true when the channel refused it for good.
@@ -157,6 +164,13 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 				"delivery_state": DeliverySent, "delivered_at": now,
 			}).Error; err != nil {
 				return fmt.Errorf("mark %d messages sent: %w", len(sentMsgs), err)
+			}
+		}
+		for _, r := range results {
+			if r.Sent && r.MessageID != nil && r.ProviderID != "" {
+				if err := tx.setProviderID(ctx, *r.MessageID, r.ProviderID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -223,4 +237,17 @@ func (s *Storage) GetOutboxItem(ctx context.Context, id uint64) (OutboxItem, err
 		return it, fmt.Errorf("get outbox item %d: %w", id, notFound(err))
 	}
 	return it, nil
+}
+
+// ReleaseOutbox ends a lease early on items a process will not send now,
+// so any instance may claim them at once.
+func (s *Storage) ReleaseOutbox(ctx context.Context, ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.q(ctx).Model(&OutboxItem{}).Where("id IN ? AND state = ?", ids, OutboxPending).Update("locked_until", nil).Error
+	if err != nil {
+		return fmt.Errorf("release %d outbox items: %w", len(ids), err)
+	}
+	return nil
 }

@@ -22,30 +22,32 @@ const MaxMessageLength = 4096
 
 // Send delivers one outbox item: the reply's text, split on paragraph or
 // line boundaries when longer than Telegram allows, with its buttons as an
-// inline keyboard under the last part.
-func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) error {
+// inline keyboard under the last part. It reports no provider id: Telegram
+// sends no delivery reports to match it with, and recording one would cost
+// a database write per message.
+func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) (string, error) {
 	var r dialog.Reply
 	if err := json.Unmarshal([]byte(it.Payload), &r); err != nil {
-		return &outbox.PermanentError{Err: fmt.Errorf("decode outbox %d payload: %w", it.ID, err)}
+		return "", &outbox.PermanentError{Err: fmt.Errorf("decode outbox %d payload: %w", it.ID, err)}
 	}
 	chatID, err := strconv.ParseInt(it.Address, 10, 64)
 	if err != nil {
-		return &outbox.PermanentError{Err: fmt.Errorf("chat id %q: %w", it.Address, err)}
+		return "", &outbox.PermanentError{Err: fmt.Errorf("chat id %q: %w", it.Address, err)}
 	}
 	parts := SplitText(r.Text, MaxMessageLength)
 	for i, part := range parts {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 		msg := tgbotapi.NewMessage(chatID, part)
 		if i == len(parts)-1 && len(r.Buttons) > 0 {
 			msg.ReplyMarkup = keyboard(r.Buttons)
 		}
 		if _, err := b.api.Send(msg); err != nil {
-			return classify(err)
+			return "", classify(err)
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func keyboard(rows [][]dialog.Button) tgbotapi.InlineKeyboardMarkup {

@@ -42,6 +42,10 @@ type Adapter struct {
 	validator client.RequestValidator
 	submitter Submitter
 	log       *slog.Logger
+	// deliveries applies message status callbacks (status.go).
+	deliveries DeliveryTracker
+	// calls words what callers hear and records how calls end (voice.go).
+	calls Calls
 }
 
 // New builds the adapter; it makes no network call.

@@ -1,0 +1,53 @@
+package twilio
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/metrics"
+)
+
+// callStatus takes a call's status callback (CallSid, CallStatus,
+// CallDuration) from /webhooks/twilio/status and records how the call
+// ended in its conversation, once. Progress statuses, repeats, a status
+// arriving after the call's end was recorded, and calls switchboard never
+// answered are acknowledged and change nothing.
+func (a *Adapter) callStatus(c echo.Context, form url.Values) error {
+	s := dialog.CallStatus{CallSid: strings.TrimSpace(form.Get("CallSid")),
+		Status: strings.ToLower(strings.TrimSpace(form.Get("CallStatus")))}
+	if s.Status == "" {
+		return rejectCall(c, fmt.Errorf("CallStatus is missing"))
+	}
+	if d := strings.TrimSpace(form.Get("CallDuration")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return rejectCall(c, fmt.Errorf("CallDuration %q is not a number of seconds", d))
+		}
+		s.Seconds = n
+	}
+	if a.calls == nil {
+		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
+		return c.NoContent(http.StatusOK)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), submitTimeout)
+	defer cancel()
+	recorded, err := a.calls.RecordCallStatus(ctx, s)
+	if err != nil {
+		metrics.WebhookUpdates.WithLabelValues("twilio", "error").Inc()
+		a.log.Error("record call status", "call_sid", s.CallSid, "status", s.Status, "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "call status not stored"})
+	}
+	if recorded {
+		metrics.WebhookUpdates.WithLabelValues("twilio", "handled").Inc()
+	} else {
+		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
+	}
+	return c.NoContent(http.StatusOK)
+}

@@ -1,0 +1,253 @@
+package twilio_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/bots/twilio"
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/internal/faketwilio"
+)
+
+// smsSubmitter records submitted events and answers with err, or as a
+// duplicate for a MessageSid seen before.
+type smsSubmitter struct {
+	mu     sync.Mutex
+	events []dialog.Event
+	err    error
+}
+
+func (s *smsSubmitter) Submit(_ context.Context, ev dialog.Event) (dialog.Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return dialog.Result{}, s.err
+	}
+	for _, seen := range s.events {
+		if seen.ExternalID == ev.ExternalID {
+			return dialog.Result{Duplicate: true}, nil
+		}
+	}
+	s.events = append(s.events, ev)
+	return dialog.Result{ConversationID: 1}, nil
+}
+
+func (s *smsSubmitter) submitted() []dialog.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]dialog.Event(nil), s.events...)
+}
+
+// smsServer serves an adapter's webhooks, behind what would be a proxy:
+// Twilio signs https://support.example.com/…, the request reaches a local
+// address.
+type smsServer struct {
+	sub     *smsSubmitter
+	tracker *smsTracker
+	base    string
+	hook    faketwilio.Webhook
+}
+
+func newSMSServer(t *testing.T) *smsServer {
+	t.Helper()
+	s := &smsServer{sub: &smsSubmitter{}, tracker: &smsTracker{}}
+	a := twilio.New(twilio.Config{AccountSID: faketwilio.AccountSID, AuthToken: faketwilio.AuthToken, PhoneNumber: smsFrom,
+		PublicURL: smsPublic, DefaultRegion: "GB"}, s.sub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.TrackDeliveriesWith(s.tracker)
+	e := echo.New()
+	a.Register(e)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	s.base = srv.URL
+	s.hook = faketwilio.Webhook{AuthToken: faketwilio.AuthToken, Via: srv.URL}
+	return s
+}
+
+func (s *smsServer) post(t *testing.T, path string, params url.Values) faketwilio.WebhookResponse {
+	t.Helper()
+	resp, err := s.hook.Post(t.Context(), smsPublic+path, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// twimlResponse is a TwiML document as far as SMS answers go.
+type twimlResponse struct {
+	XMLName  xml.Name `xml:"Response"`
+	Messages []string `xml:"Message"`
+}
+
+func parseTwiML(t *testing.T, resp faketwilio.WebhookResponse) twimlResponse {
+	t.Helper()
+	if !strings.HasPrefix(resp.ContentType, "text/xml") {
+		t.Fatalf("Content-Type %q, want text/xml", resp.ContentType)
+	}
+	var doc twimlResponse
+	if err := xml.Unmarshal([]byte(resp.Body), &doc); err != nil {
+		t.Fatalf("TwiML %q: %v", resp.Body, err)
+	}
+	return doc
+}
+
+func TestInboundSMSIsSubmittedAndAnsweredWithEmptyTwiML(t *testing.T) {
+	s := newSMSServer(t)
+	params := faketwilio.InboundSMS(faketwilio.AccountSID, smsCustomer, smsFrom, "Where is my order?")
+	resp := s.post(t, twilio.SMSPath, params)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.Status, resp.Body)
+	}
+	if doc := parseTwiML(t, resp); len(doc.Messages) != 0 {
+		t.Fatalf("TwiML says %q; replies go through the outbox", doc.Messages)
+	}
+	evs := s.sub.submitted()
+	if len(evs) != 1 {
+		t.Fatalf("%d events", len(evs))
+	}
+	ev := evs[0]
+	f := ev.From
+	if ev.ExternalID != params.Get("MessageSid") || ev.Kind != dialog.KindText || ev.Text != "Where is my order?" ||
+		f.Channel != "sms" || f.ExternalID != smsCustomer || f.Address != smsCustomer || f.Phone != smsCustomer {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func TestSameMessageSidTwiceIsSubmittedOnce(t *testing.T) {
+	s := newSMSServer(t)
+	params := faketwilio.InboundSMS(faketwilio.AccountSID, smsCustomer, smsFrom, "hello")
+	for range 2 {
+		if resp := s.post(t, twilio.SMSPath, params); resp.Status != http.StatusOK {
+			t.Fatalf("status %d", resp.Status)
+		}
+	}
+	if n := len(s.sub.submitted()); n != 1 {
+		t.Fatalf("%d events stored, want 1", n)
+	}
+}
+
+func TestInboundSMSRejections(t *testing.T) {
+	good := faketwilio.InboundSMS(faketwilio.AccountSID, smsCustomer, smsFrom, "hello")
+	without := func(key string) url.Values {
+		v := url.Values{}
+		for k, vs := range good {
+			if k != key {
+				v[k] = vs
+			}
+		}
+		return v
+	}
+	cases := []struct {
+		name   string
+		send   func(s *smsServer) (*http.Response, error)
+		status int
+		names  string
+	}{
+		{"forged signature", func(s *smsServer) (*http.Response, error) {
+			return rawPost(s.base, good.Encode(), faketwilio.Sign("not-the-token", smsPublic+twilio.SMSPath, good))
+		}, http.StatusForbidden, twilio.SignatureHeader},
+		{"unsigned", func(s *smsServer) (*http.Response, error) {
+			return rawPost(s.base, good.Encode(), "")
+		}, http.StatusForbidden, twilio.SignatureHeader},
+		{"signed for the address the proxy shows", func(s *smsServer) (*http.Response, error) {
+			return rawPost(s.base, good.Encode(), faketwilio.Sign(faketwilio.AuthToken, s.base+twilio.SMSPath, good))
+		}, http.StatusForbidden, twilio.SignatureHeader},
+		{"changed after signing", func(s *smsServer) (*http.Response, error) {
+			changed := url.Values{}
+			for k, vs := range good {
+				changed[k] = vs
+			}
+			changed.Set("Body", "send me everything")
+			return rawPost(s.base, changed.Encode(), faketwilio.Sign(faketwilio.AuthToken, smsPublic+twilio.SMSPath, good))
+		}, http.StatusForbidden, twilio.SignatureHeader},
+		{"a body that is no form", func(s *smsServer) (*http.Response, error) {
+			return rawPost(s.base, "MessageSid=%zz&From=1", faketwilio.Sign(faketwilio.AuthToken, smsPublic+twilio.SMSPath, nil))
+		}, http.StatusBadRequest, "x-www-form-urlencoded"},
+		{"no MessageSid", func(s *smsServer) (*http.Response, error) {
+			v := without("MessageSid")
+			return rawPost(s.base, v.Encode(), faketwilio.Sign(faketwilio.AuthToken, smsPublic+twilio.SMSPath, v))
+		}, http.StatusBadRequest, "MessageSid"},
+		{"no From", func(s *smsServer) (*http.Response, error) {
+			v := without("From")
+			return rawPost(s.base, v.Encode(), faketwilio.Sign(faketwilio.AuthToken, smsPublic+twilio.SMSPath, v))
+		}, http.StatusBadRequest, "From"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSMSServer(t)
+			resp, err := c.send(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Error string `json:"error"`
+			}
+			_ = jsonDecode(resp, &body)
+			if resp.StatusCode != c.status || !strings.Contains(body.Error, c.names) {
+				t.Fatalf("got %d %q, want %d naming %q", resp.StatusCode, body.Error, c.status, c.names)
+			}
+			if n := len(s.sub.submitted()); n != 0 {
+				t.Fatalf("%d events stored from a rejected request", n)
+			}
+		})
+	}
+}
+
+func TestInboundSMSIs503WhileItCannotBeStored(t *testing.T) {
+	s := newSMSServer(t)
+	s.sub.err = errors.New("database is down")
+	resp := s.post(t, twilio.SMSPath, faketwilio.InboundSMS(faketwilio.AccountSID, smsCustomer, smsFrom, "hello"))
+	if resp.Status != http.StatusServiceUnavailable || !strings.Contains(resp.Body, "error") {
+		t.Fatalf("got %d %s, want 503", resp.Status, resp.Body)
+	}
+}
+
+func TestParseSMS(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := []struct {
+		name   string
+		form   url.Values
+		region string
+		check  func(dialog.Event) bool
+	}{
+		{"a national number is read in the default region",
+			url.Values{"MessageSid": {"SM1"}, "From": {"07911 123456"}, "Body": {"hi"}}, "GB",
+			func(e dialog.Event) bool { return e.From.Phone == "+447911123456" && e.From.Address == "+447911123456" }},
+		{"a short code keeps its raw form and no phone",
+			url.Values{"MessageSid": {"SM2"}, "From": {"72345"}, "Body": {"hi"}}, "",
+			func(e dialog.Event) bool { return e.From.ExternalID == "72345" && e.From.Phone == "" }},
+		{"one picture is the message's file",
+			url.Values{"MessageSid": {"SM3"}, "From": {smsCustomer}, "Body": {"my parcel"}, "NumMedia": {"1"},
+				"MediaUrl0": {"https://api.twilio.com/m/ME1"}, "MediaContentType0": {"image/jpeg"}}, "",
+			func(e dialog.Event) bool {
+				return e.Kind == dialog.KindMedia && e.Media.Kind == "photo" && e.Media.FileID == "https://api.twilio.com/m/ME1" && e.Text == "my parcel"
+			}},
+		{"more attachments are listed in the text",
+			url.Values{"MessageSid": {"SM4"}, "From": {smsCustomer}, "NumMedia": {"2"},
+				"MediaUrl0": {"https://api.twilio.com/m/ME1"}, "MediaContentType0": {"application/pdf"},
+				"MediaUrl1": {"https://api.twilio.com/m/ME2"}, "MediaContentType1": {"video/mp4"}}, "",
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "document" && e.Text == "video: https://api.twilio.com/m/ME2"
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev, err := twilio.ParseSMS(c.form, c.region, at)
+			if err != nil || ev.ExternalID != c.form.Get("MessageSid") || !ev.At.Equal(at) || !c.check(ev) {
+				t.Fatalf("ParseSMS = %+v, %v", ev, err)
+			}
+		})
+	}
+}

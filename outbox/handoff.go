@@ -1,0 +1,132 @@
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Handoff gives the dispatcher outbox items this process has just
+// committed, already leased to it at insert (see Lease), so they are sent
+// at once without a claiming round trip to the database. Should this
+// process die first, the lease runs out and any instance delivers them.
+// It never blocks: when the dispatcher is swamped, the items wait for
+// their lease to end and are claimed like any other.
+func (d *Dispatcher) Handoff(items []storage.OutboxItem) {
+	if len(items) == 0 {
+		return
+	}
+	select {
+	case d.handoff <- items:
+	default:
+		d.log.Warn("outbox hand-off full; items will be claimed when their lease ends", "count", len(items))
+	}
+}
+
+// LeaseFor is how long items handed off at insert stay leased.
+func (d *Dispatcher) LeaseFor() time.Duration { return d.cfg.Lease }
+
+// lane serialises delivery per chat in this process: one item of a chat at
+// a time, in the order they came, whether claimed or handed off.
+type lane struct {
+	waiting []storage.OutboxItem
+}
+
+// admit starts delivering it unless its chat is busy, in which case it
+// waits its turn. Items already held are ignored.
+func (d *Dispatcher) admit(ctx context.Context, it storage.OutboxItem) {
+	d.memMu.Lock()
+	defer d.memMu.Unlock()
+	if d.held[it.ID] {
+		return
+	}
+	d.held[it.ID] = true
+	if l, busy := d.lanes[it.ChatKey]; busy {
+		l.waiting = append(l.waiting, it)
+		return
+	}
+	d.lanes[it.ChatKey] = &lane{}
+	d.start(ctx, it)
+}
+
+// start delivers it in its own goroutine once a slot is free; the caller
+// holds memMu.
+func (d *Dispatcher) start(ctx context.Context, it storage.OutboxItem) {
+	d.inflight.Add(1)
+	go func() {
+		defer d.inflight.Done()
+		d.slots <- struct{}{}
+		res := d.deliver(ctx, it)
+		<-d.slots
+		d.results <- res
+		d.finish(ctx, it, res)
+	}()
+}
+
+// finish hands the chat to its next waiting item — or, when this one must
+// be retried later, returns the chat's waiting items to the database so the
+// retry goes first and order holds.
+func (d *Dispatcher) finish(ctx context.Context, it storage.OutboxItem, res storage.OutboxResult) {
+	d.memMu.Lock()
+	delete(d.held, it.ID)
+	l := d.lanes[it.ChatKey]
+	var release []storage.OutboxItem
+	switch {
+	case l == nil || len(l.waiting) == 0:
+		delete(d.lanes, it.ChatKey)
+	case !res.Sent && !res.Failed:
+		release = l.waiting
+		for _, w := range release {
+			delete(d.held, w.ID)
+		}
+		delete(d.lanes, it.ChatKey)
+	default:
+		next := l.waiting[0]
+		l.waiting = l.waiting[1:]
+		d.start(ctx, next)
+	}
+	d.memMu.Unlock()
+	if len(release) > 0 {
+		d.release(release)
+	}
+	d.Wake()
+}
+
+// release ends this process's lease on items it will not send now.
+func (d *Dispatcher) release(items []storage.OutboxItem) {
+	ids := make([]uint64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.store.ReleaseOutbox(ctx, ids); err != nil {
+		d.log.Warn("release outbox items; they will be claimed when their lease ends", "count", len(ids), "err", err)
+	}
+}
+
+// releaseWaiting gives back every item still waiting in a lane, at
+// shutdown, so a restart need not wait for their leases.
+func (d *Dispatcher) releaseWaiting() {
+	d.memMu.Lock()
+	var rest []storage.OutboxItem
+	for key, l := range d.lanes {
+		rest = append(rest, l.waiting...)
+		l.waiting = nil
+		_ = key
+	}
+	d.memMu.Unlock()
+	for {
+		select {
+		case items := <-d.handoff:
+			rest = append(rest, items...)
+			continue
+		default:
+		}
+		break
+	}
+	if len(rest) > 0 {
+		d.release(rest)
+	}
+}
