@@ -60,9 +60,12 @@ export function updateDelivery(item, state, error) {
 }
 
 function setDelivery(node, state, error) {
-  const labels = { pending: '◷ sending', sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read', failed: '⚠ failed' };
+  const labels = {
+    pending: '◷ sending', queued: '◷ queued at the carrier', sent: '✓ sent', delivered: '✓✓ delivered',
+    read: '✓✓ read', undelivered: '⚠ not delivered', failed: '⚠ failed',
+  };
   fill(node,
     el('span', { class: `delivery-state state-${cssToken(state)}`, 'data-testid': 'delivery-state', 'data-state': state },
       labels[state] || state),
-    state === 'failed' && error ? el('span', { class: 'delivery-error', 'data-testid': 'delivery-error' }, ` ${error}`) : null);
+    (state === 'failed' || state === 'undelivered') && error ? el('span', { class: 'delivery-error', 'data-testid': 'delivery-error' }, ` ${error}`) : null);
 }
