@@ -322,8 +322,8 @@ func resetPeriodically(rec *recorder, every time.Duration) (stop func()) {
 func report(o options, g *generator, rec *recorder, mem memory, memNote string) {
 	window := time.Duration(g.to.Load() - g.from.Load())
 	secs := window.Seconds()
-	ackP, ackN := g.ack.percentiles(50, 90, 99, 100)
-	e2eP, e2eN := g.e2e.percentiles(50, 90, 99, 100)
+	ackP, ackN := g.ack.Percentiles(50, 90, 99, 100)
+	e2eP, e2eN := g.e2e.Percentiles(50, 90, 99, 100)
 	loop := fmt.Sprintf("closed loop, %d customers at a time", o.conc)
 	if o.rate > 0 {
 		loop = fmt.Sprintf("open loop, %.0f updates/s offered", o.rate)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,37 +14,6 @@ import (
 
 // maxSamples bounds the memory latency samples take: 4M × 8 bytes per kind.
 const maxSamples = 4 << 20
-
-// samples collects latencies; percentiles are exact (sorted at the end).
-type samples struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *samples) add(d time.Duration) {
-	s.mu.Lock()
-	if len(s.d) < maxSamples {
-		s.d = append(s.d, d)
-	}
-	s.mu.Unlock()
-}
-
-// percentiles returns the qs-th percentiles (0–100) and the count.
-func (s *samples) percentiles(qs ...float64) ([]time.Duration, int) {
-	s.mu.Lock()
-	d := slices.Clone(s.d)
-	s.mu.Unlock()
-	slices.Sort(d)
-	out := make([]time.Duration, len(qs))
-	if len(d) == 0 {
-		return out, 0
-	}
-	for i, q := range qs {
-		idx := int(float64(len(d))*q/100+0.5) - 1
-		out[i] = d[min(max(idx, 0), len(d)-1)]
-	}
-	return out, len(d)
-}
 
 // counters are what a run counts inside the measured window, except the
 // error counts, which cover the whole run (warm-up and drain included).

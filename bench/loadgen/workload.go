@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/internal/samples"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
 )
 
@@ -64,7 +65,7 @@ type generator struct {
 	from, to atomic.Int64 // unix nanoseconds
 
 	cnt      counters
-	e2e, ack samples
+	e2e, ack samples.Latencies
 
 	stopped  chan struct{} // closed when the load ends
 	cpu      cpuUse        // who kept the CPUs busy in the window
@@ -73,6 +74,7 @@ type generator struct {
 
 func newGenerator(url, secret string, conns int, rec *recorder) *generator {
 	g := &generator{url: url, secret: secret, rec: rec, replyTimeout: 10 * time.Second, stopped: make(chan struct{})}
+	g.e2e.Max, g.ack.Max = maxSamples, maxSamples
 	g.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: conns + 16, MaxIdleConnsPerHost: conns + 16, IdleConnTimeout: time.Minute, DisableCompression: true,
 	}}
@@ -156,7 +158,7 @@ func (g *generator) send(ctx context.Context, c *customer, sched time.Time) bool
 		g.cnt.acked.Add(1)
 	}
 	if measured {
-		g.ack.add(acked.Sub(sched))
+		g.ack.Add(acked.Sub(sched))
 	}
 	if wait == nil {
 		c.next++
@@ -170,7 +172,7 @@ func (g *generator) send(ctx context.Context, c *customer, sched time.Time) bool
 			g.cnt.replied.Add(1)
 		}
 		if measured {
-			g.e2e.add(r.at.Sub(sched))
+			g.e2e.Add(r.at.Sub(sched))
 		}
 		c.messageID = r.messageID
 		c.next++

@@ -37,7 +37,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +44,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/bench/internal/samples"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/internal/faketwilio"
 	"github.com/switchboardhq/switchboard/storage"
@@ -245,9 +245,9 @@ func (b *bench) journey(number string) []step {
 // happens, as callers do; a closed one keeps callers calls going back to
 // back, switchboard's most.
 func (b *bench) voice(rate float64, callers int, d time.Duration) error {
-	lat := map[string]*samples{"all": {}}
+	lat := map[string]*samples.Latencies{"all": {}}
 	for _, s := range b.journey(number(0)) {
-		lat[s.name] = &samples{}
+		lat[s.name] = &samples.Latencies{}
 	}
 	var failed atomic.Int64
 	var firstErr error
@@ -265,8 +265,8 @@ func (b *bench) voice(rate float64, callers int, d time.Duration) error {
 				errOnce.Do(func() { firstErr = err })
 				return
 			}
-			lat["all"].add(took)
-			lat[s.name].add(took)
+			lat["all"].Add(took)
+			lat[s.name].Add(took)
 		}
 	}
 	began := time.Now()
@@ -294,11 +294,11 @@ func (b *bench) voice(rate float64, callers int, d time.Duration) error {
 	if firstErr != nil {
 		return fmt.Errorf("voice on %s, %s: %d failed, first: %w", b.name, load, failed.Load(), firstErr)
 	}
-	p, count := lat["all"].percentiles(50, 99, 100)
+	p, count := lat["all"].Percentiles(50, 99, 100)
 	fmt.Printf("RESULT voice db=%s %s requests=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
 		b.name, load, count, float64(count)/elapsed.Seconds(), ms(p[0]), ms(p[1]), ms(p[2]))
 	for _, s := range b.journey(number(0)) {
-		p, count := lat[s.name].percentiles(50, 99)
+		p, count := lat[s.name].Percentiles(50, 99)
 		fmt.Printf("RESULT voice-step db=%s %s step=%s requests=%d p50_ms=%.2f p99_ms=%.2f\n",
 			b.name, load, s.name, count, ms(p[0]), ms(p[1]))
 	}
@@ -311,7 +311,7 @@ func (b *bench) sms(n int, d time.Duration) error {
 	var ok, other, sent atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
-	lat := &samples{}
+	lat := &samples.Latencies{}
 	deadline := time.Now().Add(d)
 	began := time.Now()
 	var wg sync.WaitGroup
@@ -329,7 +329,7 @@ func (b *bench) sms(n int, d time.Duration) error {
 					errOnce.Do(func() { firstErr = err })
 				case resp.Status == http.StatusOK:
 					ok.Add(1)
-					lat.add(took)
+					lat.Add(took)
 				default:
 					other.Add(1)
 					errOnce.Do(func() { firstErr = fmt.Errorf("answered %d: %s", resp.Status, resp.Body) })
@@ -339,7 +339,7 @@ func (b *bench) sms(n int, d time.Duration) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
-	p, _ := lat.percentiles(50, 99)
+	p, _ := lat.Percentiles(50, 99)
 	fmt.Printf("RESULT sms db=%s senders=%d ok=%d other=%d per_s=%.0f p50_ms=%.2f p99_ms=%.2f\n",
 		b.name, n, ok.Load(), other.Load(), float64(ok.Load())/elapsed.Seconds(), ms(p[0]), ms(p[1]))
 	if firstErr != nil {
@@ -357,32 +357,3 @@ func number(i int) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// samples collects latencies; percentiles are exact.
-type samples struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *samples) add(d time.Duration) {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-}
-
-// percentiles returns the qs-th percentiles (0–100) and the count.
-func (s *samples) percentiles(qs ...float64) ([]time.Duration, int) {
-	s.mu.Lock()
-	d := slices.Clone(s.d)
-	s.mu.Unlock()
-	slices.Sort(d)
-	out := make([]time.Duration, len(qs))
-	if len(d) == 0 {
-		return out, 0
-	}
-	for i, q := range qs {
-		idx := int(float64(len(d))*q/100+0.5) - 1
-		out[i] = d[min(max(idx, 0), len(d)-1)]
-	}
-	return out, len(d)
-}

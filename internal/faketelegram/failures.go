@@ -38,23 +38,10 @@ type Failure struct {
 	DropConnection bool
 }
 
-// scriptedFailure is a queued Failure and how many calls it still fails;
-// remaining < 0 means without end.
-type scriptedFailure struct {
-	Failure
-	remaining int
-}
-
 // Fail queues f; the next matching calls answer with it instead of running.
 // Failures match in the order they were queued.
 func (s *Server) Fail(f Failure) {
-	remaining := f.Times
-	if remaining == 0 {
-		remaining = 1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = append(s.failures, scriptedFailure{Failure: f, remaining: remaining})
+	s.failures.Add(f, f.Times)
 }
 
 // FailTooManyRequests makes the next sendMessage to chatID (any chat when 0)
@@ -96,27 +83,13 @@ func (s *Server) UnblockChat(chatID int64) {
 	delete(s.blocked, chatID)
 }
 
-// takeFailureLocked consumes the first queued failure matching the call.
-func (s *Server) takeFailureLocked(method string, p url.Values) (Failure, bool) {
+// takeFailure consumes the first queued failure matching the call.
+func (s *Server) takeFailure(method string, p url.Values) (Failure, bool) {
 	chatID, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
-	for i := range s.failures {
-		f := &s.failures[i]
-		if f.Method != "" && !strings.EqualFold(f.Method, method) {
-			continue
-		}
-		if f.ChatID != 0 && f.ChatID != chatID {
-			continue
-		}
-		taken := f.Failure
-		if f.remaining > 0 {
-			f.remaining--
-			if f.remaining == 0 {
-				s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			}
-		}
-		return taken, true
-	}
-	return Failure{}, false
+	return s.failures.Take(func(f Failure) bool {
+		return (f.Method == "" || strings.EqualFold(f.Method, method)) &&
+			(f.ChatID == 0 || f.ChatID == chatID)
+	})
 }
 
 // response is the answer f makes.

@@ -128,7 +128,7 @@ func (s *Server) deliver(msg SentMessage, fill func(*wireMessage)) response {
 	s.sent = append(s.sent, msg)
 	s.chatSends[msg.ChatID] = append(s.chatSends[msg.ChatID], now)
 	s.allSends = append(s.allSends, now)
-	s.notifyLocked()
+	s.changes.Notify()
 
 	bot := BotUser().wire(true)
 	m := wireMessage{MessageID: msg.MessageID, From: &bot, Chat: chatFor(msg.ChatID), Date: now.Unix()}

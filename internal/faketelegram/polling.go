@@ -35,7 +35,7 @@ func (s *Server) QueueUpdate(raw []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.updates = append(s.updates, queuedUpdate{id: *head.UpdateID, raw: bytes.Clone(raw)})
-	s.notifyLocked()
+	s.changes.Notify()
 }
 
 // PendingUpdates is how many queued updates getUpdates has not yet seen
@@ -116,7 +116,7 @@ func (s *Server) takeUpdates(offset, limit int) ([]json.RawMessage, <-chan struc
 		}
 		batch = append(batch, u.raw)
 	}
-	return batch, s.changed, nil
+	return batch, s.changes.Next(), nil
 }
 
 // intParam reads an integer parameter, def when absent.

@@ -7,11 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// waitFallback is how often waiters re-check their condition even when
-// nothing notified them, for conditions that depend on the clock.
-const waitFallback = 50 * time.Millisecond
+	"github.com/switchboardhq/switchboard/internal/fakeapi"
+)
 
 // Call is one request the fake received, whatever it answered.
 type Call struct {
@@ -118,7 +116,7 @@ func (s *Server) Calls(method string) []Call {
 	var calls []Call
 	for _, c := range s.calls {
 		if method == "" || strings.EqualFold(c.Method, method) {
-			c.Params = cloneValues(c.Params)
+			c.Params = fakeapi.CloneValues(c.Params)
 			calls = append(calls, c)
 		}
 	}
@@ -162,7 +160,7 @@ func (s *Server) BusiestSecond(chatID int64) int {
 // lock held, so it may call the fake's methods; it is re-checked after every
 // change the fake sees and at least every 50ms.
 func (s *Server) WaitFor(ctx context.Context, cond func(*Server) bool) error {
-	if err := s.waitFor(ctx, cond); err != nil {
+	if err := s.changes.WaitFor(ctx, func() bool { return cond(s) }); err != nil {
 		return fmt.Errorf("wait for condition: %w", err)
 	}
 	return nil
@@ -173,7 +171,7 @@ func (s *Server) WaitFor(ctx context.Context, cond func(*Server) bool) error {
 // ends first.
 func (s *Server) WaitForMessages(ctx context.Context, n int) ([]SentMessage, error) {
 	var sent []SentMessage
-	err := s.waitFor(ctx, func(s *Server) bool {
+	err := s.changes.WaitFor(ctx, func() bool {
 		sent = s.SentMessages()
 		return len(sent) >= n
 	})
@@ -181,23 +179,6 @@ func (s *Server) WaitForMessages(ctx context.Context, n int) ([]SentMessage, err
 		return sent, fmt.Errorf("wait for %d sent messages, have %d: %w", n, len(sent), err)
 	}
 	return sent, nil
-}
-
-func (s *Server) waitFor(ctx context.Context, cond func(*Server) bool) error {
-	ticker := time.NewTicker(waitFallback)
-	defer ticker.Stop()
-	for {
-		changed := s.changes() // before cond, so no change is missed
-		if cond(s) {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ticker.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
 
 // Reset forgets calls, sent messages, send times, scripted failures, blocked
@@ -208,7 +189,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.resetLocked()
-	s.notifyLocked()
+	s.changes.Notify()
 }
 
 func (s *Server) resetLocked() {
@@ -216,17 +197,9 @@ func (s *Server) resetLocked() {
 	s.sent = nil
 	s.chatSends = map[int64][]time.Time{}
 	s.allSends = nil
-	s.failures = nil
+	s.failures.Reset()
 	s.blocked = map[int64]bool{}
 	s.updates = nil
 	s.webhook = Webhook{}
 	s.files = map[string][]byte{}
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for key, values := range v {
-		out[key] = append([]string(nil), values...)
-	}
-	return out
 }

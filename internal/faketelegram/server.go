@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/fakeapi"
 )
 
 // Token is a token the fake accepts; any other token is accepted too, except
@@ -57,13 +59,16 @@ type Server struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 
+	// changes and failures guard themselves; changes is notified with mu
+	// held after every change to what mu guards.
+	changes  fakeapi.Changes
+	failures fakeapi.Failures[Failure]
+
 	mu            sync.Mutex
-	changed       chan struct{} // closed and replaced on every change
 	calls         []Call
 	sent          []SentMessage
 	chatSends     map[int64][]time.Time
 	allSends      []time.Time
-	failures      []scriptedFailure
 	blocked       map[int64]bool
 	updates       []queuedUpdate
 	webhook       Webhook
@@ -82,10 +87,9 @@ func NewWithConfig(cfg Config) *Server {
 		cfg.RejectedToken = RejectedToken
 	}
 	s := &Server{
-		cfg:     cfg,
-		client:  &http.Client{},
-		closed:  make(chan struct{}),
-		changed: make(chan struct{}),
+		cfg:    cfg,
+		client: &http.Client{},
+		closed: make(chan struct{}),
 	}
 	s.resetLocked()
 	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -173,7 +177,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h, refusal, drop := s.admit(token, method, params)
 	switch {
 	case drop:
-		dropConnection(w)
+		fakeapi.DropConnection(w)
 	case h == nil:
 		writeResponse(w, refusal)
 	default:
@@ -263,7 +267,7 @@ func (s *Server) admit(token, method string, params url.Values) (h handler, refu
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
-	s.notifyLocked()
+	s.changes.Notify()
 	if token == s.cfg.RejectedToken {
 		return nil, unauthorized, false
 	}
@@ -271,7 +275,7 @@ func (s *Server) admit(token, method string, params url.Values) (h handler, refu
 	if !ok {
 		return nil, notFound, false
 	}
-	if f, ok := s.takeFailureLocked(method, params); ok {
+	if f, ok := s.takeFailure(method, params); ok {
 		return nil, f.response(), f.DropConnection
 	}
 	return h, response{}, false
@@ -285,31 +289,4 @@ func writeResponse(w http.ResponseWriter, r response) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(r)
-}
-
-// dropConnection closes the connection without an answer, as a network
-// failure would.
-func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
-}
-
-// notifyLocked wakes everyone waiting for the state to change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-// changes returns the channel closed at the next change.
-func (s *Server) changes() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed
 }

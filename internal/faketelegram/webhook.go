@@ -70,7 +70,7 @@ func (s *Server) setWebhook(_ context.Context, p url.Values) response {
 		DropPendingUpdates: drop,
 		MaxConnections:     maxConnections,
 	}
-	s.notifyLocked()
+	s.changes.Notify()
 	r := success(true)
 	r.Description = "Webhook was set"
 	if s.webhook.URL == "" {
@@ -107,7 +107,7 @@ func (s *Server) deleteWebhook(_ context.Context, p url.Values) response {
 		r.Description = "Webhook was deleted"
 	}
 	s.webhook = Webhook{}
-	s.notifyLocked()
+	s.changes.Notify()
 	return r
 }
 

@@ -43,21 +43,10 @@ type Failure struct {
 	Drop bool
 }
 
-type scriptedFailure struct {
-	Failure
-	remaining int
-}
-
 // Fail queues f; the next matching requests answer with it. Failures match
 // in the order they were queued.
 func (s *Server) Fail(f Failure) {
-	remaining := f.Times
-	if remaining == 0 {
-		remaining = 1
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = append(s.failures, scriptedFailure{Failure: f, remaining: remaining})
+	s.failures.Add(f, f.Times)
 }
 
 // FailOptedOut makes every later message to number fail with 21610, as
@@ -76,23 +65,11 @@ func (s *Server) FailTooManyRequests(kind string, times int) {
 	s.Fail(Failure{Kind: kind, Status: http.StatusTooManyRequests, Times: times})
 }
 
-// takeFailureLocked consumes the first queued failure matching a request.
-func (s *Server) takeFailureLocked(kind, to string) (Failure, bool) {
-	for i := range s.failures {
-		f := &s.failures[i]
-		if (f.Kind != "" && f.Kind != kind) || (f.To != "" && f.To != to) {
-			continue
-		}
-		taken := f.Failure
-		if f.remaining > 0 {
-			f.remaining--
-			if f.remaining == 0 {
-				s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			}
-		}
-		return taken, true
-	}
-	return Failure{}, false
+// takeFailure consumes the first queued failure matching a request.
+func (s *Server) takeFailure(kind, to string) (Failure, bool) {
+	return s.failures.Take(func(f Failure) bool {
+		return (f.Kind == "" || f.Kind == kind) && (f.To == "" || f.To == to)
+	})
 }
 
 // apiError is the error body f answers with.

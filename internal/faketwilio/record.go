@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"time"
-)
 
-// waitFallback is how often waiters re-check their condition even when
-// nothing notified them.
-const waitFallback = 50 * time.Millisecond
+	"github.com/switchboardhq/switchboard/internal/fakeapi"
+)
 
 // Request is one request the fake received, whatever it answered.
 type Request struct {
@@ -38,7 +36,7 @@ func (s *Server) Requests(kind string) []Request {
 	var out []Request
 	for _, r := range s.requests {
 		if kind == "" || r.Kind == kind {
-			r.Form = cloneValues(r.Form)
+			r.Form = fakeapi.CloneValues(r.Form)
 			out = append(out, r)
 		}
 	}
@@ -80,22 +78,10 @@ func (s *Server) Calls() []Call {
 // lock held, so it may call the fake's methods; it is re-checked after every
 // request and at least every 50ms.
 func (s *Server) WaitFor(ctx context.Context, cond func(*Server) bool) error {
-	ticker := time.NewTicker(waitFallback)
-	defer ticker.Stop()
-	for {
-		s.mu.Lock()
-		changed := s.changed // before cond, so no change is missed
-		s.mu.Unlock()
-		if cond(s) {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ticker.C:
-		case <-ctx.Done():
-			return fmt.Errorf("wait for condition: %w", ctx.Err())
-		}
+	if err := s.changes.WaitFor(ctx, func() bool { return cond(s) }); err != nil {
+		return fmt.Errorf("wait for condition: %w", err)
 	}
+	return nil
 }
 
 // WaitForMessages blocks until the fake has accepted at least n messages
@@ -130,6 +116,7 @@ func (s *Server) WaitForCalls(ctx context.Context, n int) ([]Call, error) {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.messages, s.calls, s.failures = nil, nil, nil, nil
-	s.notifyLocked()
+	s.requests, s.messages, s.calls = nil, nil, nil
+	s.failures.Reset()
+	s.changes.Notify()
 }

@@ -186,7 +186,7 @@ func (s *Server) SetCallStatus(sid, status string) bool {
 	for i := range s.calls {
 		if s.calls[i].Sid == sid {
 			s.calls[i].Status = status
-			s.notifyLocked()
+			s.changes.Notify()
 			return true
 		}
 	}

@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/fakeapi"
 )
 
 // Credentials the fake accepts unless Config names others. twilio-go
@@ -38,12 +39,15 @@ type Server struct {
 	cfg  Config
 	http *httptest.Server
 
+	// changes and failures guard themselves; changes is notified with mu
+	// held after every change to what mu guards.
+	changes  fakeapi.Changes
+	failures fakeapi.Failures[Failure]
+
 	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every change
 	requests []Request
 	messages []Message
 	calls    []Call
-	failures []scriptedFailure
 	via      string
 }
 
@@ -58,7 +62,7 @@ func NewWithConfig(cfg Config) *Server {
 	if cfg.AuthToken == "" {
 		cfg.AuthToken = AuthToken
 	}
-	s := &Server{cfg: cfg, changed: make(chan struct{})}
+	s := &Server{cfg: cfg}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
 }
@@ -93,7 +97,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, newAPIError(http.StatusBadRequest, 20001, "Invalid form body: "+err.Error()))
 		return
 	}
-	req := Request{Method: r.Method, Path: r.URL.Path, Form: cloneValues(r.Form), At: time.Now()}
+	req := Request{Method: r.Method, Path: r.URL.Path, Form: fakeapi.CloneValues(r.Form), At: time.Now()}
 	user, pass, ok := r.BasicAuth()
 	req.Authenticated = ok && subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.AccountSID)) == 1 &&
 		subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.AuthToken)) == 1
@@ -101,10 +105,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	req.Status = status
 	s.requests = append(s.requests, req)
-	s.notifyLocked()
+	s.changes.Notify()
 	s.mu.Unlock()
 	if status == dropped {
-		dropConnection(w)
+		fakeapi.DropConnection(w)
 		return
 	}
 	writeJSON(w, status, body)
@@ -152,9 +156,7 @@ func notFound(path string) (int, any) {
 
 // admit answers with a scripted failure when one matches, else runs h.
 func (s *Server) admit(req *Request, h func(*Request) (int, any)) (int, any) {
-	s.mu.Lock()
-	f, ok := s.takeFailureLocked(req.Kind, req.Form.Get("To"))
-	s.mu.Unlock()
+	f, ok := s.takeFailure(req.Kind, req.Form.Get("To"))
 	if !ok {
 		return h(req)
 	}
@@ -179,32 +181,4 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
-}
-
-// dropConnection closes the connection without an answer, as a network
-// failure would.
-func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
-}
-
-// notifyLocked wakes everyone waiting for the state to change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for key, values := range v {
-		out[key] = append([]string(nil), values...)
-	}
-	return out
 }
