@@ -36,10 +36,13 @@ type customerView struct {
 	Name     string `json:"name"`
 	Username string `json:"username"`
 	Language string `json:"language"`
+	// Phone is the customer's number in E.164, when known (SMS, calls, a
+	// number shared on Telegram).
+	Phone string `json:"phone"`
 }
 
 func viewCustomer(c storage.Customer) *customerView {
-	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language}
+	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone}
 }
 
 type conversationView struct {

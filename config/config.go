@@ -104,7 +104,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{
 		Addr:          get("SWITCHBOARD_ADDR", DefaultAddr),
 		DatabaseURL:   get("SWITCHBOARD_DATABASE_URL", DefaultDatabaseURL),
-		PublicURL:     strings.TrimRight(get("SWITCHBOARD_PUBLIC_URL", DefaultPublicURL), "/"),
+		PublicURL:     strings.TrimRight(get("SWITCHBOARD_PUBLIC_URL", ""), "/"),
 		ConfigPath:    get("SWITCHBOARD_CONFIG", ""),
 		AdminEmail:    get("SWITCHBOARD_ADMIN_EMAIL", DefaultAdminEmail),
 		AdminPassword: get("SWITCHBOARD_ADMIN_PASSWORD", ""),
@@ -120,6 +120,9 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 			PhoneNumber: get("TWILIO_PHONE_NUMBER", ""),
 			APIBaseURL:  get("TWILIO_API_BASE_URL", ""),
 		},
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = localURL(c.Addr)
 	}
 	var errs []error
 	add := func(err error) {
@@ -239,4 +242,17 @@ func parseDuration(key, v string) (time.Duration, error) {
 		return 0, keyErr(key, "%q is not a duration such as 1s or 500ms", v)
 	}
 	return d, nil
+}
+
+// localURL is the public URL when none is configured: this machine at the
+// listen port, so the printed console address is one that works.
+func localURL(addr string) string {
+	host, port, err := splitHostPort(addr)
+	if err != nil {
+		return DefaultPublicURL
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" || host == "[::]" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s:%d", host, port)
 }

@@ -146,3 +146,24 @@ func TestLoadFromReportsEnvironmentAndFileProblemsTogether(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicURLDefaultsToTheListenAddress(t *testing.T) {
+	cases := []struct{ addr, want string }{
+		{":8080", "http://localhost:8080"},
+		{"127.0.0.1:18181", "http://127.0.0.1:18181"},
+		{"0.0.0.0:9000", "http://localhost:9000"},
+	}
+	for _, c := range cases {
+		t.Run(c.addr, func(t *testing.T) {
+			cfg, err := config.LoadFrom(func(k string) (string, bool) {
+				if k == "SWITCHBOARD_ADDR" {
+					return c.addr, true
+				}
+				return "", false
+			})
+			if err != nil || cfg.PublicURL != c.want {
+				t.Fatalf("public URL %q (err %v), want %q", cfg.PublicURL, err, c.want)
+			}
+		})
+	}
+}

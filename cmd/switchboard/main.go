@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/switchboardhq/switchboard/app"
@@ -111,6 +112,10 @@ func setWebhook(cfg config.Config, stdout, stderr io.Writer, log *slog.Logger) i
 	}
 	if cfg.Telegram.WebhookSecret == "" {
 		fmt.Fprintln(stderr, "switchboard: TELEGRAM_WEBHOOK_SECRET: not set (webhook mode needs it; without it switchboard long-polls)")
+		return 2
+	}
+	if !strings.HasPrefix(cfg.PublicURL, "https://") {
+		fmt.Fprintf(stderr, "switchboard: SWITCHBOARD_PUBLIC_URL: %q must be https:// for a Telegram webhook (Telegram posts only to HTTPS); without a webhook, unset TELEGRAM_WEBHOOK_SECRET and switchboard long-polls\n", cfg.PublicURL)
 		return 2
 	}
 	bot, err := telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, nil, log)

@@ -77,7 +77,7 @@ export function sinceOf(c) {
 export function customerName(c) {
   const cust = c && c.customer;
   if (!cust) return c && c.customer_id ? `Customer #${c.customer_id}` : 'Customer';
-  return cust.name || (cust.username ? `@${cust.username}` : `Customer #${cust.id}`);
+  return cust.name || (cust.username ? `@${cust.username}` : cust.phone || `Customer #${cust.id}`);
 }
 
 /** An operator's name by id. */

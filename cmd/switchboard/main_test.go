@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+func TestCommandsExitStatus(t *testing.T) {
+	cases := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		wantText string
+	}{
+		{"version", nil, []string{"version"}, 0, "switchboard"},
+		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"invalid configuration names the key", map[string]string{"SWITCHBOARD_PUBLIC_URL": "ftp://x"}, []string{"migrate"}, 2, "SWITCHBOARD_PUBLIC_URL"},
+		{"set-webhook without a token", nil, []string{"telegram", "set-webhook"}, 2, "TELEGRAM_BOT_TOKEN"},
+		{"set-webhook needs https", map[string]string{"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, []string{"telegram", "set-webhook"}, 2, "must be https://"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, k := range []string{"SWITCHBOARD_PUBLIC_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SWITCHBOARD_CONFIG"} {
+				t.Setenv(k, "")
+			}
+			t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite://"+t.TempDir()+"/sb.db")
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			code := run(c.args, &out, &errOut)
+			if code != c.code || !strings.Contains(out.String()+errOut.String(), c.wantText) {
+				t.Fatalf("exit %d, output %q %q; want %d mentioning %q", code, out.String(), errOut.String(), c.code, c.wantText)
+			}
+		})
+	}
+}
+
+func TestMigrateAppliesThenNothing(t *testing.T) {
+	t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite://"+t.TempDir()+"/sb.db")
+	for i, want := range []string{fmt.Sprintf("applied %d migrations", storage.SchemaVersion()), "applied 0 migrations"} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"migrate"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), want) {
+			t.Fatalf("run %d: exit %d, %q %q; want %q", i, code, out.String(), errOut.String(), want)
+		}
+	}
+}
