@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/bots/telegram"
@@ -29,6 +31,7 @@ commands:
   migrate                bring the database schema up to date and exit
   version                print the version
   telegram set-webhook   register $SWITCHBOARD_PUBLIC_URL/webhooks/telegram at Telegram
+  healthcheck            exit 0 when this host's /readyz answers 200
 
 configuration comes from the environment; see README.md.
 `
@@ -47,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "serve", "migrate", "telegram":
+	case "serve", "migrate", "telegram", "healthcheck":
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -61,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
+	case "healthcheck":
+		return healthcheck(cfg, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout, stderr)
 	case "telegram":
@@ -143,4 +148,22 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// healthcheck asks this host's /readyz, for container health checks where
+// the image has no curl.
+func healthcheck(cfg config.Config, stderr io.Writer) int {
+	port := cfg.Addr[strings.LastIndex(cfg.Addr, ":")+1:]
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + port + "/readyz")
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: healthcheck: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "switchboard: healthcheck: /readyz answered %d\n", resp.StatusCode)
+		return 1
+	}
+	return 0
 }

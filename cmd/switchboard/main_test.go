@@ -50,3 +50,11 @@ func TestMigrateAppliesThenNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthcheckFailsWhenNothingListens(t *testing.T) {
+	t.Setenv("SWITCHBOARD_ADDR", "127.0.0.1:1")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"healthcheck"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "healthcheck") {
+		t.Fatalf("exit %d, %q", code, errOut.String())
+	}
+}
