@@ -128,6 +128,10 @@ func TestListConversationsByStatus(t *testing.T) {
 		{"?status=open", http.StatusOK, nil, ""},
 		{"?status=closed", http.StatusBadRequest, nil, `"closed"`},
 		{"?status=WAITING", http.StatusBadRequest, nil, `"WAITING"`},
+		{"?status=waiting&limit=500", http.StatusOK, []uint64{id}, ""},
+		{"?limit=0", http.StatusBadRequest, nil, "limit"},
+		{"?limit=501", http.StatusBadRequest, nil, "limit"},
+		{"?limit=ten", http.StatusBadRequest, nil, "limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -221,5 +225,21 @@ func TestConversationCallsRefuseBadRequests(t *testing.T) {
 			status, raw := s.do(t, tt.method, tt.path, token, tt.body)
 			wantError(t, status, raw, tt.wantStatus, tt.wantError)
 		})
+	}
+}
+
+func TestListLimitCapsTheNumberOfConversations(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	for i := range 3 {
+		from := storage.Contact{Channel: dialog.ChannelTelegram, ExternalID: fmt.Sprint(300 + i), Address: fmt.Sprint(300 + i), Name: "C"}
+		if _, err := s.engine.Handle(t.Context(), dialog.Event{ExternalID: fmt.Sprint(400 + i), From: from, Kind: dialog.KindCommand, Command: "operator"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list listJSON
+	s.mustDo(t, http.MethodGet, "/api/v1/conversations?status=waiting&limit=2", token, "", http.StatusOK, &list)
+	if len(list.Conversations) != 2 {
+		t.Fatalf("%d conversations with limit=2", len(list.Conversations))
 	}
 }

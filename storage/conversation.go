@@ -120,6 +120,12 @@ type ConversationFilter struct {
 	Limit      int
 }
 
+// List sizes of ListConversations.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 500
+)
+
 // ListConversations returns conversations, waiting ones oldest first (the
 // queue order), others newest first.
 func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error) {
@@ -139,8 +145,8 @@ func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) (
 		q = q.Order("last_message_at DESC, id DESC")
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	if limit <= 0 || limit > MaxListLimit {
+		limit = DefaultListLimit
 	}
 	var out []Conversation
 	if err := q.Limit(limit).Find(&out).Error; err != nil {

@@ -14,8 +14,8 @@ let subscribed = false;
 /** Loads the queue and the operator's open conversations into the store. */
 export async function loadLists() {
   const [waiting, mine] = await Promise.allSettled([
-    api.conversations({ status: 'waiting' }),
-    api.conversations({ status: 'open', mine: '1' }),
+    api.conversations({ status: 'waiting', limit: '500' }),
+    api.conversations({ status: 'open', mine: '1', limit: '500' }),
   ]);
   const failed = [waiting, mine].find((r) => r.status === 'rejected');
   const keep = store.currentId != null ? store.convs.get(store.currentId) : null;
