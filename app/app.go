@@ -185,9 +185,17 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { a.Committer.Run(committerCtx); close(committerDone) }()
 	start("outbox", func(ctx context.Context) { _ = a.Dispatcher.Run(ctx) })
 	start("presence", func(ctx context.Context) { _ = a.Presence.Run(ctx) })
-	if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
-		start("telegram-poll", func(ctx context.Context) { _ = a.Telegram.Poll(ctx) })
-	}
+	// Intake (long polling) stops first, then the committer drains, then
+	// delivery stops: replies committed in the drain are still handed off
+	// to a running dispatcher, which releases what it cannot send.
+	intakeCtx, stopIntake := context.WithCancel(context.Background())
+	intakeDone := make(chan struct{})
+	go func() {
+		defer close(intakeDone)
+		if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
+			_ = a.Telegram.Poll(intakeCtx)
+		}
+	}()
 	srv := &http.Server{Handler: a.HTTP, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(a.API.CloseStreams)
 	serveErr := make(chan error, 1)
@@ -204,9 +212,11 @@ func (a *App) Run(ctx context.Context) error {
 	if shErr := srv.Shutdown(shutCtx); shErr != nil {
 		a.log.Warn("http shutdown", "err", shErr)
 	}
-	stopWork() // stop polling first so no new update arrives
+	stopIntake()
+	<-intakeDone
 	stopCommitter()
 	<-committerDone
+	stopWork()
 	wg.Wait()
 	if cErr := a.Store.Close(); cErr != nil {
 		a.log.Warn("close database", "err", cErr)
