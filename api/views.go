@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/switchboardhq/switchboard/dialog"
@@ -111,10 +112,17 @@ type messageView struct {
 	DeliveryError  string     `json:"delivery_error"`
 	CreatedAt      time.Time  `json:"created_at"`
 	DeliveredAt    *time.Time `json:"delivered_at"`
+	// Choices are the buttons offered with a bot message: what the customer
+	// could press, with the digit that picks each by SMS or phone.
+	Choices []dialog.Choice `json:"choices"`
 }
 
 func viewMessage(m storage.Message) messageView {
-	return messageView{
+	var choices []dialog.Choice
+	if m.Choices != "" {
+		_ = json.Unmarshal([]byte(m.Choices), &choices)
+	}
+	return messageView{Choices: choices,
 		ID: m.ID, ConversationID: m.ConversationID, Ticket: storage.FormatTicket(m.ConversationID),
 		Direction: m.Direction, Author: m.Author, OperatorID: m.OperatorID, Kind: m.Kind, Text: m.Text,
 		FileID: m.FileID, FileName: m.FileName, Channel: m.Channel, DeliveryState: m.DeliveryState,

@@ -221,6 +221,10 @@ type conversationJSON struct {
 		Text          string `json:"text"`
 		FileID        string `json:"file_id"`
 		DeliveryState string `json:"delivery_state"`
+		Choices       []struct {
+			Digit string `json:"digit"`
+			Label string `json:"label"`
+		} `json:"choices"`
 	} `json:"messages"`
 }
 

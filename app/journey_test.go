@@ -80,6 +80,10 @@ func TestTelegramJourneyFromStartToResolved(t *testing.T) {
 	if conv.Status != "resolved" || conv.Ticket != "SB-000001" || conv.Customer.Name != "Ann Lee" {
 		t.Fatalf("conversation %+v", conv)
 	}
+	// Operators see the buttons the customer was offered with the greeting.
+	if ch := conv.Messages[1].Choices; len(ch) != 3 || ch[0].Label != "Opening hours" || ch[2].Digit != "0" || ch[2].Label != "Talk to a person" {
+		t.Fatalf("greeting's choices %+v: want the menu with the person as 0", ch)
+	}
 	var texts []string
 	for _, m := range conv.Messages {
 		texts = append(texts, m.Author+": "+m.Text)

@@ -8,9 +8,9 @@ import (
 // Choice is a button offered on a channel without buttons (SMS, voice): the
 // customer answers with its digit.
 type Choice struct {
-	Digit string
-	Data  string
-	Label string
+	Digit string `json:"digit"`
+	Data  string `json:"data"`
+	Label string `json:"label"`
 }
 
 // Choices numbers buttons for keypads and texts: "Talk to a person" is

@@ -410,6 +410,13 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	if op != nil {
 		m.OperatorID = &op.ID
 	}
+	if len(r.Buttons) > 0 {
+		choices, err := json.Marshal(Choices(r.Buttons))
+		if err != nil {
+			return fmt.Errorf("encode choices: %w", err)
+		}
+		m.Choices = string(choices)
+	}
 	switch {
 	case t.inline != nil:
 		// Said in the channel's own answer (a call): delivered with it.

@@ -53,6 +53,9 @@ type Message struct {
 	// redelivered webhook is recognised.
 	Channel    string `gorm:"size:32;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"channel"`
 	ExternalID string `gorm:"size:128;not null;default:'';uniqueIndex:idx_message_external,where:external_id <> ''" json:"-"`
+	// Choices are the buttons (or numbered choices) offered with an
+	// outbound message, as JSON, so operators see what the customer saw.
+	Choices string `json:"-"`
 	// Response is what was said back in the channel's own answer to this
 	// inbound message (a call's TwiML), as JSON, for a redelivery.
 	Response      string     `json:"-"`

@@ -48,6 +48,12 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{5, "messages: the choices offered with a reply", func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Message{}, "Choices") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&Message{}, "Choices")
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

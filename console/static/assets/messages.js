@@ -38,8 +38,17 @@ export function messageNode(m, conv) {
     `[${m.kind}]`, m.file_name || m.file_id ? ` ${m.file_name || m.file_id}` : '',
     m.file_name && m.file_id ? el('span', { class: 'file-id muted' }, ` (file id ${m.file_id})`) : null) : null,
   m.text || !media ? el('div', { class: 'message-text', 'data-testid': 'message-text' }, m.text || '') : null,
+  choicesNode(m),
   deliveryNode(m));
   return item;
+}
+
+/** The buttons the customer was offered (digits for SMS and phone). */
+function choicesNode(m) {
+  if (!Array.isArray(m.choices) || m.choices.length === 0) return null;
+  const phone = m.channel === 'sms' || m.channel === 'voice';
+  return el('ul', { class: 'choices', 'data-testid': 'message-choices' },
+    m.choices.map((c) => el('li', { class: 'choice' }, phone ? `${c.digit} · ${c.label}` : c.label)));
 }
 
 function deliveryNode(m) {
