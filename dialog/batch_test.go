@@ -2,6 +2,7 @@ package dialog_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -164,5 +165,50 @@ func TestCommitterReportsRedeliveryAsDuplicate(t *testing.T) {
 	}
 	if got := len(w.replies(first.ConversationID)); got != 1 {
 		t.Errorf("customer got %d replies, want one", got)
+	}
+}
+
+// TestCommitterStopsCleanly shows the shutdown the app relies on: whatever
+// was submitted before Run stops is either committed or refused with
+// ErrStopped — never left hanging — and a later Submit is refused at once.
+func TestCommitterStopsCleanly(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	c := dialog.NewCommitter(w.engine, 1, 4)
+	ctx, stop := context.WithCancel(t.Context())
+	stopped := make(chan struct{})
+	go func() { c.Run(ctx); close(stopped) }()
+
+	const n = 30
+	errs := make([]error, n)
+	results := make([]dialog.Result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i], errs[i] = c.Submit(t.Context(), dialog.Event{
+				ExternalID: fmt.Sprint(5000 + i), From: customer(100+i, "en"), Kind: dialog.KindCommand, Command: "start",
+			})
+		})
+	}
+	stop()
+	wg.Wait()
+	<-stopped
+	committed := 0
+	for i := range n {
+		switch {
+		case errs[i] == nil:
+			committed++
+			if len(w.replies(results[i].ConversationID)) != 1 {
+				t.Errorf("event %d reported committed but has no greeting", i)
+			}
+		case !errors.Is(errs[i], dialog.ErrStopped):
+			t.Errorf("event %d: %v, want committed or ErrStopped", i, errs[i])
+		}
+	}
+	convs, err := w.store.ListConversations(t.Context(), storage.ConversationFilter{Limit: 500})
+	if err != nil || len(convs) != committed {
+		t.Fatalf("%d conversations stored, %d reported committed (err %v)", len(convs), committed, err)
+	}
+	if _, err := c.Submit(t.Context(), dialog.Event{ExternalID: "late", From: customer(999, "en"), Kind: dialog.KindText, Text: "hi"}); !errors.Is(err, dialog.ErrStopped) {
+		t.Fatalf("Submit after stop: %v, want ErrStopped", err)
 	}
 }

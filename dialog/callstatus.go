@@ -68,8 +68,7 @@ func (e *Engine) RecordCallStatus(ctx context.Context, s CallStatus) (bool, erro
 	if note.ID == 0 {
 		return false, nil
 	}
-	e.afterCommit([]events.Event{{Type: events.MessageCreated, ConversationID: note.ConversationID,
-		Data: MessageView{Message: note, Ticket: storage.FormatTicket(note.ConversationID)}}}, nil)
+	e.afterCommit([]events.Event{messageCreated(note)}, nil)
 	return true, nil
 }
 

@@ -3,6 +3,8 @@ package dialog
 import (
 	"strconv"
 	"strings"
+
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 // Choice is a button offered on a channel without buttons (SMS, voice): the
@@ -40,7 +42,7 @@ func Choices(buttons [][]Button) []Choice {
 // present step, so a typed or keyed digit can be read as that choice.
 func (t *turn) offered() [][]Button {
 	switch {
-	case t.conv.State != "bot" && t.conv.State != "":
+	case t.conv.State != storage.StateBot:
 		return nil
 	case t.conv.Step == stepMenu:
 		return t.e.menuButtons(t.lang)

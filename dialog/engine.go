@@ -222,15 +222,14 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 		e.broker.Publish(ev)
 	}
 	var items []storage.OutboxItem
-	queued := false
 	for _, r := range out {
 		items = append(items, r.Result.items...)
-		queued = queued || r.Result.Outbox > 0
 	}
 	switch {
-	case e.handoff != nil && len(items) > 0:
+	case len(items) == 0:
+	case e.handoff != nil:
 		e.handoff(items)
-	case queued:
+	default:
 		e.wake()
 	}
 	e.assignAfter(pending)
@@ -238,15 +237,14 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 
 // turn collects what one event or action writes and emits.
 type turn struct {
-	e      *Engine
-	tx     *storage.Storage
-	ident  storage.Identity
-	cust   storage.Customer
-	conv   storage.Conversation
-	lang   string
-	now    time.Time
-	outbox int
-	emit   []events.Event
+	e     *Engine
+	tx    *storage.Storage
+	ident storage.Identity
+	cust  storage.Customer
+	conv  storage.Conversation
+	lang  string
+	now   time.Time
+	emit  []events.Event
 	// items are the outbox items written, for the hand-off after commit.
 	items []storage.OutboxItem
 	// inline collects replies said in the channel's answer, when asked.
@@ -301,7 +299,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 	if err := tx.SaveConversation(ctx, &t.conv); err != nil {
 		return Result{}, nil, err
 	}
-	res := Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: t.outbox, items: t.items}
+	res := Result{ConversationID: t.conv.ID, Ticket: t.conv.Ticket(), State: t.conv.State, Outbox: len(t.items), items: t.items}
 	if t.inline != nil {
 		res.Replies = *t.inline
 		said, err := json.Marshal(res.Replies)
@@ -337,16 +335,19 @@ func (t *turn) pickConversation(ctx context.Context, ev Event) (bool, error) {
 		return false, nil
 	}
 	if restart || expired {
-		// On PostgreSQL an event that waited for this row's lock still sees
-		// it as the newest; a second look finds the ticket a concurrent
-		// event of the same customer has just opened.
-		newer, err := t.tx.LatestConversation(ctx, t.ident.ID)
-		if err != nil {
-			return false, err
-		}
-		if newer.ID != conv.ID {
-			t.conv = newer
-			return false, nil
+		if t.tx.Dialect() == storage.Postgres {
+			// An event that waited for this row's lock still sees it as the
+			// newest; a second look finds the ticket a concurrent event of
+			// the same customer has just opened. SQLite's single writer
+			// cannot interleave so.
+			newer, err := t.tx.LatestConversation(ctx, t.ident.ID)
+			if err != nil {
+				return false, err
+			}
+			if newer.ID != conv.ID {
+				t.conv = newer
+				return false, nil
+			}
 		}
 		return true, t.newConversation(ctx)
 	}
@@ -452,7 +453,6 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	if err := t.tx.EnqueueOutbox(ctx, &it); err != nil {
 		return err
 	}
-	t.outbox++
 	t.items = append(t.items, it)
 	return nil
 }
@@ -461,14 +461,14 @@ func (t *turn) text(key string, vars ...string) string {
 	return t.e.texts.Get(t.lang, t.spokenKey(key), append([]string{"ticket", t.ticket()}, vars...)...)
 }
 
-func (t *turn) emitMessage(m storage.Message) {
-	t.emit = append(t.emit, events.Event{Type: events.MessageCreated, ConversationID: m.ConversationID,
-		Data: MessageView{Message: m, Ticket: storage.FormatTicket(m.ConversationID)}})
-}
+func (t *turn) emitMessage(m storage.Message) { t.emit = append(t.emit, messageCreated(m)) }
 
-func (t *turn) emitConversation() {
-	t.emit = append(t.emit, events.Event{Type: events.ConversationChanged, ConversationID: t.conv.ID,
-		Data: ConversationView{Conversation: t.conv, Ticket: t.conv.Ticket()}})
+func (t *turn) emitConversation() { t.emit = append(t.emit, conversationChanged(t.conv)) }
+
+// messageCreated is the event of a stored message, with its ticket.
+func messageCreated(m storage.Message) events.Event {
+	return events.Event{Type: events.MessageCreated, ConversationID: m.ConversationID,
+		Data: MessageView{Message: m, Ticket: storage.FormatTicket(m.ConversationID)}}
 }
 
 // ConversationView is a conversation as operators and events show it.

@@ -44,8 +44,7 @@ func (e *Engine) AddNote(ctx context.Context, convID uint64, op storage.Operator
 	if err != nil {
 		return storage.Message{}, fmt.Errorf("note in conversation %d: %w", convID, err)
 	}
-	e.afterCommit([]events.Event{{Type: events.MessageCreated, ConversationID: note.ConversationID,
-		Data: MessageView{Message: note, Ticket: storage.FormatTicket(note.ConversationID)}}}, nil)
+	e.afterCommit([]events.Event{messageCreated(note)}, nil)
 	return note, nil
 }
 

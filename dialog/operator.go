@@ -43,7 +43,7 @@ func (e *Engine) operatorTurn(ctx context.Context, convID uint64, fn func(t *tur
 	if err != nil {
 		return storage.Conversation{}, err
 	}
-	e.afterCommit(t.emit, []BatchResult{{Result: Result{Outbox: t.outbox, items: t.items}}})
+	e.afterCommit(t.emit, []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
 	return t.conv, nil
 }
 

@@ -118,3 +118,22 @@ func TestSharedTelegramNumberJoinsLaterSMSHistory(t *testing.T) {
 		t.Fatalf("SMS conversation belongs to customer %d, want the Telegram customer %d", conv.CustomerID, tg.CustomerID)
 	}
 }
+
+func TestInlineRedeliveryInABatchRepeatsTheFirstReplies(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	caller := storage.Contact{Channel: dialog.ChannelVoice, ExternalID: "+14155552671", Address: "+14155552671", Phone: "+14155552671"}
+	ev := dialog.Event{ExternalID: "CA9:start", From: caller, Kind: dialog.KindCommand, Command: "start", Inline: true}
+	first, err := w.engine.Handle(t.Context(), ev)
+	if err != nil || len(first.Replies) == 0 {
+		t.Fatalf("first call: %+v, %v", first, err)
+	}
+	other := dialog.Event{ExternalID: "other-1", From: customer(7, "en"), Kind: dialog.KindCommand, Command: "start"}
+	res := w.engine.HandleBatch(t.Context(), []dialog.Event{ev, other})
+	if res[0].Err != nil || !res[0].Result.Duplicate || len(res[0].Result.Replies) != len(first.Replies) ||
+		res[0].Result.Replies[0].Text != first.Replies[0].Text {
+		t.Fatalf("redelivery in a batch gave %+v, want the first replies %+v", res[0], first.Replies)
+	}
+	if res[1].Err != nil || res[1].Result.Duplicate {
+		t.Fatalf("the other event: %+v", res[1])
+	}
+}

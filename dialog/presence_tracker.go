@@ -134,9 +134,7 @@ func (p *PresenceTracker) apply(ctx context.Context) {
 				p.log.ErrorContext(ctx, "presence: come online", "operator_id", id, "err", err)
 				continue
 			}
-			if _, err := p.engine.AssignWaiting(ctx); err != nil {
-				p.log.ErrorContext(ctx, "automatic assignment failed", "err", err)
-			}
+			// changePresence assigns waiting work when they really came online.
 		case presence == storage.PresenceOffline && streams == 0:
 			if _, _, err := p.engine.changePresence(ctx, id, storage.PresenceOffline); err != nil {
 				p.log.ErrorContext(ctx, "presence: go offline", "operator_id", id, "err", err)

@@ -111,10 +111,9 @@ func (d *Dispatcher) release(items []storage.OutboxItem) {
 func (d *Dispatcher) releaseWaiting() {
 	d.memMu.Lock()
 	var rest []storage.OutboxItem
-	for key, l := range d.lanes {
+	for _, l := range d.lanes {
 		rest = append(rest, l.waiting...)
 		l.waiting = nil
-		_ = key
 	}
 	d.memMu.Unlock()
 	for {

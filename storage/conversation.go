@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -58,15 +56,6 @@ func (c Conversation) Ticket() string { return FormatTicket(c.ID) }
 
 // FormatTicket renders a conversation id as a ticket number (SB-000042).
 func FormatTicket(id uint64) string { return fmt.Sprintf("%s%06d", TicketPrefix, id) }
-
-// ParseTicket turns "SB-000042" (or "42") back into a conversation id.
-func ParseTicket(t string) (uint64, error) {
-	n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(t)), TicketPrefix), 10, 64)
-	if err != nil || n == 0 {
-		return 0, fmt.Errorf("%q is not a ticket number", t)
-	}
-	return n, nil
-}
 
 // ErrAlreadyClaimed is returned when another operator has the conversation.
 var ErrAlreadyClaimed = errors.New("conversation is claimed by another operator")

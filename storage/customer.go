@@ -54,8 +54,8 @@ type Contact struct {
 }
 
 // FindOrCreateIdentity returns the identity for c, creating the customer and
-// identity on first contact. It refreshes the customer's language when the
-// channel reports a new one.
+// identity on first contact (joining the customer who has the contact's phone
+// number, if any).
 func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity, Customer, error) {
 	id, cust, err := s.findIdentity(ctx, c.Channel, c.ExternalID)
 	if err == nil {

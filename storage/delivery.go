@@ -41,7 +41,7 @@ func DeliveryAdvances(from, to string) bool {
 // externalID (its provider id), or ErrNotFound.
 func (s *Storage) OutboundByExternalID(ctx context.Context, channel, externalID string) (Message, error) {
 	var m Message
-	err := s.q(ctx).Where("channel = ? AND external_id = ? AND external_id <> '' AND direction = ?", channel, externalID, Outbound).Take(&m).Error
+	err := s.q(ctx).Where(whereExternal+" AND direction = ?", channel, externalID, Outbound).Take(&m).Error
 	if err != nil {
 		return m, fmt.Errorf("find outbound message %s/%s: %w", channel, externalID, notFound(err))
 	}

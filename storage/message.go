@@ -80,17 +80,6 @@ func (s *Storage) InsertMessage(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// SeenExternal reports whether an inbound event with this channel and
-// external id was stored already.
-func (s *Storage) SeenExternal(ctx context.Context, channel, externalID string) (bool, error) {
-	var n int64
-	err := s.q(ctx).Model(&Message{}).Where(whereExternal, channel, externalID).Limit(1).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("look up %s/%s: %w", channel, externalID, err)
-	}
-	return n > 0, nil
-}
-
 // SeenExternals returns which of ids were stored already as inbound
 // messages of channel: one query for a whole batch of events.
 func (s *Storage) SeenExternals(ctx context.Context, channel string, ids []string) ([]string, error) {

@@ -209,17 +209,6 @@ func (s *Storage) CountPendingOutbox(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// NextOutboxDue returns when the earliest pending item becomes due, or the
-// zero time when none is pending.
-func (s *Storage) NextOutboxDue(ctx context.Context) (time.Time, error) {
-	var it OutboxItem
-	err := s.q(ctx).Where("state = ?", OutboxPending).Order("next_attempt_at ASC").Limit(1).Find(&it).Error
-	if err != nil {
-		return time.Time{}, fmt.Errorf("next outbox due: %w", err)
-	}
-	return it.NextAttemptAt, nil
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
