@@ -404,3 +404,23 @@ func waitOperatorChanged(t *testing.T, ctx context.Context, frames <-chan sseFra
 		}
 	}
 }
+
+// TestGuessingTheCurrentPasswordIsLockedOutLikeALogin: a stolen session must
+// not be a fast way to guess the password.
+func TestGuessingTheCurrentPasswordIsLockedOutLikeALogin(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	guess := `{"current_password":"guess-guess","new_password":"brand-new-password"}`
+	for range 4 {
+		status, raw := s.do(t, http.MethodPost, "/api/v1/me/password", token, guess)
+		wantError(t, status, raw, http.StatusBadRequest, `"current_password" is wrong`)
+	}
+	status, _ := s.do(t, http.MethodPost, "/api/v1/me/password", token, guess)
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("fifth wrong guess answered %d, want 429", status)
+	}
+	right := `{"current_password":"password-ann@example.com","new_password":"brand-new-password"}`
+	if status, _ := s.do(t, http.MethodPost, "/api/v1/me/password", token, right); status != http.StatusTooManyRequests {
+		t.Fatalf("the right password while locked answered %d, want 429", status)
+	}
+}

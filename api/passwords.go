@@ -22,12 +22,12 @@ func (a *API) changePassword(c echo.Context) error {
 		return err
 	}
 	op := operatorOf(c)
-	if !auth.CheckPassword(op.PasswordHash, req.CurrentPassword) {
-		return badRequest(`"current_password" is wrong`)
-	}
 	token, _ := c.Get(ctxToken).(string)
-	err := auth.SetPassword(c.Request().Context(), a.store, op.ID, req.NewPassword, token)
-	if errors.Is(err, auth.ErrWeakPassword) {
+	err := auth.ChangePassword(c.Request().Context(), a.store, op, req.CurrentPassword, req.NewPassword, token)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		// 400, not 401: the session is fine, the field is wrong.
+		return badRequest(`"current_password" is wrong`)
+	} else if errors.Is(err, auth.ErrWeakPassword) {
 		return badRequest(`"new_password": %v`, err)
 	} else if err != nil {
 		return err

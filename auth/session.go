@@ -107,3 +107,21 @@ func SetPassword(ctx context.Context, store *storage.Storage, operatorID uint64,
 		return EndSessions(ctx, tx, operatorID, keepToken)
 	})
 }
+
+// ChangePassword lets an operator replace their own password. The current
+// password is checked under the same lockout and growing delay as a login
+// — a stolen session must not become a fast password oracle — and gives
+// ErrBadCredentials when wrong. Every session but keepToken ends.
+func ChangePassword(ctx context.Context, store *storage.Storage, op storage.Operator, current, next, keepToken string) error {
+	now := time.Now().UTC()
+	if err := checkLock(ctx, store, op.Email, now); err != nil {
+		return err
+	}
+	if !CheckPassword(op.PasswordHash, current) {
+		return failed(ctx, store, op.Email, now)
+	}
+	if err := store.ClearLoginFailures(ctx, op.Email); err != nil {
+		return fmt.Errorf("change password of operator %d: %w", op.ID, err)
+	}
+	return SetPassword(ctx, store, op.ID, next, keepToken)
+}
