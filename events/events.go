@@ -4,6 +4,7 @@
 package events
 
 import (
+	"github.com/switchboardhq/switchboard/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,7 +97,6 @@ type Subscription struct {
 	c          chan Event
 	done       chan struct{}
 	b          *Broker
-	dropped    atomic.Uint64
 	once       sync.Once
 	doneOnce   sync.Once
 }
@@ -174,9 +174,6 @@ func (b *Broker) OperatorStreams(operatorID uint64) int {
 	return b.streams[operatorID]
 }
 
-// Dropped counts events this subscriber missed by being slow.
-func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
-
 // Subscribers counts open subscriptions.
 func (b *Broker) Subscribers() int {
 	b.mu.RLock()
@@ -207,7 +204,7 @@ func (b *Broker) Publish(ev Event) {
 		select {
 		case s.c <- ev:
 		default:
-			s.dropped.Add(1)
+			metrics.EventsDropped.Inc()
 		}
 	}
 }

@@ -84,3 +84,26 @@ func TestAnEventIsEncodedOnceForAllSubscribers(t *testing.T) {
 		t.Fatalf("encoded %d times for 3 subscribers, want once", calls)
 	}
 }
+
+func TestASlowSubscriberLosesEventsWithoutHoldingUpOthers(t *testing.T) {
+	b := events.NewBroker()
+	slow, fast := b.Subscribe(1), b.Subscribe(2)
+	defer slow.Close()
+	defer fast.Close()
+	received := 0
+	for round := 0; round < 3; round++ {
+		for i := 0; i < events.SubscriberBuffer; i++ {
+			b.Publish(events.Event{Type: events.MessageCreated}) // never blocks on slow
+		}
+		for len(fast.C) > 0 {
+			<-fast.C
+			received++
+		}
+	}
+	if want := 3 * events.SubscriberBuffer; received != want {
+		t.Fatalf("reading subscriber got %d of %d events", received, want)
+	}
+	if n := len(slow.C); n != events.SubscriberBuffer {
+		t.Fatalf("slow subscriber holds %d events, want its buffer of %d", n, events.SubscriberBuffer)
+	}
+}

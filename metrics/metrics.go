@@ -38,6 +38,13 @@ var (
 		Help: "Outbound delivery attempts by channel and result.",
 	}, []string{"channel", "result"})
 
+	// EventsDropped counts live events a slow event stream missed (it
+	// reloads on the gap in ids).
+	EventsDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "switchboard_events_dropped_total",
+		Help: "Live events not delivered to a subscriber that fell behind.",
+	})
+
 	// DeliveryLatency measures from queuing a reply to the channel
 	// accepting it.
 	DeliveryLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -48,6 +55,6 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(WebhookUpdates, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
+	Registry.MustRegister(WebhookUpdates, EventsDropped, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 }

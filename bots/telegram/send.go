@@ -109,7 +109,7 @@ func SplitText(s string, limit int) []string {
 func cutPoint(s string, limit int) int {
 	units, end := 0, 0
 	for i, r := range s {
-		n := len(utf16.Encode([]rune{r}))
+		n := utf16.RuneLen(r)
 		if units+n > limit {
 			break
 		}
@@ -128,11 +128,7 @@ func cutPoint(s string, limit int) int {
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
+		n += utf16.RuneLen(r)
 	}
 	return n
 }

@@ -36,18 +36,7 @@ func (a *Adapter) callStatus(c echo.Context, form url.Values) error {
 		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
 		return c.NoContent(http.StatusOK)
 	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), submitTimeout)
-	defer cancel()
-	recorded, err := a.calls.RecordCallStatus(ctx, s)
-	if err != nil {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "error").Inc()
-		a.log.Error("record call status", "call_sid", s.CallSid, "status", s.Status, "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "call status not stored"})
-	}
-	if recorded {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "handled").Inc()
-	} else {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
-	}
-	return c.NoContent(http.StatusOK)
+	return a.applyStatus(c, "call status", s.CallSid, func(ctx context.Context) (bool, error) {
+		return a.calls.RecordCallStatus(ctx, s)
+	})
 }

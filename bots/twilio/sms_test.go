@@ -26,12 +26,14 @@ import (
 type smsSubmitter struct {
 	mu     sync.Mutex
 	events []dialog.Event
+	calls  int
 	err    error
 }
 
 func (s *smsSubmitter) Submit(_ context.Context, ev dialog.Event) (dialog.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls++
 	if s.err != nil {
 		return dialog.Result{}, s.err
 	}
@@ -124,7 +126,10 @@ func TestInboundSMSIsSubmittedAndAnsweredWithEmptyTwiML(t *testing.T) {
 	}
 }
 
-func TestSameMessageSidTwiceIsSubmittedOnce(t *testing.T) {
+// TestSameMessageSidTwiceIsKeyedOnIt: the adapter hands both deliveries
+// over under the MessageSid, the key the engine recognises a redelivery by
+// (app/twilio_sms_test.go shows it stored once), and answers both 200.
+func TestSameMessageSidTwiceIsKeyedOnIt(t *testing.T) {
 	s := newSMSServer(t)
 	params := faketwilio.InboundSMS(faketwilio.AccountSID, smsCustomer, smsFrom, "hello")
 	for range 2 {
@@ -132,8 +137,12 @@ func TestSameMessageSidTwiceIsSubmittedOnce(t *testing.T) {
 			t.Fatalf("status %d", resp.Status)
 		}
 	}
-	if n := len(s.sub.submitted()); n != 1 {
-		t.Fatalf("%d events stored, want 1", n)
+	s.sub.mu.Lock()
+	calls := s.sub.calls
+	s.sub.mu.Unlock()
+	got := s.sub.submitted()
+	if calls != 2 || len(got) != 1 || got[0].ExternalID != params.Get("MessageSid") {
+		t.Fatalf("%d submissions, %d distinct %+v; want two under MessageSid %s", calls, len(got), got, params.Get("MessageSid"))
 	}
 }
 

@@ -80,17 +80,26 @@ func (a *Adapter) messageStatus(c echo.Context, form url.Values) error {
 		r.Error = "twilio error " + code
 		r.OptedOut = code == strconv.Itoa(errCodeOptedOut)
 	}
+	return a.applyStatus(c, "sms delivery status", r.ProviderID, func(ctx context.Context) (bool, error) {
+		return a.deliveries.TrackDelivery(ctx, r)
+	})
+}
+
+// applyStatus runs apply for one status callback within submitTimeout: 503
+// when it could not be stored (Twilio retries), else 200, counting whether
+// it changed anything.
+func (a *Adapter) applyStatus(c echo.Context, what, sid string, apply func(context.Context) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), submitTimeout)
 	defer cancel()
-	known, err := a.deliveries.TrackDelivery(ctx, r)
-	if err != nil {
+	applied, err := apply(ctx)
+	switch {
+	case err != nil:
 		metrics.WebhookUpdates.WithLabelValues("twilio", "error").Inc()
-		a.log.Error("track sms delivery", "message_sid", r.ProviderID, "status", status, "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "status not stored"})
-	}
-	if known {
+		a.log.Error("store twilio "+what, "sid", sid, "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": what + " not stored"})
+	case applied:
 		metrics.WebhookUpdates.WithLabelValues("twilio", "handled").Inc()
-	} else {
+	default:
 		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
 	}
 	return c.NoContent(http.StatusOK)

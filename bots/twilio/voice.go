@@ -189,18 +189,9 @@ func (a *Adapter) callbackKey(c echo.Context) error {
 // answerStep submits a call's step and answers with what the engine said,
 // as TwiML; next says where the call's next menu posts.
 func (a *Adapter) answerStep(c echo.Context, ev dialog.Event, next callStep) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), submitTimeout)
-	defer cancel()
-	res, err := a.submitter.Submit(ctx, ev)
+	res, err := a.submit(c.Request().Context(), ev, "call step")
 	if err != nil {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "error").Inc()
-		a.log.Error("store twilio call step", "step", ev.ExternalID, "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"error": "call step not stored, try again"})
-	}
-	if res.Duplicate {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "duplicate").Inc()
-	} else {
-		metrics.WebhookUpdates.WithLabelValues("twilio", "handled").Inc()
 	}
 	return a.writeTwiML(c, a.callTwiML(res.Replies, next))
 }
