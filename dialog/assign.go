@@ -83,7 +83,7 @@ func (e *Engine) assignOne(ctx context.Context) (bool, error) {
 	}
 	e.log.InfoContext(ctx, "conversation assigned", "conversation_id", t.conv.ID, "operator_id", *t.conv.OperatorID)
 	// The events say "open": afterCommit starts no assignment of its own.
-	e.afterCommit(t.emit, []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
+	e.afterCommit(made(t.emit), []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
 	return true, nil
 }
 

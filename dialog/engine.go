@@ -117,11 +117,20 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 		return []BatchResult{e.handleOne(ctx, evs[0])}
 	}
 	out := make([]BatchResult, len(evs))
-	var pending []events.Event
-	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+	var pending []pendingEvent
+	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
 		seen, err := e.seenBefore(ctx, tx, evs)
 		if err != nil {
+			return err
+		}
+		contacts := make([]storage.Contact, 0, len(evs))
+		for _, ev := range evs {
+			if key := eventKey(ev); key == "" || !seen[key] {
+				contacts = append(contacts, sanitize(ev).From)
+			}
+		}
+		if err := tx.Prefetch(ctx, contacts); err != nil {
 			return err
 		}
 		for i, ev := range evs {
@@ -148,19 +157,21 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 		return nil
 	})
 	if err != nil {
+		// Including ErrBatchConflict: a concurrent batch stored one of
+		// these events first, and handling each alone finds which.
 		for i, ev := range evs {
 			out[i] = e.handleOne(ctx, ev)
 		}
 		return out
 	}
-	e.afterCommit(pending, out)
+	e.afterCommit(made(pending), out)
 	return out
 }
 
 // handleOne handles one event in a transaction of its own.
 func (e *Engine) handleOne(ctx context.Context, ev Event) BatchResult {
 	var out BatchResult
-	var pending []events.Event
+	var pending []pendingEvent
 	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
 		r, emitted, err := e.handleTx(ctx, tx, ev)
 		out.Result, pending = r, emitted
@@ -172,7 +183,7 @@ func (e *Engine) handleOne(ctx context.Context, ev Event) BatchResult {
 	case err != nil:
 		return BatchResult{Err: fmt.Errorf("handle %s event: %w", ev.Kind, err)}
 	}
-	e.afterCommit(pending, []BatchResult{out})
+	e.afterCommit(made(pending), []BatchResult{out})
 	return out
 }
 
@@ -223,7 +234,9 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	}
 	var items []storage.OutboxItem
 	for _, r := range out {
-		items = append(items, r.Result.items...)
+		for _, it := range r.Result.items {
+			items = append(items, *it)
+		}
 	}
 	switch {
 	case len(items) == 0:
@@ -244,14 +257,14 @@ type turn struct {
 	conv  storage.Conversation
 	lang  string
 	now   time.Time
-	emit  []events.Event
+	emit  []pendingEvent
 	// items are the outbox items written, for the hand-off after commit.
-	items []storage.OutboxItem
+	items []*storage.OutboxItem
 	// inline collects replies said in the channel's answer, when asked.
 	inline *[]Reply
 }
 
-func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []events.Event, error) {
+func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []pendingEvent, error) {
 	ev = sanitize(ev)
 	ident, cust, err := tx.FindOrCreateIdentity(ctx, ev.From)
 	if err != nil {
@@ -306,7 +319,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (R
 		if err != nil {
 			return Result{}, nil, fmt.Errorf("encode inline replies: %w", err)
 		}
-		if err := tx.SetInboundResponse(ctx, inbound.ID, string(said)); err != nil {
+		if err := tx.SetInboundResponse(ctx, inbound, string(said)); err != nil {
 			return Result{}, nil, err
 		}
 	}
@@ -340,7 +353,7 @@ func (t *turn) pickConversation(ctx context.Context, ev Event) (bool, error) {
 			// newest; a second look finds the ticket a concurrent event of
 			// the same customer has just opened. SQLite's single writer
 			// cannot interleave so.
-			newer, err := t.tx.LatestConversation(ctx, t.ident.ID)
+			newer, err := t.tx.RereadLatestConversation(ctx, t.ident.ID)
 			if err != nil {
 				return false, err
 			}
@@ -367,8 +380,8 @@ const (
 	stepAnswered = "answered:"
 )
 
-func (t *turn) storeInbound(ctx context.Context, ev Event) (storage.Message, error) {
-	m := storage.Message{
+func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, error) {
+	m := &storage.Message{
 		ConversationID: t.conv.ID, Author: storage.AuthorCustomer, Kind: string(ev.Kind), Text: ev.Text,
 		Channel: t.ident.Channel, ExternalID: ev.ExternalID, CreatedAt: t.now,
 	}
@@ -384,11 +397,11 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (storage.Message, err
 		}
 	}
 	if ev.ExternalID == "" {
-		if err := t.tx.InsertMessage(ctx, &m); err != nil {
+		if err := t.tx.InsertMessage(ctx, m); err != nil {
 			return m, err
 		}
 	} else {
-		inserted, err := t.tx.InsertInbound(ctx, &m)
+		inserted, err := t.tx.InsertInbound(ctx, m)
 		if err != nil {
 			return m, err
 		}
@@ -404,7 +417,7 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (storage.Message, err
 // reply stores an outbound message and queues it for delivery, unless the
 // customer cannot be reached on this channel.
 func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r Reply) error {
-	m := storage.Message{
+	m := &storage.Message{
 		ConversationID: t.conv.ID, Direction: storage.Outbound, Author: author, Kind: "text", Text: r.Text,
 		Channel: t.ident.Channel, DeliveryState: storage.DeliveryPending, CreatedAt: t.now,
 	}
@@ -431,7 +444,7 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	case t.ident.Channel == ChannelVoice:
 		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, errCallOnly
 	}
-	if err := t.tx.InsertMessage(ctx, &m); err != nil {
+	if err := t.tx.InsertMessage(ctx, m); err != nil {
 		return err
 	}
 	t.emitMessage(m)
@@ -442,7 +455,8 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
-	it := storage.OutboxItem{
+	// MessageID points at m's id, which a batch fills when it writes m.
+	it := &storage.OutboxItem{
 		Channel: t.ident.Channel, ChatKey: t.ident.Channel + ":" + t.ident.Address, Address: t.ident.Address,
 		IdentityID: t.ident.ID, ConversationID: t.conv.ID, MessageID: &m.ID, Payload: string(payload), NextAttemptAt: t.now,
 	}
@@ -450,7 +464,7 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 		until := time.Now().UTC().Add(t.e.handoffLease)
 		it.LockedUntil = &until
 	}
-	if err := t.tx.EnqueueOutbox(ctx, &it); err != nil {
+	if err := t.tx.EnqueueOutbox(ctx, it); err != nil {
 		return err
 	}
 	t.items = append(t.items, it)
@@ -461,9 +475,32 @@ func (t *turn) text(key string, vars ...string) string {
 	return t.e.texts.Get(t.lang, t.spokenKey(key), append([]string{"ticket", t.ticket()}, vars...)...)
 }
 
-func (t *turn) emitMessage(m storage.Message) { t.emit = append(t.emit, messageCreated(m)) }
+// emitMessage notes m's event; it is made after commit, when m has its id.
+func (t *turn) emitMessage(m *storage.Message) { t.emit = append(t.emit, pendingEvent{msg: m}) }
 
-func (t *turn) emitConversation() { t.emit = append(t.emit, conversationChanged(t.conv)) }
+func (t *turn) emitConversation() {
+	t.emit = append(t.emit, pendingEvent{ev: conversationChanged(t.conv)})
+}
+
+// pendingEvent is an event of a turn, made once its transaction committed:
+// a message written by a batch gets its id only at the batch's end.
+type pendingEvent struct {
+	ev  events.Event
+	msg *storage.Message
+}
+
+// made turns a committed turn's pending events into events.
+func made(pending []pendingEvent) []events.Event {
+	out := make([]events.Event, len(pending))
+	for i, p := range pending {
+		if p.msg != nil {
+			out[i] = messageCreated(*p.msg)
+		} else {
+			out[i] = p.ev
+		}
+	}
+	return out
+}
 
 // messageCreated is the event of a stored message, with its ticket.
 func messageCreated(m storage.Message) events.Event {

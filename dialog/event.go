@@ -100,7 +100,7 @@ type Result struct {
 	// Replies are the replies of an Inline event, to be said at once.
 	Replies []Reply
 
-	items []storage.OutboxItem
+	items []*storage.OutboxItem
 }
 
 // Button data the engine understands. Menu options are "m:<id>".

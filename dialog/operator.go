@@ -43,7 +43,7 @@ func (e *Engine) operatorTurn(ctx context.Context, convID uint64, fn func(t *tur
 	if err != nil {
 		return storage.Conversation{}, err
 	}
-	e.afterCommit(t.emit, []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
+	e.afterCommit(made(t.emit), []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
 	return t.conv, nil
 }
 
@@ -112,7 +112,7 @@ func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, 
 			return err
 		}
 		t.conv.LastMessageAt = t.now
-		sent = lastMessage(t.emit)
+		sent = lastMessage(made(t.emit))
 		return nil
 	})
 	return sent, err

@@ -170,7 +170,7 @@ func (t *turn) systemEvent(ctx context.Context, text string) error {
 	if err := t.tx.InsertMessage(ctx, &m); err != nil {
 		return err
 	}
-	t.emitMessage(m)
+	t.emitMessage(&m)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -74,6 +75,12 @@ type Dispatcher struct {
 	memMu sync.Mutex
 	held  map[uint64]bool
 	lanes map[string]*lane
+	// backlog is set while the database may hold due items this process
+	// has not taken: the last claim found some (their chats' next items
+	// follow), or could not ask. Only then does a finished delivery wake
+	// the claim loop; items handed off at commit need no claim, and
+	// claiming after every delivery would cost a query each.
+	backlog atomic.Bool
 }
 
 type channel struct {
@@ -166,13 +173,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			free = d.cfg.BatchSize
 		}
 		var items []storage.OutboxItem
+		claimed := false
 		if free > 0 {
 			var err error
 			items, err = d.store.ClaimDueOutbox(ctx, time.Now().UTC(), d.cfg.Lease, free)
 			if err != nil && ctx.Err() == nil {
 				d.log.Warn("claim outbox items", "err", err)
 			}
+			claimed = err == nil
 		}
+		d.backlog.Store(!claimed || len(items) > 0)
 		for _, it := range items {
 			d.admit(ctx, it)
 		}

@@ -90,7 +90,9 @@ func (d *Dispatcher) finish(ctx context.Context, it storage.OutboxItem, res stor
 	if len(release) > 0 {
 		d.release(release)
 	}
-	d.Wake()
+	if d.backlog.Load() {
+		d.Wake()
+	}
 }
 
 // release ends this process's lease on items it will not send now.

@@ -26,7 +26,9 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 			d.log.Error("record delivery results", "count", len(batch), "err", err)
 		} else {
 			d.afterRecord(ctx, batch)
-			d.Wake() // the next item of each chat may be due now
+			if d.backlog.Load() {
+				d.Wake() // the next item of each claimed chat may be due now
+			}
 		}
 		batch = batch[:0]
 	}

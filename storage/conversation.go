@@ -67,24 +67,66 @@ var ErrWrongState = errors.New("conversation is not in a state that allows this"
 // LatestConversation returns the newest conversation held through one
 // channel identity, locked for update on PostgreSQL, or ErrNotFound.
 func (s *Storage) LatestConversation(ctx context.Context, identityID uint64) (Conversation, error) {
+	if s.wb != nil {
+		if c, ok := s.wb.latest[identityID]; ok {
+			if c == nil {
+				return Conversation{}, fmt.Errorf("latest conversation of identity %d: %w", identityID, ErrNotFound)
+			}
+			return *c, nil
+		}
+	}
+	return s.RereadLatestConversation(ctx, identityID)
+}
+
+// RereadLatestConversation is LatestConversation asking the database even
+// inside a Batch (to find a ticket a concurrent transaction just opened),
+// yet seeing the batch's own unwritten changes to what it finds.
+func (s *Storage) RereadLatestConversation(ctx context.Context, identityID uint64) (Conversation, error) {
 	var c Conversation
 	err := s.forUpdate(s.q(ctx)).Where("identity_id = ?", identityID).Order("created_at DESC, id DESC").Limit(1).Take(&c).Error
 	if err != nil {
 		return c, fmt.Errorf("latest conversation of identity %d: %w", identityID, notFound(err))
 	}
+	if s.wb != nil {
+		if p, ok := s.wb.pendingConversation(c.ID); ok {
+			c = *p
+		}
+		cp := c
+		s.wb.latest[identityID] = &cp
+	}
 	return c, nil
 }
 
 // CreateConversation inserts c and fills its id.
+// In a Batch it is written when the batch ends, but its id (the ticket
+// number) is known at once.
 func (s *Storage) CreateConversation(ctx context.Context, c *Conversation) error {
+	if s.wb != nil {
+		ids, err := s.takeIDs(ctx, "conversations", 1)
+		if err != nil {
+			return fmt.Errorf("create conversation for customer %d: %w", c.CustomerID, err)
+		}
+		c.ID = ids[0]
+		s.wb.created[c.ID] = true
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = time.Now().UTC()
+		}
+		s.wb.holdConversation(c)
+		return nil
+	}
 	if err := s.q(ctx).Create(c).Error; err != nil {
 		return fmt.Errorf("create conversation for customer %d: %w", c.CustomerID, err)
 	}
 	return nil
 }
 
-// SaveConversation writes every field of c.
+// SaveConversation writes every field of c; in a Batch, when the batch
+// ends.
 func (s *Storage) SaveConversation(ctx context.Context, c *Conversation) error {
+	if s.wb != nil {
+		s.wb.holdConversation(c)
+		return nil
+	}
 	if err := s.q(ctx).Save(c).Error; err != nil {
 		return fmt.Errorf("save conversation %d: %w", c.ID, err)
 	}
@@ -157,13 +199,43 @@ func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, bool,
 		return 0, false, nil
 	}
 	var n int64
-	err := s.q(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM conversations
-		WHERE state = ? AND handed_over_at <= ? AND (handed_over_at < ? OR id < ?) LIMIT ?) AS ahead`,
-		StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID, QueuePositionCap).Scan(&n).Error
-	if err != nil {
-		return 0, false, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
+	if s.wb != nil {
+		var err error
+		if n, err = s.queueAheadInBatch(ctx, c); err != nil {
+			return 0, false, err
+		}
+	} else {
+		var err error
+		if n, err = s.queueAheadInDB(ctx, c, nil); err != nil {
+			return 0, false, err
+		}
 	}
+	n = min(n, QueuePositionCap)
 	return int(n) + 1, n >= QueuePositionCap, nil
+}
+
+// queueAheadInDB counts, up to the cap, the waiting conversations stored
+// ahead of c, leaving out the ids in except.
+func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []uint64) (int64, error) {
+	q := `SELECT count(*) FROM (SELECT 1 FROM conversations
+		WHERE state = ? AND handed_over_at <= ? AND (handed_over_at < ? OR id < ?)`
+	args := []any{StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID}
+	if len(except) > 0 || s.dialect == Postgres {
+		cond, arg := s.inIDs("id", except)
+		q += ` AND NOT (` + cond + `)`
+		args = append(args, arg)
+	}
+	var n int64
+	if err := s.q(ctx).Raw(q+` LIMIT ?) AS ahead`, append(args, QueuePositionCap)...).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
+	}
+	return n, nil
+}
+
+// waitsAhead tells whether o waits in the queue ahead of c.
+func waitsAhead(o, c Conversation) bool {
+	return o.ID != c.ID && o.State == StateWaiting && o.HandedOverAt != nil &&
+		!o.HandedOverAt.After(*c.HandedOverAt) && (o.HandedOverAt.Before(*c.HandedOverAt) || o.ID < c.ID)
 }
 
 // CountByState counts conversations per state, for metrics and the console.

@@ -57,12 +57,24 @@ type Contact struct {
 // identity on first contact (joining the customer who has the contact's phone
 // number, if any).
 func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity, Customer, error) {
+	if s.wb != nil {
+		if row, ok := s.wb.idents[identKey(c.Channel, c.ExternalID)]; ok {
+			id, cust := row.split()
+			return id, cust, nil
+		}
+		if s.wb.missing[identKey(c.Channel, c.ExternalID)] {
+			return s.createIdentityInBatch(ctx, c)
+		}
+	}
 	id, cust, err := s.findIdentity(ctx, c.Channel, c.ExternalID)
 	if err == nil {
 		return id, cust, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return id, Customer{}, fmt.Errorf("find identity %s/%s: %w", c.Channel, c.ExternalID, err)
+	}
+	if s.wb != nil {
+		return s.createIdentityInBatch(ctx, c)
 	}
 	cust, created, err := s.customerFor(ctx, c)
 	if err != nil {
@@ -85,6 +97,50 @@ func (s *Storage) FindOrCreateIdentity(ctx context.Context, c Contact) (Identity
 	return id, cust, nil
 }
 
+// createIdentityInBatch holds back a new identity, and a new customer
+// unless one has the contact's phone number, until the Batch ends; the
+// batch's later events from the same contact find them.
+func (s *Storage) createIdentityInBatch(ctx context.Context, c Contact) (Identity, Customer, error) {
+	wb := s.wb
+	var cust Customer
+	if c.Phone != "" {
+		// The phone look-up must see customers this batch holds back.
+		if err := s.Flush(ctx); err != nil {
+			return Identity{}, cust, err
+		}
+		err := s.q(ctx).Where("phone = ?", c.Phone).Order("id ASC").Limit(1).Find(&cust).Error
+		if err != nil {
+			return Identity{}, cust, fmt.Errorf("find customer by phone: %w", err)
+		}
+	}
+	now := time.Now().UTC()
+	if cust.ID == 0 {
+		ids, err := s.takeIDs(ctx, "customers", 1)
+		if err != nil {
+			return Identity{}, cust, err
+		}
+		cust = Customer{ID: ids[0], Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone,
+			CreatedAt: now, UpdatedAt: now}
+		cp := cust
+		wb.customers = append(wb.customers, &cp)
+	}
+	ids, err := s.takeIDs(ctx, "identities", 1)
+	if err != nil {
+		return Identity{}, cust, err
+	}
+	id := Identity{ID: ids[0], CustomerID: cust.ID, Channel: c.Channel, ExternalID: c.ExternalID, Address: c.Address,
+		CreatedAt: now}
+	cp := id
+	wb.identities = append(wb.identities, &cp)
+	key := identKey(c.Channel, c.ExternalID)
+	delete(wb.missing, key)
+	wb.idents[key] = identityWithCustomer{Identity: id, CustName: cust.Name, CustUsername: cust.Username,
+		CustLanguage: cust.Language, CustPhone: cust.Phone, CustCreatedAt: cust.CreatedAt, CustUpdatedAt: cust.UpdatedAt}
+	// A new identity has no conversation yet.
+	wb.latest[id.ID] = nil
+	return id, cust, nil
+}
+
 // identityWithCustomer is one row of identities joined with its customer.
 type identityWithCustomer struct {
 	Identity
@@ -96,24 +152,30 @@ type identityWithCustomer struct {
 	CustUpdatedAt time.Time
 }
 
+const selectIdentityWithCustomer = `SELECT identities.*, customers.name AS cust_name,
+	customers.username AS cust_username, customers.language AS cust_language, customers.phone AS cust_phone,
+	customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
+	FROM identities JOIN customers ON customers.id = identities.customer_id`
+
 // findIdentity loads an identity and its customer in one round trip: this
 // runs for every inbound event.
 func (s *Storage) findIdentity(ctx context.Context, channel, externalID string) (Identity, Customer, error) {
 	var row identityWithCustomer
-	res := s.q(ctx).Raw(`SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
-		customers.language AS cust_language, customers.phone AS cust_phone,
-		customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
-		FROM identities JOIN customers ON customers.id = identities.customer_id
-		WHERE identities.channel = ? AND identities.external_id = ? LIMIT 1`, channel, externalID).Scan(&row)
+	res := s.q(ctx).Raw(selectIdentityWithCustomer+` WHERE identities.channel = ? AND identities.external_id = ? LIMIT 1`,
+		channel, externalID).Scan(&row)
 	if res.Error != nil {
 		return Identity{}, Customer{}, res.Error
 	}
 	if res.RowsAffected == 0 {
 		return Identity{}, Customer{}, ErrNotFound
 	}
-	cust := Customer{ID: row.CustomerID, Name: row.CustName, Username: row.CustUsername, Language: row.CustLanguage,
-		Phone: row.CustPhone, CreatedAt: row.CustCreatedAt, UpdatedAt: row.CustUpdatedAt}
-	return row.Identity, cust, nil
+	id, cust := row.split()
+	return id, cust, nil
+}
+
+func (row identityWithCustomer) split() (Identity, Customer) {
+	return row.Identity, Customer{ID: row.CustomerID, Name: row.CustName, Username: row.CustUsername,
+		Language: row.CustLanguage, Phone: row.CustPhone, CreatedAt: row.CustCreatedAt, UpdatedAt: row.CustUpdatedAt}
 }
 
 // customerFor finds the customer a new identity belongs to: the one who
@@ -139,6 +201,9 @@ func (s *Storage) customerFor(ctx context.Context, c Contact) (cust Customer, cr
 // SetCustomerPhone records a customer's number (E.164), as shared on
 // Telegram, so later texts or calls from it join the same history.
 func (s *Storage) SetCustomerPhone(ctx context.Context, id uint64, e164 string) error {
+	if s.wb != nil {
+		s.wb.forgetCustomer(id)
+	}
 	if err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).Update("phone", e164).Error; err != nil {
 		return fmt.Errorf("set phone of customer %d: %w", id, err)
 	}
@@ -147,6 +212,9 @@ func (s *Storage) SetCustomerPhone(ctx context.Context, id uint64, e164 string) 
 
 // SetOptedOut records whether the customer accepts messages on identity id.
 func (s *Storage) SetOptedOut(ctx context.Context, id uint64, optedOut bool) error {
+	if s.wb != nil {
+		s.wb.forgetIdentity(id)
+	}
 	if err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).Update("opted_out", optedOut).Error; err != nil {
 		return fmt.Errorf("set opt-out of identity %d: %w", id, err)
 	}
@@ -174,6 +242,9 @@ func (s *Storage) GetIdentity(ctx context.Context, id uint64) (Identity, error) 
 // MarkUnreachable records that the channel refuses delivery to identity id
 // for good (for example, the user blocked the bot).
 func (s *Storage) MarkUnreachable(ctx context.Context, id uint64, reason string, at time.Time) error {
+	if s.wb != nil {
+		s.wb.forgetIdentity(id)
+	}
 	err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).
 		Updates(map[string]any{"unreachable": true, "unreachable_reason": reason, "unreachable_at": at}).Error
 	if err != nil {
@@ -184,6 +255,9 @@ func (s *Storage) MarkUnreachable(ctx context.Context, id uint64, reason string,
 
 // MarkReachable clears the unreachable flag (the user unblocked the bot).
 func (s *Storage) MarkReachable(ctx context.Context, id uint64) error {
+	if s.wb != nil {
+		s.wb.forgetIdentity(id)
+	}
 	err := s.q(ctx).Model(&Identity{}).Where("id = ?", id).
 		Updates(map[string]any{"unreachable": false, "unreachable_reason": "", "unreachable_at": nil}).Error
 	if err != nil {
@@ -194,6 +268,9 @@ func (s *Storage) MarkReachable(ctx context.Context, id uint64) error {
 
 // SetCustomerLanguage stores the language a customer's texts are picked in.
 func (s *Storage) SetCustomerLanguage(ctx context.Context, id uint64, lang string) error {
+	if s.wb != nil {
+		s.wb.forgetCustomer(id)
+	}
 	if err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).Update("language", lang).Error; err != nil {
 		return fmt.Errorf("set language of customer %d: %w", id, err)
 	}

@@ -72,8 +72,13 @@ func (s *Storage) InsertInbound(ctx context.Context, m *Message) (bool, error) {
 	return s.InsertOnce(ctx, m)
 }
 
-// InsertMessage stores a message (usually outbound) and fills its id.
+// InsertMessage stores a message (usually outbound) and fills its id; in a
+// Batch, when the batch ends.
 func (s *Storage) InsertMessage(ctx context.Context, m *Message) error {
+	if s.wb != nil {
+		s.wb.holdMessage(m)
+		return nil
+	}
 	if err := s.q(ctx).Create(m).Error; err != nil {
 		return fmt.Errorf("insert message in conversation %d: %w", m.ConversationID, err)
 	}
@@ -84,7 +89,9 @@ func (s *Storage) InsertMessage(ctx context.Context, m *Message) error {
 // messages of channel: one query for a whole batch of events.
 func (s *Storage) SeenExternals(ctx context.Context, channel string, ids []string) ([]string, error) {
 	var found []string
-	err := s.q(ctx).Model(&Message{}).Where(whereExternalIn, channel, ids).Pluck("external_id", &found).Error
+	cond, arg := s.inList("external_id", ids)
+	err := s.q(ctx).Model(&Message{}).Where("channel = ? AND "+cond+" AND external_id <> ''", channel, arg).
+		Pluck("external_id", &found).Error
 	if err != nil {
 		return nil, fmt.Errorf("look up %d %s events: %w", len(ids), channel, err)
 	}
@@ -100,10 +107,15 @@ func (s *Storage) ListMessages(ctx context.Context, conversationID uint64) ([]Me
 	return out, nil
 }
 
-// SetInboundResponse records what was said back to inbound message id.
-func (s *Storage) SetInboundResponse(ctx context.Context, id uint64, response string) error {
-	if err := s.q(ctx).Model(&Message{}).Where("id = ?", id).Update("response", response).Error; err != nil {
-		return fmt.Errorf("record response to message %d: %w", id, err)
+// SetInboundResponse records what was said back to inbound message m.
+func (s *Storage) SetInboundResponse(ctx context.Context, m *Message, response string) error {
+	m.Response = response
+	if s.wb != nil && m.ID == 0 {
+		// Still held back by the batch: written with the message.
+		return nil
+	}
+	if err := s.q(ctx).Model(&Message{}).Where("id = ?", m.ID).Update("response", response).Error; err != nil {
+		return fmt.Errorf("record response to message %d: %w", m.ID, err)
 	}
 	return nil
 }

@@ -42,11 +42,19 @@ type OutboxItem struct {
 // TableName keeps the table called "outbox".
 func (OutboxItem) TableName() string { return "outbox" }
 
-// EnqueueOutbox adds an item for delivery; it is due at once.
+// EnqueueOutbox adds an item for delivery; it is due at once. In a Batch
+// the item is written, and its id set, when the batch ends.
 func (s *Storage) EnqueueOutbox(ctx context.Context, it *OutboxItem) error {
 	it.State = OutboxPending
 	if it.NextAttemptAt.IsZero() {
 		it.NextAttemptAt = time.Now().UTC()
+	}
+	if s.wb != nil {
+		if it.CreatedAt.IsZero() {
+			it.CreatedAt = time.Now().UTC()
+		}
+		s.wb.outbox = append(s.wb.outbox, it)
+		return nil
 	}
 	if err := s.q(ctx).Create(it).Error; err != nil {
 		return fmt.Errorf("enqueue outbox item for %s: %w", it.ChatKey, err)
@@ -79,7 +87,7 @@ func (s *Storage) ClaimDueOutbox(ctx context.Context, now time.Time, lease time.
 			ids[i] = items[i].ID
 			items[i].LockedUntil = &until
 		}
-		if err := tx.q(ctx).Model(&OutboxItem{}).Where("id IN ?", ids).Update("locked_until", until).Error; err != nil {
+		if err := tx.q(ctx).Model(&OutboxItem{}).Where(tx.inIDs("id", ids)).Update("locked_until", until).Error; err != nil {
 			return fmt.Errorf("lease outbox items: %w", err)
 		}
 		return nil
@@ -153,14 +161,14 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 			}
 		}
 		if len(sentIDs) > 0 {
-			if err := tx.q(ctx).Model(&OutboxItem{}).Where("id IN ?", sentIDs).Updates(map[string]any{
+			if err := tx.q(ctx).Model(&OutboxItem{}).Where(tx.inIDs("id", sentIDs)).Updates(map[string]any{
 				"state": OutboxSent, "locked_until": nil, "sent_at": now, "attempts": gorm.Expr("attempts + 1"),
 			}).Error; err != nil {
 				return fmt.Errorf("mark %d outbox items sent: %w", len(sentIDs), err)
 			}
 		}
 		if len(sentMsgs) > 0 {
-			if err := tx.q(ctx).Model(&Message{}).Where("id IN ?", sentMsgs).Updates(map[string]any{
+			if err := tx.q(ctx).Model(&Message{}).Where(tx.inIDs("id", sentMsgs)).Updates(map[string]any{
 				"delivery_state": DeliverySent, "delivered_at": now,
 			}).Error; err != nil {
 				return fmt.Errorf("mark %d messages sent: %w", len(sentMsgs), err)
@@ -180,6 +188,9 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 // FailPendingForIdentity fails every pending item to an identity that can no
 // longer be reached, so nothing is retried forever.
 func (s *Storage) FailPendingForIdentity(ctx context.Context, identityID uint64, reason string) (int64, error) {
+	if err := s.Flush(ctx); err != nil {
+		return 0, err
+	}
 	var msgIDs []uint64
 	if err := s.q(ctx).Model(&OutboxItem{}).Where("identity_id = ? AND state = ? AND message_id IS NOT NULL", identityID, OutboxPending).
 		Pluck("message_id", &msgIDs).Error; err != nil {

@@ -36,6 +36,8 @@ type Storage struct {
 	db      *gorm.DB
 	dialect Dialect
 	inTx    bool
+	// wb holds back a Batch's writes (batch.go); nil outside one.
+	wb *writeBehind
 }
 
 // DSN is a parsed SWITCHBOARD_DATABASE_URL.

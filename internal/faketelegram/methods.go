@@ -113,13 +113,22 @@ func (s *Server) sendFile(p url.Values, field string, fill func(*wireMessage)) r
 	})
 }
 
+// OnSent calls f, outside the fake's lock, with every message the fake
+// accepts, at the moment it accepts it: how a load generator learns when a
+// reply was delivered without a proxy in the way.
+func (s *Server) OnSent(f func(SentMessage)) {
+	s.mu.Lock()
+	s.onSent = f
+	s.mu.Unlock()
+}
+
 // deliver records msg as sent, unless the chat blocked the bot or the rate
 // limits refuse it, and answers with the Message Telegram would return.
 func (s *Server) deliver(msg SentMessage, fill func(*wireMessage)) response {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
 	if refusal, ok := s.admitSendLocked(msg.ChatID, now); !ok {
+		s.mu.Unlock()
 		return refusal
 	}
 	s.lastMessageID++
@@ -129,6 +138,11 @@ func (s *Server) deliver(msg SentMessage, fill func(*wireMessage)) response {
 	s.chatSends[msg.ChatID] = append(s.chatSends[msg.ChatID], now)
 	s.allSends = append(s.allSends, now)
 	s.changes.Notify()
+	onSent := s.onSent
+	s.mu.Unlock()
+	if onSent != nil {
+		onSent(msg)
+	}
 
 	bot := BotUser().wire(true)
 	m := wireMessage{MessageID: msg.MessageID, From: &bot, Chat: chatFor(msg.ChatID), Date: now.Unix()}

@@ -65,6 +65,7 @@ type Server struct {
 	failures fakeapi.Failures[Failure]
 
 	mu            sync.Mutex
+	onSent        func(SentMessage)
 	calls         []Call
 	sent          []SentMessage
 	chatSends     map[int64][]time.Time
