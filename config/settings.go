@@ -38,6 +38,11 @@ type Settings struct {
 	// (operators pick from the queue) or "round_robin" (each goes to the
 	// online operator with a free slot assigned least recently).
 	Assignment string `yaml:"assignment"`
+	// Callbacks is how callbacks are booked and dialled.
+	Callbacks CallbackSettings `yaml:"callbacks"`
+	// QuietHours is when customers are never called, in their own time
+	// zone: "21:00-09:00" (it may wrap midnight), or "" or "off" for never.
+	QuietHours string `yaml:"quiet_hours"`
 }
 
 // Assignment modes.
@@ -153,6 +158,8 @@ func DefaultSettings() Settings {
 		Conversation: ConversationSettings{ReopenWindow: 72 * time.Hour},
 		Queue:        QueueSettings{MinutesPerCustomer: 5},
 		Assignment:   AssignmentManual,
+		Callbacks:    DefaultCallbackSettings(),
+		QuietHours:   DefaultQuietHours,
 	}
 }
 
@@ -169,7 +176,9 @@ func LoadSettingsFile(path string) (Settings, error) {
 // are errors, so a typo does not silently do nothing.
 func ParseSettings(raw []byte) (Settings, error) {
 	s := DefaultSettings()
-	var file Settings
+	// Keys whose zero is meaningful (0s, "", false) decode over their
+	// defaults: left out they keep them, set they win.
+	file := Settings{Callbacks: s.Callbacks, QuietHours: s.QuietHours}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
@@ -193,6 +202,7 @@ func ParseSettings(raw []byte) (Settings, error) {
 	if file.Assignment != "" {
 		s.Assignment = file.Assignment
 	}
+	s.Callbacks, s.QuietHours = file.Callbacks, file.QuietHours
 	return s, s.Validate()
 }
 
@@ -261,6 +271,7 @@ func (s Settings) Validate() error {
 	default:
 		add("assignment", "%q is not manual or round_robin", s.Assignment)
 	}
+	errs = append(errs, s.callbackProblems()...)
 	return errors.Join(errs...)
 }
 

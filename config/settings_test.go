@@ -63,6 +63,23 @@ func TestParseSettingsRejectsWithTheYAMLKey(t *testing.T) {
 		{"bad holiday", "business_hours: {holidays: [tomorrow]}", "business_hours", "holidays[0]"},
 		{"negative reopen window", "conversation: {reopen_window: -1h}", "conversation.reopen_window", "negative"},
 		{"handling time too long", "queue: {minutes_per_customer: 600}", "queue.minutes_per_customer", "240"},
+		{"slot too short", "callbacks: {slot_minutes: 4}", "callbacks.slot_minutes", "must be between 5 and 240"},
+		{"slot too long", "callbacks: {slot_minutes: 241}", "callbacks.slot_minutes", "must be between 5 and 240"},
+		{"slot that takes nobody", "callbacks: {slot_capacity: 0}", "callbacks.slot_capacity", "at least 1"},
+		{"no slot offered", "callbacks: {slots_offered: 0}", "callbacks.slots_offered", "between 1 and 4"},
+		{"more slots offered than buttons", "callbacks: {slots_offered: 5}", "callbacks.slots_offered", "between 1 and 4"},
+		{"no retry waits", "callbacks: {retry_after: []}", "callbacks.retry_after", "at least one"},
+		{"a zero retry wait", "callbacks: {retry_after: [5m, 0s]}", "callbacks.retry_after[1]", "above 0"},
+		{"a negative retry wait", "callbacks: {retry_after: [-5m]}", "callbacks.retry_after[0]", "above 0"},
+		{"a retry wait that is no duration", "callbacks: {retry_after: [soon]}", "SWITCHBOARD_CONFIG", "soon"},
+		{"no attempt", "callbacks: {max_attempts: 0}", "callbacks.max_attempts", "between 1 and 10"},
+		{"too many attempts", "callbacks: {max_attempts: 11}", "callbacks.max_attempts", "between 1 and 10"},
+		{"negative reminder", "callbacks: {remind_before: -1m}", "callbacks.remind_before", "negative"},
+		{"late at once", "callbacks: {late_after: 0s}", "callbacks.late_after", "above 0"},
+		{"unknown callbacks key", "callbacks: {slot_minute: 30}", "SWITCHBOARD_CONFIG", "slot_minute"},
+		{"quiet hours that are no range", "quiet_hours: 9pm-9am", "quiet_hours", `"9pm-9am" is not a range like 21:00-09:00`},
+		{"quiet hours with no end", "quiet_hours: '21:00'", "quiet_hours", "not a range"},
+		{"quiet hours of no length", "quiet_hours: 09:00-09:00", "quiet_hours", "same time"},
 		{"unknown top-level key", "colour: blue", "SWITCHBOARD_CONFIG", "colour"},
 		{"unknown nested key", "queue: {minutes_per_person: 5}", "SWITCHBOARD_CONFIG", "minutes_per_person"},
 		{"unknown menu option key", "menu:\n  - {id: a, kind: operator, label: L, qeue: x}", "SWITCHBOARD_CONFIG", "qeue"},
@@ -141,6 +158,48 @@ func TestParseSettingsKeepsDefaultsForWhatIsLeftOut(t *testing.T) {
 		{"reopen window as a duration", "conversation: {reopen_window: 24h}", func(t *testing.T, s config.Settings) {
 			if s.Conversation.ReopenWindow != 24*time.Hour {
 				t.Errorf("reopen window = %s", s.Conversation.ReopenWindow)
+			}
+		}},
+		{"callbacks left out keep their defaults", "queue: {minutes_per_customer: 8}", func(t *testing.T, s config.Settings) {
+			want := config.CallbackSettings{SlotMinutes: 30, SlotCapacity: 2, SlotsOffered: 3,
+				RetryAfter: []time.Duration{5 * time.Minute, 15 * time.Minute}, MaxAttempts: 3,
+				RemindBefore: 15 * time.Minute, LateAfter: 10 * time.Minute}
+			if !reflect.DeepEqual(s.Callbacks, want) || s.QuietHours != "21:00-09:00" {
+				t.Errorf("callbacks = %+v, quiet hours %q", s.Callbacks, s.QuietHours)
+			}
+		}},
+		{"callbacks set", "callbacks: {slot_minutes: 15, slot_capacity: 1, slots_offered: 4, retry_after: [1m, 2m, 1h], max_attempts: 10, remind_before: 1h, late_after: 5m, machine_detection: true}", func(t *testing.T, s config.Settings) {
+			want := config.CallbackSettings{SlotMinutes: 15, SlotCapacity: 1, SlotsOffered: 4,
+				RetryAfter: []time.Duration{time.Minute, 2 * time.Minute, time.Hour}, MaxAttempts: 10,
+				RemindBefore: time.Hour, LateAfter: 5 * time.Minute, MachineDetection: true}
+			if !reflect.DeepEqual(s.Callbacks, want) {
+				t.Errorf("callbacks = %+v", s.Callbacks)
+			}
+		}},
+		{"one callbacks key keeps the others' defaults", "callbacks: {max_attempts: 5}", func(t *testing.T, s config.Settings) {
+			c := s.Callbacks
+			if c.MaxAttempts != 5 || c.SlotMinutes != 30 || c.RemindBefore != 15*time.Minute || len(c.RetryAfter) != 2 {
+				t.Errorf("callbacks = %+v", c)
+			}
+		}},
+		{"no reminder", "callbacks: {remind_before: 0s}", func(t *testing.T, s config.Settings) {
+			if s.Callbacks.RemindBefore != 0 {
+				t.Errorf("remind_before = %s", s.Callbacks.RemindBefore)
+			}
+		}},
+		{"quiet hours off", "quiet_hours: off", func(t *testing.T, s config.Settings) {
+			if p, err := s.SlotPolicy(); err != nil || !p.Quiet.Off() {
+				t.Errorf("quiet hours %q read as %v, %v", s.QuietHours, p.Quiet, err)
+			}
+		}},
+		{"quiet hours empty are off", `quiet_hours: ""`, func(t *testing.T, s config.Settings) {
+			if p, err := s.SlotPolicy(); s.QuietHours != "" || err != nil || !p.Quiet.Off() {
+				t.Errorf("quiet hours %q read as %v, %v", s.QuietHours, p.Quiet, err)
+			}
+		}},
+		{"quiet hours wrapping midnight", "quiet_hours: 22:30-07:00", func(t *testing.T, s config.Settings) {
+			if p, err := s.SlotPolicy(); err != nil || p.Quiet.String() != "22:30-07:00" {
+				t.Errorf("quiet hours %q read as %v, %v", s.QuietHours, p.Quiet, err)
 			}
 		}},
 		{"menu replaces the default menu", "menu:\n  - {id: refunds, kind: operator, queue: money, label: {en: Refunds, ru: Возвраты}}", func(t *testing.T, s config.Settings) {
