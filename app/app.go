@@ -62,7 +62,16 @@ type Options struct {
 	// SMSLimits replaces twilio.SMSLimits when set (tests shorten the
 	// pause between two messages to one customer).
 	SMSLimits *outbox.Limits
+	// CommitWorkers is how many group commits run at once; 0 picks one
+	// on SQLite (its single writer) and DefaultPostgresCommitWorkers on
+	// PostgreSQL.
+	CommitWorkers int
 }
+
+// DefaultPostgresCommitWorkers is how many group commits run at once on
+// PostgreSQL: enough to keep a commit gathering events while others wait
+// for their flush to disk, few enough that batches stay large (BENCHMARKS.md).
+const DefaultPostgresCommitWorkers = 2
 
 // StartupError is a problem that should stop start-up with exit status 2.
 type StartupError struct{ Err error }
@@ -105,7 +114,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	workers, batch := 1, 128
 	if store.Dialect() == storage.Postgres {
-		workers = 4
+		workers = DefaultPostgresCommitWorkers
+	}
+	if o.CommitWorkers > 0 {
+		workers = o.CommitWorkers
 	}
 	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
 	a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})

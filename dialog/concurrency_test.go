@@ -86,7 +86,7 @@ func waitForLockWaiters(t *testing.T, s *storage.Storage, n int) error {
 	t.Helper()
 	check := fmt.Sprintf(`DO $$ BEGIN
 		IF (SELECT count(*) FROM pg_stat_activity
-		    WHERE wait_event_type = 'Lock' AND query LIKE '%%FROM "conversations"%%FOR UPDATE%%') < %d
+		    WHERE wait_event_type = 'Lock' AND query LIKE '%%conversations%%FOR UPDATE%%') < %d
 		THEN RAISE EXCEPTION 'fewer than %d waiters'; END IF; END $$`, n, n)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()

@@ -113,9 +113,6 @@ type BatchResult struct {
 // every event is handled again on its own, so one bad event does not undo
 // the others.
 func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
-	if len(evs) == 1 {
-		return []BatchResult{e.handleOne(ctx, evs[0])}
-	}
 	out := make([]BatchResult, len(evs))
 	var pending []pendingEvent
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {

@@ -25,7 +25,7 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 		if err := d.store.RecordOutboxResults(ctx, time.Now().UTC(), batch); err != nil {
 			d.log.Error("record delivery results", "count", len(batch), "err", err)
 		} else {
-			d.afterRecord(ctx, batch)
+			d.afterRecord(batch)
 			if d.backlog.Load() {
 				d.Wake() // the next item of each claimed chat may be due now
 			}
@@ -52,19 +52,13 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 	flush()
 }
 
-// afterRecord marks unreachable and opted-out customers and tells
-// operators how each delivery went.
-func (d *Dispatcher) afterRecord(ctx context.Context, batch []storage.OutboxResult) {
+// afterRecord tells operators how each delivery went; customers found
+// unreachable or opted out were marked in the recording transaction.
+func (d *Dispatcher) afterRecord(batch []storage.OutboxResult) {
 	for _, r := range batch {
-		switch {
-		case r.Unreachable:
-			d.stopDelivering(ctx, r, "customer unreachable: "+r.Error, func(tx *storage.Storage) error {
-				return tx.MarkUnreachable(ctx, r.IdentityID, r.Error, time.Now().UTC())
-			})
-		case r.OptedOut:
-			d.stopDelivering(ctx, r, "customer opted out: "+r.Error, func(tx *storage.Storage) error {
-				return tx.SetOptedOut(ctx, r.IdentityID, true)
-			})
+		if r.Unreachable || r.OptedOut {
+			d.log.Warn("stopped delivering to customer", "identity_id", r.IdentityID, "channel", r.Channel,
+				"conversation_id", r.ConversationID, "reason", r.Error)
 		}
 		if r.MessageID == nil || (!r.Sent && !r.Failed) {
 			continue
@@ -76,24 +70,6 @@ func (d *Dispatcher) afterRecord(ctx context.Context, batch []storage.OutboxResu
 		d.broker.Publish(events.Event{Type: events.MessageDelivery, ConversationID: r.ConversationID,
 			Data: DeliveryView{MessageID: *r.MessageID, DeliveryState: state, Error: r.Error}})
 	}
-}
-
-// stopDelivering marks the identity of r with mark and fails whatever is
-// still pending to it, so nothing is retried forever.
-func (d *Dispatcher) stopDelivering(ctx context.Context, r storage.OutboxResult, reason string, mark func(tx *storage.Storage) error) {
-	err := d.store.Tx(ctx, func(tx *storage.Storage) error {
-		if err := mark(tx); err != nil {
-			return err
-		}
-		_, err := tx.FailPendingForIdentity(ctx, r.IdentityID, reason)
-		return err
-	})
-	if err != nil {
-		d.log.Error("stop delivering to customer", "identity_id", r.IdentityID, "reason", reason, "err", err)
-		return
-	}
-	d.log.Warn("stopped delivering to customer", "identity_id", r.IdentityID, "channel", r.Channel,
-		"conversation_id", r.ConversationID, "reason", reason)
 }
 
 // DeliveryView is the payload of a message.delivery event.

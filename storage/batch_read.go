@@ -45,20 +45,8 @@ func (s *Storage) Prefetch(ctx context.Context, contacts []Contact) error {
 			}
 		}
 	}
-	if missing > 0 && s.dialect == Postgres {
-		// Each new contact is a new customer with a new conversation:
-		// their ids in one round trip.
-		tables := []string{"customers", "identities", "conversations"}
-		drawn, err := s.drawIDs(ctx, tables, missing)
-		if err != nil {
-			return err
-		}
-		for i, t := range tables {
-			s.wb.ids[t] = append(s.wb.ids[t], drawn[i]...)
-		}
-	}
 	if len(identityIDs) == 0 {
-		return nil
+		return s.drawAhead(ctx, len(contacts), missing)
 	}
 	cond, arg := s.inIDs("c.identity_id", identityIDs)
 	q := `SELECT c.* FROM conversations c WHERE ` + cond + ` AND NOT EXISTS (
@@ -77,7 +65,21 @@ func (s *Storage) Prefetch(ctx context.Context, contacts []Contact) error {
 	for i := range convs {
 		s.wb.latest[convs[i].IdentityID] = &convs[i]
 	}
-	return nil
+	return s.drawAhead(ctx, len(contacts), missing)
+}
+
+// drawAhead draws, on PostgreSQL and after the batch's conversations are
+// locked, the ids its events will most likely need in one round trip:
+// each new contact a customer, an identity and a conversation, each event
+// two messages and an outbox item. Later shortfalls are drawn when met;
+// ids left over are never used (a gap in ticket numbers only when a new
+// contact opened no conversation).
+func (s *Storage) drawAhead(ctx context.Context, events, newContacts int) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	return s.drawIDs(ctx, map[string]int{"customers": newContacts, "identities": newContacts,
+		"conversations": newContacts, "messages": 2*events + 1, "outbox": events + 1})
 }
 
 // forgetCustomer drops cached identities of a customer just changed.

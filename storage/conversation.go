@@ -90,6 +90,11 @@ func (s *Storage) RereadLatestConversation(ctx context.Context, identityID uint6
 	if s.wb != nil {
 		if p, ok := s.wb.pendingConversation(c.ID); ok {
 			c = *p
+		} else if known := s.wb.latest[identityID]; known == nil || known.ID != c.ID {
+			// Locked only now, perhaps after another batch wrote to it:
+			// ids drawn before the lock could sort this batch's messages
+			// before that batch's, so draw afresh.
+			s.wb.ids["messages"], s.wb.ids["outbox"] = nil, nil
 		}
 		cp := c
 		s.wb.latest[identityID] = &cp

@@ -181,8 +181,35 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 				}
 			}
 		}
-		return nil
+		return tx.stopDelivering(ctx, now, results)
 	})
+}
+
+// stopDelivering marks the customers a result found unreachable or opted
+// out and fails what is still pending to them, in the transaction that
+// records the result: no claim in between can send them one more.
+func (s *Storage) stopDelivering(ctx context.Context, now time.Time, results []OutboxResult) error {
+	for _, r := range results {
+		var reason string
+		switch {
+		case r.Unreachable:
+			reason = "customer unreachable: " + r.Error
+			if err := s.MarkUnreachable(ctx, r.IdentityID, r.Error, now); err != nil {
+				return err
+			}
+		case r.OptedOut:
+			reason = "customer opted out: " + r.Error
+			if err := s.SetOptedOut(ctx, r.IdentityID, true); err != nil {
+				return err
+			}
+		default:
+			continue
+		}
+		if _, err := s.FailPendingForIdentity(ctx, r.IdentityID, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FailPendingForIdentity fails every pending item to an identity that can no

@@ -63,6 +63,7 @@ type options struct {
 	cpuProfile                 string
 	idleConns                  int
 	quiet                      float64
+	commitWorkers              int
 }
 
 func main() {
@@ -73,6 +74,7 @@ func main() {
 	flag.StringVar(&o.url, "url", "", "webhook URL for target and bare")
 	flag.StringVar(&o.exec, "exec", "", "target: command that runs the server (split on spaces)")
 	flag.StringVar(&o.label, "label", "", "name of this run in the RESULT line (default: the mode)")
+	flag.IntVar(&o.commitWorkers, "commit-workers", 0, "switchboard: group commits at once (0: app.New's default)")
 	flag.IntVar(&o.conc, "c", 64, "closed loop: customers in flight at once")
 	flag.StringVar(&rate, "rate", "", "open loop: updates per second, such as 500 or 500/s")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time, after the warm-up")
@@ -197,7 +199,7 @@ func runSwitchboard(ctx context.Context, o options, rec *recorder) error {
 		return err
 	}
 	defer drop()
-	sb, err := startSwitchboard(ctx, dbURL, rec, o.chatInterval)
+	sb, err := startSwitchboard(ctx, dbURL, rec, o.chatInterval, o.commitWorkers)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ type inProcess struct {
 	done chan error
 }
 
-func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, chatInterval time.Duration) (*inProcess, error) {
+func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, chatInterval time.Duration, workers int) (*inProcess, error) {
 	env := botEnv(rec, chatInterval)
 	env["SWITCHBOARD_ADDR"] = "127.0.0.1:0"
 	env["SWITCHBOARD_DATABASE_URL"] = dbURL
@@ -108,7 +108,7 @@ func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, chatInte
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, cfg, app.Options{Logger: log})
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, CommitWorkers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("start switchboard: %w", err)
 	}
