@@ -1,7 +1,7 @@
 // Package api serves the operator JSON API under /api/v1: login, the
-// conversation queue, replies and the live event stream. Handlers only parse
-// the request, call storage or the dialog engine, and render JSON; errors
-// become status codes in one place (errors.go).
+// conversation queue, replies, callbacks and the live event stream.
+// Handlers only parse the request, call storage or the dialog engine, and
+// render JSON; errors become status codes in one place (errors.go).
 package api
 
 import (
@@ -104,6 +104,9 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/conversations/:id/notes", a.addNote, authed)
 	g.POST("/conversations/:id/transfer", a.transfer, authed)
 	g.GET("/customers/:id/history", a.customerHistory, authed)
+	g.GET("/callbacks", a.listCallbacks, authed)
+	g.POST("/callbacks", a.bookCallback, authed)
+	g.POST("/callbacks/:id/cancel", a.cancelCallback, authed)
 	g.GET("/menu", a.menu, authed)
 	g.GET("/canned", a.listCanned, authed)
 	g.POST("/canned", a.createCanned, authed, onlySupervisors)

@@ -65,6 +65,9 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, dialog.ErrEmptyNote), errors.Is(err, dialog.ErrNoteTooLong),
 		errors.Is(err, dialog.ErrUnknownOperator), errors.Is(err, dialog.ErrQueueTooLong):
 		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, dialog.ErrBadCallbackPhone), errors.Is(err, dialog.ErrCallbackDueInPast),
+		errors.Is(err, dialog.ErrCallbackNotesTooLong):
+		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrInactiveOperator), errors.Is(err, storage.ErrShortcutTaken):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, dialog.ErrTransferNotAllowed):

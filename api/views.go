@@ -140,6 +140,8 @@ func viewEventData(data any) any {
 		return viewOperator(d.Operator, d.OpenCount)
 	case dialog.ConversationView:
 		return conversationEvent{conversationView: viewConversation(d.Conversation, nil)}
+	case dialog.CallbackView:
+		return viewCallback(d.Callback)
 	}
 	return data
 }

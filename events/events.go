@@ -21,6 +21,8 @@ const (
 	// OperatorChanged: an operator's presence, capacity, role or active
 	// flag changed, or an operator was added.
 	OperatorChanged = "operator.changed"
+	// CallbackChanged: a callback was booked, or its state or call changed.
+	CallbackChanged = "callback.changed"
 )
 
 // Event is one thing that happened. Data is marshalled to JSON as is.

@@ -54,6 +54,9 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&Message{}, "Choices")
 	}},
+	{6, "callbacks: durable callback requests, leased by dialers", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Callback{})
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+type callbackList struct {
+	Callbacks []callbackView `json:"callbacks"`
+}
+
+// listCallbacks answers GET /callbacks?status=S&customer_id=N&limit=N;
+// scheduled ones come in the order they will be dialled.
+func (a *API) listCallbacks(c echo.Context) error {
+	status := callback.State(c.QueryParam("status"))
+	if status != "" && !status.Valid() {
+		return badRequest("unknown status %q: want scheduled, dialing, completed, failed or cancelled", status)
+	}
+	filter := storage.CallbackFilter{State: status}
+	if raw := c.QueryParam("customer_id"); raw != "" {
+		id, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil || id == 0 {
+			return badRequest("customer_id %q is not a positive number", raw)
+		}
+		filter.CustomerID = id
+	}
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > storage.MaxListLimit {
+			return badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
+		}
+		filter.Limit = n
+	}
+	cbs, err := a.store.ListCallbacks(c.Request().Context(), filter)
+	if err != nil {
+		return err
+	}
+	views := make([]callbackView, 0, len(cbs))
+	for _, cb := range cbs {
+		views = append(views, viewCallback(cb))
+	}
+	return c.JSON(http.StatusOK, callbackList{Callbacks: views})
+}
+
+type bookCallbackRequest struct {
+	CustomerID uint64 `json:"customer_id"`
+	Phone      string `json:"phone"`
+	// DueAt is RFC 3339; empty or absent asks for as soon as possible.
+	DueAt string `json:"due_at"`
+	Notes string `json:"notes"`
+}
+
+// bookCallback answers POST /callbacks: an operator books a callback for a
+// customer, at due_at or as soon as possible.
+func (a *API) bookCallback(c echo.Context) error {
+	var req bookCallbackRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.CustomerID == 0 {
+		return badRequest(`"customer_id" is missing`)
+	}
+	b := dialog.CallbackBooking{CustomerID: req.CustomerID, Phone: req.Phone, Notes: req.Notes}
+	if req.DueAt != "" {
+		due, err := time.Parse(time.RFC3339, req.DueAt)
+		if err != nil {
+			return badRequest(`"due_at" %q is not an RFC 3339 time such as 2027-03-01T10:30:00Z`, req.DueAt)
+		}
+		b.DueAt = due
+	}
+	cb, err := a.engine.BookCallback(c.Request().Context(), b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, viewCallback(cb))
+}
+
+// cancelCallback answers POST /callbacks/:id/cancel.
+func (a *API) cancelCallback(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	cb, err := a.engine.CancelCallback(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewCallback(cb))
+}

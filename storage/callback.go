@@ -1,0 +1,211 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboardhq/switchboard/callback"
+)
+
+// Callback is a customer's request to be called back, kept durably: it
+// waits in state scheduled until due, is leased by one dialer while
+// dialing, and ends completed, failed or cancelled (see callback.State).
+type Callback struct {
+	ID         uint64 `gorm:"primaryKey"`
+	CustomerID uint64 `gorm:"not null;index"`
+	// ConversationID is the request (ticket) the callback belongs to, if any.
+	ConversationID *uint64 `gorm:"index"`
+	// IdentityID is the channel identity the customer asked through, where
+	// confirmations and "we could not reach you" go; nil when booked by an
+	// operator.
+	IdentityID *uint64
+	// Phone is the number to dial, in E.164.
+	Phone string         `gorm:"size:32;not null"`
+	State callback.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
+	// ASAP is set for "as soon as possible": the callback takes its turn by
+	// RequestedAt, ahead of those booked for a time.
+	ASAP        bool      `gorm:"column:asap;not null;default:false"`
+	RequestedAt time.Time `gorm:"not null"`
+	// DueAt is the booked slot's start, or RequestedAt when ASAP; slots are
+	// counted by it.
+	DueAt       time.Time `gorm:"not null;index:idx_callback_slot"`
+	Attempts    int       `gorm:"not null;default:0"`
+	MaxAttempts int       `gorm:"not null;default:1"`
+	// NextAttemptAt is when the callback may next be dialled: DueAt at
+	// first, later the time of a retry.
+	NextAttemptAt time.Time `gorm:"not null;index:idx_callback_due,priority:2"`
+	// LeaseOwner and LockedUntil say which dialer holds a dialing callback
+	// and until when; past LockedUntil the dialer is presumed gone.
+	LeaseOwner  string `gorm:"size:128"`
+	LockedUntil *time.Time
+	// CallSid is the provider's id of the latest call, and CallStatus the
+	// latest status seen for it.
+	CallSid    string `gorm:"size:64;index:idx_callback_call_sid"`
+	CallStatus string `gorm:"size:16"`
+	// Outcome is how the latest dial ended (a call status, see
+	// callback.Outcome); LastError why a dial could not be made.
+	Outcome   string `gorm:"size:16"`
+	LastError string `gorm:"size:512"`
+	// OperatorID is the operator who took the call.
+	OperatorID  *uint64
+	Notes       string `gorm:"size:2000"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CompletedAt *time.Time
+	CancelledAt *time.Time
+}
+
+// CallbackStateError is returned when a callback cannot make a change from
+// the state it is in. It matches ErrWrongState with errors.Is.
+type CallbackStateError struct {
+	ID    uint64
+	State callback.State
+	To    callback.State
+}
+
+func (e *CallbackStateError) Error() string {
+	if e.State == e.To {
+		return fmt.Sprintf("callback %d is %s already", e.ID, e.State)
+	}
+	return fmt.Sprintf("callback %d is %s and cannot become %s", e.ID, e.State, e.To)
+}
+
+// Is makes a CallbackStateError an ErrWrongState.
+func (e *CallbackStateError) Is(target error) bool { return target == ErrWrongState }
+
+// CreateCallback inserts cb as scheduled and fills its id. A zero
+// RequestedAt is now; an ASAP callback is due when requested; a zero
+// NextAttemptAt is DueAt; MaxAttempts is at least 1.
+func (s *Storage) CreateCallback(ctx context.Context, cb *Callback) error {
+	if cb.Phone == "" || cb.CustomerID == 0 {
+		return errors.New("create callback: customer and phone are required")
+	}
+	cb.State = callback.Scheduled
+	if cb.RequestedAt.IsZero() {
+		cb.RequestedAt = time.Now()
+	}
+	cb.RequestedAt = cb.RequestedAt.UTC()
+	if cb.ASAP || cb.DueAt.IsZero() {
+		cb.ASAP, cb.DueAt = true, cb.RequestedAt
+	}
+	cb.DueAt = cb.DueAt.UTC()
+	if cb.NextAttemptAt.IsZero() {
+		cb.NextAttemptAt = cb.DueAt
+	}
+	cb.NextAttemptAt = cb.NextAttemptAt.UTC()
+	cb.MaxAttempts = max(cb.MaxAttempts, 1)
+	if err := s.q(ctx).Create(cb).Error; err != nil {
+		return fmt.Errorf("create callback for customer %d: %w", cb.CustomerID, err)
+	}
+	return nil
+}
+
+// GetCallback loads one callback (locked on PostgreSQL inside a
+// transaction).
+func (s *Storage) GetCallback(ctx context.Context, id uint64) (Callback, error) {
+	var cb Callback
+	if err := s.forUpdate(s.q(ctx)).Take(&cb, id).Error; err != nil {
+		return cb, fmt.Errorf("get callback %d: %w", id, notFound(err))
+	}
+	return cb, nil
+}
+
+// CallbackFilter narrows ListCallbacks; zero fields do not filter.
+type CallbackFilter struct {
+	State      callback.State
+	CustomerID uint64
+	// Limit is DefaultListLimit when not in 1..MaxListLimit.
+	Limit int
+}
+
+// claimOrder is the order in which due callbacks are dialled: "as soon as
+// possible" first, by when they were asked for, then booked ones by time.
+const claimOrder = "asap DESC, CASE WHEN asap THEN requested_at ELSE due_at END ASC, id ASC"
+
+// ListCallbacks returns callbacks: scheduled ones in the order they will be
+// dialled, others newest first.
+func (s *Storage) ListCallbacks(ctx context.Context, f CallbackFilter) ([]Callback, error) {
+	q := s.q(ctx).Model(&Callback{})
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("customer_id = ?", f.CustomerID)
+	}
+	if f.State == callback.Scheduled {
+		q = q.Order(claimOrder)
+	} else {
+		q = q.Order("updated_at DESC, id DESC")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxListLimit {
+		limit = DefaultListLimit
+	}
+	var out []Callback
+	if err := q.Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list callbacks: %w", err)
+	}
+	return out, nil
+}
+
+// CancelCallback withdraws a callback at time at, whatever its lease; a
+// dialing one's call is the dialer's to end. It fails with a
+// CallbackStateError (an ErrWrongState) when the callback is completed or
+// cancelled already.
+func (s *Storage) CancelCallback(ctx context.Context, id uint64, at time.Time) (Callback, error) {
+	at = at.UTC()
+	return s.moveCallback(ctx, id, callback.Cancelled, map[string]any{
+		"cancelled_at": at, "updated_at": at, "lease_owner": "", "locked_until": nil,
+	})
+}
+
+// moveCallback moves callback id to state to, writing set with it, after
+// checking the move with callback.State.CanMove; it returns the callback
+// as it is afterwards.
+func (s *Storage) moveCallback(ctx context.Context, id uint64, to callback.State, set map[string]any) (Callback, error) {
+	var cb Callback
+	err := s.Tx(ctx, func(tx *Storage) error {
+		var err error
+		if cb, err = tx.GetCallback(ctx, id); err != nil {
+			return err
+		}
+		if !cb.State.CanMove(to) {
+			return &CallbackStateError{ID: id, State: cb.State, To: to}
+		}
+		set["state"] = to
+		if _, ok := set["updated_at"]; !ok {
+			set["updated_at"] = time.Now().UTC()
+		}
+		if err := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ?", id, cb.State).Updates(set).Error; err != nil {
+			return fmt.Errorf("move callback %d from %s to %s: %w", id, cb.State, to, err)
+		}
+		cb, err = tx.GetCallback(ctx, id)
+		return err
+	})
+	return cb, err
+}
+
+// SlotCounts counts, per due time in [from, to), the callbacks booked for
+// a slot that still hold it: neither cancelled nor failed, and not "as soon
+// as possible" (those take no slot). Keys are in UTC, for
+// callback.FreeSlots' taken.
+func (s *Storage) SlotCounts(ctx context.Context, from, to time.Time) (map[time.Time]int, error) {
+	var rows []struct {
+		DueAt time.Time
+		N     int
+	}
+	err := s.q(ctx).Model(&Callback{}).Select("due_at, count(*) AS n").
+		Where("due_at >= ? AND due_at < ? AND asap = ? AND state NOT IN ?", from.UTC(), to.UTC(), false,
+			[]callback.State{callback.Cancelled, callback.Failed}).
+		Group("due_at").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count callbacks per slot from %s to %s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
+	}
+	out := make(map[time.Time]int, len(rows))
+	for _, r := range rows {
+		out[r.DueAt.UTC()] += r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboardhq/switchboard/callback"
+)
+
+// ErrLeaseLost is returned when a dialer records a call on a callback it no
+// longer holds: the lease was taken over, or the callback was cancelled.
+var ErrLeaseLost = errors.New("callback is no longer leased to this dialer")
+
+// ClaimDueCallbacks leases up to limit due callbacks to owner until now +
+// lease and moves them to dialing: scheduled ones whose next attempt is due
+// at now and that no lease holds, "as soon as possible" first by when they
+// were asked for, then by due time. On PostgreSQL rows another transaction
+// is claiming are skipped (FOR UPDATE SKIP LOCKED), so several instances
+// share the work without waiting on each other; on SQLite the single writer
+// serialises claims. A callback claimed is never claimed again: one whose
+// lease ran out stays dialing and is found by ExpiredDialing.
+func (s *Storage) ClaimDueCallbacks(ctx context.Context, now time.Time, owner string, lease time.Duration, limit int) ([]Callback, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	now = now.UTC()
+	var out []Callback
+	err := s.Tx(ctx, func(tx *Storage) error {
+		q := tx.q(ctx).Model(&Callback{}).
+			Where("state = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", callback.Scheduled, now, now).
+			Order(claimOrder).Limit(limit)
+		if tx.dialect == Postgres {
+			q = q.Clauses(skipLocked())
+		}
+		if err := q.Find(&out).Error; err != nil {
+			return fmt.Errorf("select due callbacks: %w", err)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		ids := make([]uint64, len(out))
+		until := now.Add(lease)
+		for i := range out {
+			ids[i] = out[i].ID
+			out[i].State, out[i].LeaseOwner, out[i].LockedUntil, out[i].UpdatedAt = callback.Dialing, owner, &until, now
+		}
+		res := tx.q(ctx).Model(&Callback{}).Where(tx.inIDs("id", ids)).Where("state = ?", callback.Scheduled).
+			Updates(map[string]any{"state": callback.Dialing, "lease_owner": owner, "locked_until": until, "updated_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("lease %d callbacks to %s: %w", len(ids), owner, res.Error)
+		}
+		if res.RowsAffected != int64(len(ids)) {
+			// Cannot happen with the row locks or the single writer; if it
+			// did, the claim is unsafe, so none of it stands.
+			return fmt.Errorf("lease %d callbacks to %s: only %d were still scheduled", len(ids), owner, res.RowsAffected)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ExpiredDialing lists, oldest lease first and at most MaxListLimit, the
+// dialing callbacks whose lease ran out by now: their dialer stopped
+// without saying how the call went, so the call's status must be fetched
+// from the provider before the callback is dialled again or finished.
+func (s *Storage) ExpiredDialing(ctx context.Context, now time.Time) ([]Callback, error) {
+	var out []Callback
+	err := s.q(ctx).Where("state = ? AND locked_until < ?", callback.Dialing, now.UTC()).
+		Order("locked_until ASC, id ASC").Limit(MaxListLimit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list dialing callbacks with expired leases: %w", err)
+	}
+	return out, nil
+}
+
+// RecordDial notes that owner started a call with id callSid for callback
+// id: it counts an attempt and forgets the previous call's status. It fails
+// with ErrLeaseLost unless the callback is dialing under owner's lease.
+func (s *Storage) RecordDial(ctx context.Context, id uint64, owner, callSid string, at time.Time) (Callback, error) {
+	var cb Callback
+	err := s.Tx(ctx, func(tx *Storage) error {
+		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND lease_owner = ?", id, callback.Dialing, owner).
+			Updates(map[string]any{"call_sid": callSid, "call_status": "", "attempts": gorm.Expr("attempts + 1"), "updated_at": at.UTC()})
+		if res.Error != nil {
+			return fmt.Errorf("record call %s of callback %d: %w", callSid, id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("record call %s of callback %d by %s: %w", callSid, id, owner, ErrLeaseLost)
+		}
+		var err error
+		cb, err = tx.GetCallback(ctx, id)
+		return err
+	})
+	return cb, err
+}
+
+// RecordCallStatus applies a provider's status for call callSid to its
+// callback, but only when callback.CallStatusAdvances allows it: statuses
+// repeat and arrive out of order, and a repeated or earlier one changes
+// nothing and reports false. It changes the call status alone; the caller
+// then finishes or reschedules the callback on a final status. A call that
+// belongs to no callback is ErrNotFound.
+func (s *Storage) RecordCallStatus(ctx context.Context, callSid, status string, at time.Time) (Callback, bool, error) {
+	var cb Callback
+	if callSid == "" {
+		return cb, false, fmt.Errorf("record call status %s: no call sid: %w", status, ErrNotFound)
+	}
+	changed := false
+	err := s.Tx(ctx, func(tx *Storage) error {
+		err := tx.forUpdate(tx.q(ctx)).Where("call_sid = ?", callSid).Take(&cb).Error
+		if err != nil {
+			return fmt.Errorf("find callback of call %s: %w", callSid, notFound(err))
+		}
+		if !callback.CallStatusAdvances(cb.CallStatus, status) {
+			return nil
+		}
+		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND call_sid = ? AND call_status = ?", cb.ID, callSid, cb.CallStatus).
+			Updates(map[string]any{"call_status": status, "updated_at": at.UTC()})
+		if res.Error != nil {
+			return fmt.Errorf("record status %s of call %s: %w", status, callSid, res.Error)
+		}
+		if changed = res.RowsAffected == 1; changed {
+			cb.CallStatus, cb.UpdatedAt = status, at.UTC()
+		}
+		return nil
+	})
+	return cb, changed, err
+}
+
+// Reschedule puts a dialing or failed callback back to scheduled, due again
+// at nextAttemptAt, noting why the last dial did not reach the customer; its
+// lease ends. A completed or cancelled callback is a CallbackStateError.
+func (s *Storage) Reschedule(ctx context.Context, id uint64, nextAttemptAt time.Time, lastError string) (Callback, error) {
+	return s.moveCallback(ctx, id, callback.Scheduled, map[string]any{
+		"next_attempt_at": nextAttemptAt.UTC(), "last_error": truncate(lastError, 512),
+		"lease_owner": "", "locked_until": nil,
+	})
+}
+
+// FinishCallback ends a dial for good at time at: to is callback.Completed
+// (the customer was reached; operatorID took the call, nil when unknown) or
+// callback.Failed (no attempt left), with outcome the call's last status.
+// Its lease ends.
+func (s *Storage) FinishCallback(ctx context.Context, id uint64, to callback.State, outcome string, operatorID *uint64, at time.Time) (Callback, error) {
+	at = at.UTC()
+	set := map[string]any{"outcome": truncate(outcome, 16), "updated_at": at, "lease_owner": "", "locked_until": nil}
+	switch to {
+	case callback.Completed:
+		set["completed_at"] = at
+		if operatorID != nil {
+			set["operator_id"] = *operatorID
+		}
+	case callback.Failed:
+	default:
+		return Callback{}, fmt.Errorf("finish callback %d as %s: only completed or failed finish a dial", id, to)
+	}
+	return s.moveCallback(ctx, id, to, set)
+}
