@@ -117,18 +117,21 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 	var pending []pendingEvent
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
-		seen, err := e.seenBefore(ctx, tx, evs)
+		req := storage.PrefetchRequest{Events: len(evs), Now: e.now().UTC()}
+		for _, ev := range evs {
+			ev = sanitize(ev)
+			req.Contacts = append(req.Contacts, ev.From)
+			if ev.ExternalID != "" {
+				req.Inbound = append(req.Inbound, storage.InboundRef{Channel: ev.From.Channel, ExternalID: ev.ExternalID})
+			}
+		}
+		seenRefs, err := tx.Prefetch(ctx, req)
 		if err != nil {
 			return err
 		}
-		contacts := make([]storage.Contact, 0, len(evs))
-		for _, ev := range evs {
-			if key := eventKey(ev); key == "" || !seen[key] {
-				contacts = append(contacts, sanitize(ev).From)
-			}
-		}
-		if err := tx.Prefetch(ctx, contacts); err != nil {
-			return err
+		seen := make(map[string]bool, len(seenRefs))
+		for r := range seenRefs {
+			seen[r.Channel+"\x00"+r.ExternalID] = true
 		}
 		for i, ev := range evs {
 			key := eventKey(ev)
@@ -190,29 +193,7 @@ func eventKey(ev Event) string {
 	if ev.ExternalID == "" {
 		return ""
 	}
-	return ev.From.Channel + "\x00" + ev.ExternalID
-}
-
-// seenBefore finds, in one query per channel, which events of a batch were
-// stored before.
-func (e *Engine) seenBefore(ctx context.Context, tx *storage.Storage, evs []Event) (map[string]bool, error) {
-	byChannel := map[string][]string{}
-	for _, ev := range evs {
-		if ev.ExternalID != "" {
-			byChannel[ev.From.Channel] = append(byChannel[ev.From.Channel], cleanText(ev.ExternalID, maxExternalLen))
-		}
-	}
-	seen := map[string]bool{}
-	for channel, ids := range byChannel {
-		found, err := tx.SeenExternals(ctx, channel, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range found {
-			seen[channel+"\x00"+id] = true
-		}
-	}
-	return seen, nil
+	return ev.From.Channel + "\x00" + cleanText(ev.ExternalID, maxExternalLen)
 }
 
 // saidBefore is what was said back to an inline event handled before.

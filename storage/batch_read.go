@@ -3,83 +3,123 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
-// Prefetch loads, for a Batch about to handle events from contacts, their
-// identities with customers and each identity's newest conversation (locked
-// for update on PostgreSQL, in id order so concurrent batches do not
-// deadlock): two or three queries for the batch instead of two per event.
-// Contacts not known yet are left to FindOrCreateIdentity. Outside a Batch
-// it does nothing.
-func (s *Storage) Prefetch(ctx context.Context, contacts []Contact) error {
-	if s.wb == nil || len(contacts) == 0 {
-		return nil
+// InboundRef names an inbound message by its channel's own id for it.
+type InboundRef struct{ Channel, ExternalID string }
+
+// PrefetchRequest is what a Batch is about to handle.
+type PrefetchRequest struct {
+	// Contacts are the senders of the batch's events.
+	Contacts []Contact
+	// Inbound are the events' own ids, to find those stored before.
+	Inbound []InboundRef
+	// Events is how many events the batch holds.
+	Events int
+	// Now is the batch's clock: its handovers happen no earlier, so the
+	// queue ahead of them is counted once, at Now.
+	Now time.Time
+}
+
+// Prefetch loads what a Batch's events need before any is handled, and
+// reports which inbound ids were stored before (repeats). It loads the
+// contacts' identities with customers and each identity's newest
+// conversation (locked for update on PostgreSQL, in id order so
+// concurrent batches do not deadlock). On PostgreSQL it also draws the
+// ids the batch will likely need and counts the queue, all in one
+// statement; on SQLite, in process, it runs a query for each. Contacts not
+// known yet are left to FindOrCreateIdentity. Outside a Batch it only
+// finds the repeats.
+func (s *Storage) Prefetch(ctx context.Context, req PrefetchRequest) (map[InboundRef]bool, error) {
+	if s.wb != nil && s.dialect == Postgres {
+		return s.prefetchAtOnce(ctx, req)
+	}
+	seen, err := s.seenInbound(ctx, req.Inbound)
+	if err != nil || s.wb == nil || len(req.Contacts) == 0 {
+		return seen, err
 	}
 	byChannel := map[string][]string{}
-	for _, c := range contacts {
+	for _, c := range req.Contacts {
 		if _, ok := s.wb.idents[identKey(c.Channel, c.ExternalID)]; !ok {
 			byChannel[c.Channel] = append(byChannel[c.Channel], c.ExternalID)
 		}
 	}
 	var identityIDs []uint64
-	missing := 0
 	for channel, externals := range byChannel {
 		var rows []identityWithCustomer
 		cond, arg := s.inList("identities.external_id", externals)
 		err := s.q(ctx).Raw(selectIdentityWithCustomer+` WHERE identities.channel = ? AND `+cond, channel, arg).Scan(&rows).Error
 		if err != nil {
-			return fmt.Errorf("load %d %s identities: %w", len(externals), channel, err)
+			return nil, fmt.Errorf("load %d %s identities: %w", len(externals), channel, err)
 		}
-		for _, r := range rows {
-			s.wb.idents[identKey(r.Channel, r.ExternalID)] = r
-			if _, ok := s.wb.latest[r.ID]; !ok {
-				identityIDs = append(identityIDs, r.ID)
-			}
-		}
-		for _, e := range externals {
-			if key := identKey(channel, e); !s.wb.missing[key] {
-				if _, found := s.wb.idents[key]; !found {
-					s.wb.missing[key] = true
-					missing++
-				}
-			}
-		}
+		identityIDs = append(identityIDs, s.wb.knowIdentities(rows, channel, externals)...)
 	}
 	if len(identityIDs) == 0 {
-		return s.drawAhead(ctx, len(contacts), missing)
+		return seen, nil
 	}
 	cond, arg := s.inIDs("c.identity_id", identityIDs)
-	q := `SELECT c.* FROM conversations c WHERE ` + cond + ` AND NOT EXISTS (
-		SELECT 1 FROM conversations n WHERE n.identity_id = c.identity_id
-		AND (n.created_at > c.created_at OR (n.created_at = c.created_at AND n.id > c.id))) ORDER BY c.id`
-	if s.dialect == Postgres {
-		q += ` FOR UPDATE OF c`
-	}
 	var convs []Conversation
-	if err := s.q(ctx).Raw(q, arg).Scan(&convs).Error; err != nil {
-		return fmt.Errorf("load conversations of %d identities: %w", len(identityIDs), err)
+	if err := s.q(ctx).Raw(`SELECT c.* FROM conversations c WHERE `+cond+` AND `+newestConversation+` ORDER BY c.id`,
+		arg).Scan(&convs).Error; err != nil {
+		return nil, fmt.Errorf("load conversations of %d identities: %w", len(identityIDs), err)
 	}
-	for _, id := range identityIDs {
-		s.wb.latest[id] = nil
-	}
-	for i := range convs {
-		s.wb.latest[convs[i].IdentityID] = &convs[i]
-	}
-	return s.drawAhead(ctx, len(contacts), missing)
+	s.wb.knowConversations(identityIDs, convs)
+	return seen, nil
 }
 
-// drawAhead draws, on PostgreSQL and after the batch's conversations are
-// locked, the ids its events will most likely need in one round trip:
-// each new contact a customer, an identity and a conversation, each event
-// two messages and an outbox item. Later shortfalls are drawn when met;
-// ids left over are never used (a gap in ticket numbers only when a new
-// contact opened no conversation).
-func (s *Storage) drawAhead(ctx context.Context, events, newContacts int) error {
-	if s.dialect != Postgres {
-		return nil
+// newestConversation is the condition that conversation c is its
+// identity's newest.
+const newestConversation = `NOT EXISTS (SELECT 1 FROM conversations n WHERE n.identity_id = c.identity_id
+	AND (n.created_at > c.created_at OR (n.created_at = c.created_at AND n.id > c.id)))`
+
+// seenInbound finds which of refs were stored before, a query per channel.
+func (s *Storage) seenInbound(ctx context.Context, refs []InboundRef) (map[InboundRef]bool, error) {
+	byChannel := map[string][]string{}
+	for _, r := range refs {
+		byChannel[r.Channel] = append(byChannel[r.Channel], r.ExternalID)
 	}
-	return s.drawIDs(ctx, map[string]int{"customers": newContacts, "identities": newContacts,
-		"conversations": newContacts, "messages": 2*events + 1, "outbox": events + 1})
+	seen := map[InboundRef]bool{}
+	for channel, ids := range byChannel {
+		found, err := s.SeenExternals(ctx, channel, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			seen[InboundRef{channel, id}] = true
+		}
+	}
+	return seen, nil
+}
+
+// knowIdentities caches the identities loaded for channel and notes which
+// of externals have none; it returns the ids whose newest conversation is
+// still to load.
+func (wb *writeBehind) knowIdentities(rows []identityWithCustomer, channel string, externals []string) []uint64 {
+	var ids []uint64
+	for _, r := range rows {
+		wb.idents[identKey(r.Channel, r.ExternalID)] = r
+		if _, ok := wb.latest[r.ID]; !ok {
+			ids = append(ids, r.ID)
+		}
+	}
+	for _, e := range externals {
+		key := identKey(channel, e)
+		if _, found := wb.idents[key]; !found {
+			wb.missing[key] = true
+		}
+	}
+	return ids
+}
+
+// knowConversations caches the newest conversation of each of identityIDs.
+func (wb *writeBehind) knowConversations(identityIDs []uint64, convs []Conversation) {
+	for _, id := range identityIDs {
+		wb.latest[id] = nil
+	}
+	for i := range convs {
+		wb.latest[convs[i].IdentityID] = &convs[i]
+	}
 }
 
 // forgetCustomer drops cached identities of a customer just changed.

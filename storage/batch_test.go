@@ -33,7 +33,8 @@ func TestBatchWritesWhatItHeldBackWithIDsInOrder(t *testing.T) {
 	var in, out *storage.Message
 	var item *storage.OutboxItem
 	err := s.Batch(ctx, func(tx *storage.Storage) error {
-		if err := tx.Prefetch(ctx, []storage.Contact{{Channel: "telegram", ExternalID: "2", Address: "2"}}); err != nil {
+		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Now: time.Now().UTC(),
+			Contacts: []storage.Contact{{Channel: "telegram", ExternalID: "2", Address: "2"}}}); err != nil {
 			return err
 		}
 		id, cust, err := tx.FindOrCreateIdentity(ctx, storage.Contact{Channel: "telegram", ExternalID: "2", Address: "2", Name: "Bea"})

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// prefetchStatement is Prefetch on PostgreSQL as one statement, so a batch
+// waits for the database once before its events are handled: the inbound
+// ids stored before; the contacts' identities with customers; their newest
+// conversations, locked in id order; ids drawn for the new contacts'
+// customers, identities and conversations and for the batch's messages and
+// outbox items, after the locks (each draw depends on the locked rows, so
+// no other batch can have written to them with later ids); and the queue
+// waiting at $5, leaving out the conversations loaded here.
+const prefetchStatement = `WITH
+k AS (SELECT DISTINCT channel, external_id FROM unnest(?::text[], ?::text[]) AS k(channel, external_id)),
+seen AS (SELECT m.channel, m.external_id FROM unnest(?::text[], ?::text[]) AS e(channel, external_id)
+	JOIN messages m ON m.channel = e.channel AND m.external_id = e.external_id AND m.external_id <> ''),
+ids AS (SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
+	customers.language AS cust_language, customers.phone AS cust_phone,
+	customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
+	FROM k JOIN identities ON identities.channel = k.channel AND identities.external_id = k.external_id
+	JOIN customers ON customers.id = identities.customer_id),
+convs AS (SELECT c.* FROM conversations c WHERE c.identity_id IN (SELECT id FROM ids) AND ` + newestConversation + `
+	ORDER BY c.id FOR UPDATE OF c),
+locked AS (SELECT count(*)::int AS n FROM convs),
+missing AS (SELECT count(*)::int + 0 * (SELECT n FROM locked) AS n FROM k
+	WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.channel = k.channel AND ids.external_id = k.external_id))
+SELECT
+	(SELECT json_agg(json_build_array(channel, external_id)) FROM seen),
+	(SELECT json_agg(ids) FROM ids),
+	(SELECT json_agg(convs) FROM convs),
+	(SELECT json_agg(nextval(pg_get_serial_sequence('customers', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(pg_get_serial_sequence('identities', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(pg_get_serial_sequence('conversations', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(pg_get_serial_sequence('messages', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked))),
+	(SELECT json_agg(nextval(pg_get_serial_sequence('outbox', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked))),
+	(SELECT count(*) FROM (SELECT 1 FROM conversations WHERE state = 'waiting' AND handed_over_at <= ?
+		AND id NOT IN (SELECT id FROM convs) LIMIT ?) AS ahead)`
+
+// prefetchedIdentity is a row of the statement's identities, by column.
+type prefetchedIdentity struct {
+	ID                uint64     `json:"id"`
+	CustomerID        uint64     `json:"customer_id"`
+	Channel           string     `json:"channel"`
+	ExternalID        string     `json:"external_id"`
+	Address           string     `json:"address"`
+	Unreachable       bool       `json:"unreachable"`
+	UnreachableReason string     `json:"unreachable_reason"`
+	UnreachableAt     *time.Time `json:"unreachable_at"`
+	OptedOut          bool       `json:"opted_out"`
+	CreatedAt         time.Time  `json:"created_at"`
+	CustName          string     `json:"cust_name"`
+	CustUsername      string     `json:"cust_username"`
+	CustLanguage      string     `json:"cust_language"`
+	CustPhone         string     `json:"cust_phone"`
+	CustCreatedAt     time.Time  `json:"cust_created_at"`
+	CustUpdatedAt     time.Time  `json:"cust_updated_at"`
+}
+
+// prefetchedConversation is a row of the statement's conversations, by
+// column (Conversation's own JSON names are the API's).
+type prefetchedConversation struct {
+	ID            uint64     `json:"id"`
+	CustomerID    uint64     `json:"customer_id"`
+	IdentityID    uint64     `json:"identity_id"`
+	Channel       string     `json:"channel"`
+	State         string     `json:"state"`
+	Step          *string    `json:"step"`
+	Queue         *string    `json:"queue"`
+	OperatorID    *uint64    `json:"operator_id"`
+	Language      *string    `json:"language"`
+	FirstText     *string    `json:"first_text"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	HandedOverAt  *time.Time `json:"handed_over_at"`
+	ClaimedAt     *time.Time `json:"claimed_at"`
+	ResolvedAt    *time.Time `json:"resolved_at"`
+	LastMessageAt time.Time  `json:"last_message_at"`
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// prefetchAtOnce is Prefetch on PostgreSQL: one round trip.
+func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[InboundRef]bool, error) {
+	wb := s.wb
+	var chans, exts, inChans, inExts []string
+	for _, c := range req.Contacts {
+		chans, exts = append(chans, c.Channel), append(exts, c.ExternalID)
+	}
+	for _, r := range req.Inbound {
+		inChans, inExts = append(inChans, r.Channel), append(inExts, r.ExternalID)
+	}
+	var raw [8]*string
+	var queue int64
+	dest := make([]any, 0, len(raw)+1)
+	for i := range raw {
+		dest = append(dest, &raw[i])
+	}
+	dest = append(dest, &queue)
+	err := s.q(ctx).Raw(prefetchStatement, pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans),
+		pgTextArray(inExts), 2*req.Events+1, req.Events+1, req.Now, QueuePositionCap).Row().Scan(dest...)
+	if err != nil {
+		return nil, fmt.Errorf("prefetch a batch of %d events: %w", req.Events, err)
+	}
+	var seenPairs [][2]string
+	var idents []prefetchedIdentity
+	var convs []prefetchedConversation
+	drawn := make([][]uint64, 5)
+	targets := []any{&seenPairs, &idents, &convs, &drawn[0], &drawn[1], &drawn[2], &drawn[3], &drawn[4]}
+	for i, r := range raw {
+		if r == nil {
+			continue
+		}
+		if err := json.Unmarshal([]byte(*r), targets[i]); err != nil {
+			return nil, fmt.Errorf("prefetch a batch of %d events: read column %d: %w", req.Events, i+1, err)
+		}
+	}
+	seen := make(map[InboundRef]bool, len(seenPairs))
+	for _, p := range seenPairs {
+		seen[InboundRef{p[0], p[1]}] = true
+	}
+	rows := make([]identityWithCustomer, len(idents))
+	var identityIDs []uint64
+	for i, r := range idents {
+		rows[i] = identityWithCustomer{Identity: Identity{ID: r.ID, CustomerID: r.CustomerID, Channel: r.Channel,
+			ExternalID: r.ExternalID, Address: r.Address, Unreachable: r.Unreachable,
+			UnreachableReason: r.UnreachableReason, UnreachableAt: r.UnreachableAt, OptedOut: r.OptedOut,
+			CreatedAt: r.CreatedAt}, CustName: r.CustName, CustUsername: r.CustUsername,
+			CustLanguage: r.CustLanguage, CustPhone: r.CustPhone, CustCreatedAt: r.CustCreatedAt,
+			CustUpdatedAt: r.CustUpdatedAt}
+	}
+	identityIDs = wb.knowIdentities(rows, "", nil)
+	for _, c := range req.Contacts {
+		if key := identKey(c.Channel, c.ExternalID); wb.idents[key].ID == 0 {
+			wb.missing[key] = true
+		}
+	}
+	loaded := make([]Conversation, len(convs))
+	for i, c := range convs {
+		loaded[i] = Conversation{ID: c.ID, CustomerID: c.CustomerID, IdentityID: c.IdentityID, Channel: c.Channel,
+			State: c.State, Step: deref(c.Step), Queue: deref(c.Queue), OperatorID: c.OperatorID,
+			Language: deref(c.Language), FirstText: deref(c.FirstText), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+			HandedOverAt: c.HandedOverAt, ClaimedAt: c.ClaimedAt, ResolvedAt: c.ResolvedAt,
+			LastMessageAt: c.LastMessageAt}
+	}
+	wb.knowConversations(identityIDs, loaded)
+	for i, t := range []string{"customers", "identities", "conversations", "messages", "outbox"} {
+		wb.ids[t] = append(wb.ids[t], drawn[i]...)
+	}
+	at := req.Now
+	wb.queueAt, wb.queueBase, wb.queueExcept = &at, queue, make(map[uint64]bool, len(loaded))
+	for _, c := range loaded {
+		wb.queueExcept[c.ID] = true
+	}
+	return seen, nil
+}
