@@ -62,16 +62,17 @@ type Options struct {
 	// SMSLimits replaces twilio.SMSLimits when set (tests shorten the
 	// pause between two messages to one customer).
 	SMSLimits *outbox.Limits
-	// CommitWorkers is how many group commits run at once; 0 picks one
-	// on SQLite (its single writer) and DefaultPostgresCommitWorkers on
-	// PostgreSQL.
+	// CommitWorkers is how many group commits run at once; 0 means
+	// DefaultCommitWorkers.
 	CommitWorkers int
 }
 
-// DefaultPostgresCommitWorkers is how many group commits run at once on
-// PostgreSQL: enough to keep a commit gathering events while others wait
-// for their flush to disk, few enough that batches stay large (BENCHMARKS.md).
-const DefaultPostgresCommitWorkers = 2
+// DefaultCommitWorkers is how many group commits run at once, on either
+// database: SQLite has one writer, and on PostgreSQL one commit at a time
+// gathers every event that arrives during the one before, which took as
+// many updates per second as two or four on two cores and half the CPU
+// per update at moderate load (BENCHMARKS.md).
+const DefaultCommitWorkers = 1
 
 // StartupError is a problem that should stop start-up with exit status 2.
 type StartupError struct{ Err error }
@@ -112,10 +113,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, &StartupError{err}
 	}
-	workers, batch := 1, 128
-	if store.Dialect() == storage.Postgres {
-		workers = DefaultPostgresCommitWorkers
-	}
+	workers, batch := DefaultCommitWorkers, 128
 	if o.CommitWorkers > 0 {
 		workers = o.CommitWorkers
 	}
