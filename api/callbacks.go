@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -19,7 +19,7 @@ type callbackList struct {
 // listCallbacks answers GET /callbacks?status=S&customer_id=N&limit=N;
 // scheduled ones come in the order they will be dialled.
 func (a *API) listCallbacks(c echo.Context) error {
-	status := callback.State(c.QueryParam("status"))
+	status := policy.State(c.QueryParam("status"))
 	if status != "" && !status.Valid() {
 		return badRequest("unknown status %q: want scheduled, dialing, completed, failed or cancelled", status)
 	}

@@ -43,6 +43,7 @@ type createOperatorRequest struct {
 	Password string  `json:"password"`
 	Role     *string `json:"role"`
 	Capacity *int    `json:"capacity"`
+	Phone    *string `json:"phone"`
 }
 
 // createOperator answers POST /operators (supervisors): 201 with the new
@@ -60,7 +61,11 @@ func (a *API) createOperator(c echo.Context) error {
 	if req.Capacity != nil {
 		op.Capacity = *req.Capacity
 	}
-	if err := errors.Join(checkEmail(op.Email), checkName(op.Name), checkRole(op.Role), checkCapacity(op.Capacity)); err != nil {
+	var phoneErr error
+	if req.Phone != nil {
+		op.Phone, phoneErr = a.checkPhone(*req.Phone)
+	}
+	if err := errors.Join(checkEmail(op.Email), checkName(op.Name), checkRole(op.Role), checkCapacity(op.Capacity), phoneErr); err != nil {
 		return badRequest("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	hash, err := auth.HashPassword(req.Password)
@@ -84,6 +89,8 @@ type updateOperatorRequest struct {
 	Role     *string `json:"role"`
 	Capacity *int    `json:"capacity"`
 	Active   *bool   `json:"active"`
+	// Phone is where they take callback calls; "" takes them off.
+	Phone *string `json:"phone"`
 }
 
 // updateOperator answers PATCH /operators/:id (supervisors). Deactivating
@@ -111,6 +118,11 @@ func (a *API) updateOperator(c echo.Context) error {
 	if req.Capacity != nil {
 		problems = append(problems, checkCapacity(*req.Capacity))
 	}
+	if req.Phone != nil {
+		e164, err := a.checkPhone(*req.Phone)
+		ch.Phone = &e164
+		problems = append(problems, err)
+	}
 	me := operatorOf(c)
 	if id == me.ID && req.Active != nil && !*req.Active {
 		problems = append(problems, errors.New(`"active": you cannot deactivate yourself`))
@@ -121,8 +133,8 @@ func (a *API) updateOperator(c echo.Context) error {
 	if err := errors.Join(problems...); err != nil {
 		return badRequest("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	if req.Name == nil && req.Role == nil && req.Capacity == nil && req.Active == nil {
-		return badRequest(`nothing to change: send any of "name", "role", "capacity", "active"`)
+	if req.Name == nil && req.Role == nil && req.Capacity == nil && req.Active == nil && req.Phone == nil {
+		return badRequest(`nothing to change: send any of "name", "role", "capacity", "active", "phone"`)
 	}
 	ctx := c.Request().Context()
 	op, err := a.store.UpdateOperator(ctx, id, ch)
@@ -202,6 +214,19 @@ func checkRole(role string) error {
 		return errors.New(`"role" must be "operator" or "supervisor"`)
 	}
 	return nil
+}
+
+// checkPhone reads an operator's callback phone as E.164 with the default
+// region; "" (no phone) is allowed.
+func (a *API) checkPhone(raw string) (string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return "", nil
+	}
+	e164, err := a.engine.NormalizePhone(raw)
+	if err != nil {
+		return "", errors.New(`"phone" is not a valid phone number: use E.164 (+…) or a national number of the default region`)
+	}
+	return e164, nil
 }
 
 func checkCapacity(n int) error {

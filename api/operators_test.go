@@ -22,6 +22,7 @@ type operatorBody struct {
 	Active    bool   `json:"active"`
 	Capacity  int    `json:"capacity"`
 	Presence  string `json:"presence"`
+	Phone     string `json:"phone"`
 	OpenCount int64  `json:"open_count"`
 	CreatedAt string `json:"created_at"`
 }
@@ -136,6 +137,7 @@ func TestAddingAnOperatorRefusesBadInput(t *testing.T) {
 		{"missing email", `{"name":"Nina","password":"nina-password"}`, http.StatusBadRequest, `"email" is missing`},
 		{"not an email", `{"email":"nina","name":"Nina","password":"nina-password"}`, http.StatusBadRequest, `"email" is not an email address`},
 		{"missing name", `{"email":"nina@example.com","password":"nina-password"}`, http.StatusBadRequest, `"name" is missing`},
+		{"bad phone", body(`,"phone":"12"`), http.StatusBadRequest, `"phone"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -201,6 +203,9 @@ func TestSupervisorUpdatesAnOperator(t *testing.T) {
 		{"name and role", annPath, `{"name":" Anna ","role":"supervisor"}`, http.StatusOK, "", func(o operatorBody) bool {
 			return o.Name == "Anna" && o.Role == storage.RoleSupervisor && o.Capacity == 2
 		}},
+		{"phone", annPath, `{"phone":"+44 7911 123456"}`, http.StatusOK, "", func(o operatorBody) bool { return o.Phone == "+447911123456" }},
+		{"no phone", annPath, `{"phone":""}`, http.StatusOK, "", func(o operatorBody) bool { return o.Phone == "" }},
+		{"bad phone", annPath, `{"phone":"call me"}`, http.StatusBadRequest, `"phone"`, nil},
 		{"capacity out of range", annPath, `{"capacity":100}`, http.StatusBadRequest, `"capacity"`, nil},
 		{"unknown role", annPath, `{"role":"root"}`, http.StatusBadRequest, `"role"`, nil},
 		{"empty name", annPath, `{"name":"  "}`, http.StatusBadRequest, `"name"`, nil},

@@ -19,6 +19,8 @@ type operatorView struct {
 	Active   bool   `json:"active"`
 	Capacity int    `json:"capacity"`
 	Presence string `json:"presence"`
+	// Phone is where they take callback calls, in E.164; "" for none.
+	Phone string `json:"phone"`
 	// OpenCount is how many conversations they have open.
 	OpenCount int64     `json:"open_count"`
 	CreatedAt time.Time `json:"created_at"`
@@ -28,7 +30,7 @@ type operatorView struct {
 // viewOperator renders o with openCount conversations open.
 func viewOperator(o storage.Operator, openCount int64) operatorView {
 	return operatorView{ID: o.ID, Email: o.Email, Name: o.Name, Role: o.Role, Active: o.Active,
-		Capacity: o.Capacity, Presence: o.Presence, OpenCount: openCount,
+		Capacity: o.Capacity, Presence: o.Presence, Phone: o.Phone, OpenCount: openCount,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bots/telegram"
 	"github.com/switchboardhq/switchboard/bots/twilio"
+	"github.com/switchboardhq/switchboard/callback"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
@@ -42,6 +43,9 @@ type App struct {
 	Telegram   *telegram.Bot
 	// Twilio serves SMS and voice; nil when Twilio is not configured.
 	Twilio *twilio.Adapter
+	// Dialer dials due callbacks through Twilio; nil when Twilio is not
+	// configured.
+	Dialer *callback.Dialer
 	// Presence keeps operators' presence in step with their event streams.
 	Presence *dialog.PresenceTracker
 	HTTP     *echo.Echo
@@ -65,6 +69,10 @@ type Options struct {
 	// CommitWorkers is how many group commits run at once; 0 means
 	// DefaultCommitWorkers.
 	CommitWorkers int
+	// Callbacks tunes the callback dialer (tests shorten its poll interval
+	// and lease, or name its owner); the rest of its configuration comes
+	// from cfg.
+	Callbacks callback.DialerConfig
 }
 
 // DefaultCommitWorkers is how many group commits run at once, on either
@@ -144,8 +152,23 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			limits = *o.SMSLimits
 		}
 		a.Dispatcher.Register(dialog.ChannelSMS, a.Twilio.SMSSender(), limits)
+		slots, err := cfg.Settings.SlotPolicy()
+		if err != nil {
+			store.Close()
+			return nil, &StartupError{err}
+		}
+		dc := o.Callbacks
+		dc.PublicURL, dc.From, dc.Retry, dc.Slots = cfg.PublicURL, cfg.Twilio.PhoneNumber, cfg.Settings.Callbacks.RetryPolicy(), slots
+		if dc.Clock == nil {
+			dc.Clock = o.Clock
+		}
+		if dc.Logger == nil {
+			dc.Logger = log
+		}
+		a.Dialer = callback.NewDialer(store, a.Engine, a.Twilio.CallPlacer(), dc)
+		a.Twilio.DialCallbacksWith(a.Dialer)
 	} else {
-		log.Info("twilio SMS and voice disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
+		log.Info("twilio SMS, voice and callback dialling disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
@@ -195,6 +218,9 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { a.Committer.Run(committerCtx); close(committerDone) }()
 	start("outbox", func(ctx context.Context) { _ = a.Dispatcher.Run(ctx) })
 	start("presence", func(ctx context.Context) { _ = a.Presence.Run(ctx) })
+	if a.Dialer != nil {
+		start("callbacks", func(ctx context.Context) { _ = a.Dialer.Run(ctx) })
+	}
 	// Intake (long polling) stops first, then the committer drains, then
 	// delivery stops: replies committed in the drain are still handed off
 	// to a running dispatcher, which releases what it cannot send.

@@ -41,10 +41,15 @@ type setup struct {
 	env   map[string]string
 	dbURL string
 	tg    *faketelegram.Server
+	// options edits the app's Options before it is built.
+	options []func(*app.Options)
 }
 
 func withEnv(k, v string) func(*setup) { return func(s *setup) { s.env[k] = v } }
 func withDB(url string) func(*setup)   { return func(s *setup) { s.dbURL = url } }
+func withOptions(edit func(*app.Options)) func(*setup) {
+	return func(s *setup) { s.options = append(s.options, edit) }
+}
 func withFake(tg *faketelegram.Server) func(*setup) {
 	return func(s *setup) { s.tg = tg }
 }
@@ -82,11 +87,15 @@ func start(t *testing.T, opts ...func(*setup)) *harness {
 		t.Fatalf("config: %v", err)
 	}
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{
+	appOpts := app.Options{
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Outbox:    outbox.Config{PollInterval: 50 * time.Millisecond, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond},
 		SMSLimits: &outbox.Limits{ChatInterval: 10 * time.Millisecond},
-	})
+	}
+	for _, edit := range s.options {
+		edit(&appOpts)
+	}
+	a, err := app.New(ctx, cfg, appOpts)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 )
 
 // CallbackSettings is how callbacks are booked and dialled (YAML:
@@ -90,30 +90,30 @@ func (s Settings) callbackProblems() []error {
 	if c.LateAfter <= 0 {
 		add("callbacks.late_after", "must be above 0")
 	}
-	if _, err := callback.ParseQuietHours(s.QuietHours); err != nil {
+	if _, err := policy.ParseQuietHours(s.QuietHours); err != nil {
 		add("quiet_hours", "%v", err)
 	}
 	return errs
 }
 
 // RetryPolicy is when a dial that did not reach the customer is tried again.
-func (c CallbackSettings) RetryPolicy() callback.RetryPolicy {
-	return callback.RetryPolicy{After: append([]time.Duration(nil), c.RetryAfter...), MaxAttempts: c.MaxAttempts}
+func (c CallbackSettings) RetryPolicy() policy.RetryPolicy {
+	return policy.RetryPolicy{After: append([]time.Duration(nil), c.RetryAfter...), MaxAttempts: c.MaxAttempts}
 }
 
 // SlotPolicy is when callbacks may be booked: slots from callbacks, inside
 // business_hours, outside quiet_hours. The errors are those Validate
 // reports for these keys.
-func (s Settings) SlotPolicy() (callback.SlotPolicy, error) {
+func (s Settings) SlotPolicy() (policy.SlotPolicy, error) {
 	business, err := s.BusinessHours.Schedule()
 	if err != nil {
-		return callback.SlotPolicy{}, keyErr("business_hours", "%v", err)
+		return policy.SlotPolicy{}, keyErr("business_hours", "%v", err)
 	}
-	quiet, err := callback.ParseQuietHours(s.QuietHours)
+	quiet, err := policy.ParseQuietHours(s.QuietHours)
 	if err != nil {
-		return callback.SlotPolicy{}, keyErr("quiet_hours", "%v", err)
+		return policy.SlotPolicy{}, keyErr("quiet_hours", "%v", err)
 	}
-	return callback.SlotPolicy{
+	return policy.SlotPolicy{
 		Length:   time.Duration(s.Callbacks.SlotMinutes) * time.Minute,
 		Capacity: s.Callbacks.SlotCapacity,
 		Business: business,

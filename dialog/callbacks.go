@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/phone"
 	"github.com/switchboardhq/switchboard/storage"
@@ -98,4 +99,83 @@ func (e *Engine) PublishCallback(cb storage.Callback) {
 		ev.ConversationID = *cb.ConversationID
 	}
 	e.broker.Publish(ev)
+}
+
+// NormalizePhone reads a phone number as the settings' default region
+// does and returns it in E.164, or ErrBadCallbackPhone.
+func (e *Engine) NormalizePhone(raw string) (string, error) {
+	e164, err := phone.Normalize(raw, e.settings.DefaultRegion)
+	if err != nil {
+		return "", fmt.Errorf("%w (%q)", ErrBadCallbackPhone, raw)
+	}
+	return e164, nil
+}
+
+// FailCallback gives up on a dialing callback whose last attempt did not
+// reach the customer (outcome is how it ended) and, in the same
+// transaction, tells the customer through the channel they booked it on,
+// with how to book again. A callback booked by an operator with no
+// conversation tells nobody. It fails with storage.ErrWrongState when the
+// callback is no longer dialing, so a repeated outcome tells the customer
+// once.
+func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (storage.Callback, error) {
+	var (
+		cb storage.Callback
+		t  *turn
+	)
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		var err error
+		if cb, err = tx.FinishCallback(ctx, id, policy.Failed, outcome, nil, e.now()); err != nil {
+			return err
+		}
+		if t, err = e.callbackTurn(ctx, tx, cb); err != nil || t == nil {
+			return err
+		}
+		rebook := map[string]string{ChannelTelegram: TextCallbackRebookTelegram, ChannelSMS: TextCallbackRebookSMS}[t.ident.Channel]
+		if rebook == "" {
+			rebook = TextCallbackRebook
+		}
+		text := t.text(TextCallbackFailed, "phone", cb.Phone, "rebook", t.e.texts.Get(t.lang, rebook))
+		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: text})
+	})
+	if err != nil {
+		return cb, fmt.Errorf("fail callback %d: %w", id, err)
+	}
+	e.PublishCallback(cb)
+	if t != nil {
+		e.afterCommit(made(t.emit), []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
+	}
+	return cb, nil
+}
+
+// callbackTurn is a turn in the conversation a callback belongs to, on the
+// identity it was booked through: its own conversation, else that
+// identity's latest. It is nil when there is neither.
+func (e *Engine) callbackTurn(ctx context.Context, tx *storage.Storage, cb storage.Callback) (*turn, error) {
+	var conv storage.Conversation
+	var err error
+	switch {
+	case cb.ConversationID != nil:
+		conv, err = tx.GetConversation(ctx, *cb.ConversationID)
+	case cb.IdentityID != nil:
+		conv, err = tx.LatestConversation(ctx, *cb.IdentityID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.turnOn(ctx, tx, conv)
+	if err != nil {
+		return nil, err
+	}
+	if cb.IdentityID != nil && *cb.IdentityID != t.ident.ID {
+		if t.ident, err = tx.GetIdentity(ctx, *cb.IdentityID); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }

@@ -23,6 +23,10 @@ const (
 	TextVoiceHelpedDone        = "voice_helped_done"        // {ticket}
 	TextVoiceStatusOpen        = "voice_status_open"        // {ticket} {operator}
 	TextVoiceCallbackRequested = "voice_callback_requested" // {ticket} {phone}
+	TextCallbackFailed         = "callback_failed"          // {ticket} {phone} {rebook}
+	TextCallbackRebook         = "callback_rebook"          //
+	TextCallbackRebookTelegram = "callback_rebook_telegram" //
+	TextCallbackRebookSMS      = "callback_rebook_sms"      //
 )
 
 var voiceTexts = map[string]map[string]string{
@@ -47,6 +51,10 @@ var voiceTexts = map[string]map[string]string{
 		TextVoiceHelpedDone:        "Glad we could help. Goodbye!",
 		TextVoiceStatusOpen:        "{operator} is handling your request {ticket} and will get back to you. Goodbye.",
 		TextVoiceCallbackRequested: "Thank you. We will call you back at {phone} as soon as a colleague is free, and you keep your place in the queue. Your request number is {ticket}. Goodbye.",
+		TextCallbackFailed:         "We tried to call you back at {phone} about request {ticket} but could not reach you. {rebook}",
+		TextCallbackRebook:         "Write to us to book another call.",
+		TextCallbackRebookTelegram: "Reply here and a person will arrange another call.",
+		TextCallbackRebookSMS:      "Reply to this message and a person will arrange another call.",
 	},
 	"ru": {
 		TextCallbackButton:         "Перезвоните мне",
@@ -69,6 +77,10 @@ var voiceTexts = map[string]map[string]string{
 		TextVoiceHelpedDone:        "Рады, что смогли помочь. До свидания!",
 		TextVoiceStatusOpen:        "Обращением {ticket} занимается {operator}, с вами свяжутся. До свидания.",
 		TextVoiceCallbackRequested: "Спасибо. Мы перезвоним вам по номеру {phone}, как только освободится сотрудник, и место в очереди сохранится. Номер обращения: {ticket}. До свидания.",
+		TextCallbackFailed:         "Мы пытались перезвонить вам по номеру {phone} по обращению {ticket}, но не дозвонились. {rebook}",
+		TextCallbackRebook:         "Напишите нам, чтобы заказать звонок ещё раз.",
+		TextCallbackRebookTelegram: "Ответьте здесь, и сотрудник договорится с вами о новом звонке.",
+		TextCallbackRebookSMS:      "Ответьте на это сообщение, и сотрудник договорится с вами о новом звонке.",
 	},
 }
 

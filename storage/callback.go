@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 )
 
 // Callback is a customer's request to be called back, kept durably: it
 // waits in state scheduled until due, is leased by one dialer while
-// dialing, and ends completed, failed or cancelled (see callback.State).
+// dialing, and ends completed, failed or cancelled (see policy.State).
 type Callback struct {
 	ID         uint64 `gorm:"primaryKey"`
 	CustomerID uint64 `gorm:"not null;index"`
@@ -22,8 +22,8 @@ type Callback struct {
 	// operator.
 	IdentityID *uint64
 	// Phone is the number to dial, in E.164.
-	Phone string         `gorm:"size:32;not null"`
-	State callback.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
+	Phone string       `gorm:"size:32;not null"`
+	State policy.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
 	// ASAP is set for "as soon as possible": the callback takes its turn by
 	// RequestedAt, ahead of those booked for a time.
 	ASAP        bool      `gorm:"column:asap;not null;default:false"`
@@ -45,7 +45,7 @@ type Callback struct {
 	CallSid    string `gorm:"size:64;index:idx_callback_call_sid"`
 	CallStatus string `gorm:"size:16"`
 	// Outcome is how the latest dial ended (a call status, see
-	// callback.Outcome); LastError why a dial could not be made.
+	// policy.Outcome); LastError why a dial could not be made.
 	Outcome   string `gorm:"size:16"`
 	LastError string `gorm:"size:512"`
 	// OperatorID is the operator who took the call.
@@ -61,8 +61,8 @@ type Callback struct {
 // the state it is in. It matches ErrWrongState with errors.Is.
 type CallbackStateError struct {
 	ID    uint64
-	State callback.State
-	To    callback.State
+	State policy.State
+	To    policy.State
 }
 
 func (e *CallbackStateError) Error() string {
@@ -82,7 +82,7 @@ func (s *Storage) CreateCallback(ctx context.Context, cb *Callback) error {
 	if cb.Phone == "" || cb.CustomerID == 0 {
 		return errors.New("create callback: customer and phone are required")
 	}
-	cb.State = callback.Scheduled
+	cb.State = policy.Scheduled
 	if cb.RequestedAt.IsZero() {
 		cb.RequestedAt = time.Now()
 	}
@@ -114,7 +114,7 @@ func (s *Storage) GetCallback(ctx context.Context, id uint64) (Callback, error) 
 
 // CallbackFilter narrows ListCallbacks; zero fields do not filter.
 type CallbackFilter struct {
-	State      callback.State
+	State      policy.State
 	CustomerID uint64
 	// Limit is DefaultListLimit when not in 1..MaxListLimit.
 	Limit int
@@ -134,7 +134,7 @@ func (s *Storage) ListCallbacks(ctx context.Context, f CallbackFilter) ([]Callba
 	if f.CustomerID != 0 {
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}
-	if f.State == callback.Scheduled {
+	if f.State == policy.Scheduled {
 		q = q.Order(claimOrder)
 	} else {
 		q = q.Order("updated_at DESC, id DESC")
@@ -156,15 +156,15 @@ func (s *Storage) ListCallbacks(ctx context.Context, f CallbackFilter) ([]Callba
 // cancelled already.
 func (s *Storage) CancelCallback(ctx context.Context, id uint64, at time.Time) (Callback, error) {
 	at = at.UTC()
-	return s.moveCallback(ctx, id, callback.Cancelled, map[string]any{
+	return s.moveCallback(ctx, id, policy.Cancelled, map[string]any{
 		"cancelled_at": at, "updated_at": at, "lease_owner": "", "locked_until": nil,
 	})
 }
 
 // moveCallback moves callback id to state to, writing set with it, after
-// checking the move with callback.State.CanMove; it returns the callback
+// checking the move with policy.State.CanMove; it returns the callback
 // as it is afterwards.
-func (s *Storage) moveCallback(ctx context.Context, id uint64, to callback.State, set map[string]any) (Callback, error) {
+func (s *Storage) moveCallback(ctx context.Context, id uint64, to policy.State, set map[string]any) (Callback, error) {
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
 		var err error
@@ -190,7 +190,7 @@ func (s *Storage) moveCallback(ctx context.Context, id uint64, to callback.State
 // SlotCounts counts, per due time in [from, to), the callbacks booked for
 // a slot that still hold it: neither cancelled nor failed, and not "as soon
 // as possible" (those take no slot). Keys are in UTC, for
-// callback.FreeSlots' taken.
+// policy.FreeSlots' taken.
 func (s *Storage) SlotCounts(ctx context.Context, from, to time.Time) (map[time.Time]int, error) {
 	var rows []struct {
 		DueAt time.Time
@@ -198,7 +198,7 @@ func (s *Storage) SlotCounts(ctx context.Context, from, to time.Time) (map[time.
 	}
 	err := s.q(ctx).Model(&Callback{}).Select("due_at, count(*) AS n").
 		Where("due_at >= ? AND due_at < ? AND asap = ? AND state NOT IN ?", from.UTC(), to.UTC(), false,
-			[]callback.State{callback.Cancelled, callback.Failed}).
+			[]policy.State{policy.Cancelled, policy.Failed}).
 		Group("due_at").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count callbacks per slot from %s to %s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)

@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 )
 
 // ErrLeaseLost is returned when a dialer records a call on a callback it no
@@ -22,7 +22,8 @@ var ErrLeaseLost = errors.New("callback is no longer leased to this dialer")
 // is claiming are skipped (FOR UPDATE SKIP LOCKED), so several instances
 // share the work without waiting on each other; on SQLite the single writer
 // serialises claims. A callback claimed is never claimed again: one whose
-// lease ran out stays dialing and is found by ExpiredDialing.
+// lease ran out stays dialing and is found by ExpiredDialing. Claiming
+// clears the previous attempt's call sid, call status and operator.
 func (s *Storage) ClaimDueCallbacks(ctx context.Context, now time.Time, owner string, lease time.Duration, limit int) ([]Callback, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -31,7 +32,7 @@ func (s *Storage) ClaimDueCallbacks(ctx context.Context, now time.Time, owner st
 	var out []Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
 		q := tx.q(ctx).Model(&Callback{}).
-			Where("state = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", callback.Scheduled, now, now).
+			Where("state = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", policy.Scheduled, now, now).
 			Order(claimOrder).Limit(limit)
 		if tx.dialect == Postgres {
 			q = q.Clauses(skipLocked())
@@ -46,10 +47,15 @@ func (s *Storage) ClaimDueCallbacks(ctx context.Context, now time.Time, owner st
 		until := now.Add(lease)
 		for i := range out {
 			ids[i] = out[i].ID
-			out[i].State, out[i].LeaseOwner, out[i].LockedUntil, out[i].UpdatedAt = callback.Dialing, owner, &until, now
+			out[i].State, out[i].LeaseOwner, out[i].LockedUntil, out[i].UpdatedAt = policy.Dialing, owner, &until, now
+			out[i].CallSid, out[i].CallStatus, out[i].OperatorID = "", "", nil
 		}
-		res := tx.q(ctx).Model(&Callback{}).Where(tx.inIDs("id", ids)).Where("state = ?", callback.Scheduled).
-			Updates(map[string]any{"state": callback.Dialing, "lease_owner": owner, "locked_until": until, "updated_at": now})
+		// The previous attempt's call and operator are forgotten, so a late
+		// status of that call cannot touch this attempt, nor a stale sid be
+		// taken for this attempt's when reconciling.
+		res := tx.q(ctx).Model(&Callback{}).Where(tx.inIDs("id", ids)).Where("state = ?", policy.Scheduled).
+			Updates(map[string]any{"state": policy.Dialing, "lease_owner": owner, "locked_until": until, "updated_at": now,
+				"call_sid": "", "call_status": "", "operator_id": nil})
 		if res.Error != nil {
 			return fmt.Errorf("lease %d callbacks to %s: %w", len(ids), owner, res.Error)
 		}
@@ -72,7 +78,7 @@ func (s *Storage) ClaimDueCallbacks(ctx context.Context, now time.Time, owner st
 // from the provider before the callback is dialled again or finished.
 func (s *Storage) ExpiredDialing(ctx context.Context, now time.Time) ([]Callback, error) {
 	var out []Callback
-	err := s.q(ctx).Where("state = ? AND locked_until < ?", callback.Dialing, now.UTC()).
+	err := s.q(ctx).Where("state = ? AND locked_until < ?", policy.Dialing, now.UTC()).
 		Order("locked_until ASC, id ASC").Limit(MaxListLimit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list dialing callbacks with expired leases: %w", err)
@@ -86,7 +92,7 @@ func (s *Storage) ExpiredDialing(ctx context.Context, now time.Time) ([]Callback
 func (s *Storage) RecordDial(ctx context.Context, id uint64, owner, callSid string, at time.Time) (Callback, error) {
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
-		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND lease_owner = ?", id, callback.Dialing, owner).
+		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND lease_owner = ?", id, policy.Dialing, owner).
 			Updates(map[string]any{"call_sid": callSid, "call_status": "", "attempts": gorm.Expr("attempts + 1"), "updated_at": at.UTC()})
 		if res.Error != nil {
 			return fmt.Errorf("record call %s of callback %d: %w", callSid, id, res.Error)
@@ -102,7 +108,7 @@ func (s *Storage) RecordDial(ctx context.Context, id uint64, owner, callSid stri
 }
 
 // RecordCallStatus applies a provider's status for call callSid to its
-// callback, but only when callback.CallStatusAdvances allows it: statuses
+// callback, but only when policy.CallStatusAdvances allows it: statuses
 // repeat and arrive out of order, and a repeated or earlier one changes
 // nothing and reports false. It changes the call status alone; the caller
 // then finishes or reschedules the callback on a final status. A call that
@@ -118,7 +124,7 @@ func (s *Storage) RecordCallStatus(ctx context.Context, callSid, status string, 
 		if err != nil {
 			return fmt.Errorf("find callback of call %s: %w", callSid, notFound(err))
 		}
-		if !callback.CallStatusAdvances(cb.CallStatus, status) {
+		if !policy.CallStatusAdvances(cb.CallStatus, status) {
 			return nil
 		}
 		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND call_sid = ? AND call_status = ?", cb.ID, callSid, cb.CallStatus).
@@ -138,28 +144,67 @@ func (s *Storage) RecordCallStatus(ctx context.Context, callSid, status string, 
 // at nextAttemptAt, noting why the last dial did not reach the customer; its
 // lease ends. A completed or cancelled callback is a CallbackStateError.
 func (s *Storage) Reschedule(ctx context.Context, id uint64, nextAttemptAt time.Time, lastError string) (Callback, error) {
-	return s.moveCallback(ctx, id, callback.Scheduled, map[string]any{
+	return s.moveCallback(ctx, id, policy.Scheduled, map[string]any{
 		"next_attempt_at": nextAttemptAt.UTC(), "last_error": truncate(lastError, 512),
 		"lease_owner": "", "locked_until": nil,
 	})
 }
 
-// FinishCallback ends a dial for good at time at: to is callback.Completed
+// FinishCallback ends a dial for good at time at: to is policy.Completed
 // (the customer was reached; operatorID took the call, nil when unknown) or
-// callback.Failed (no attempt left), with outcome the call's last status.
+// policy.Failed (no attempt left), with outcome the call's last status.
 // Its lease ends.
-func (s *Storage) FinishCallback(ctx context.Context, id uint64, to callback.State, outcome string, operatorID *uint64, at time.Time) (Callback, error) {
+func (s *Storage) FinishCallback(ctx context.Context, id uint64, to policy.State, outcome string, operatorID *uint64, at time.Time) (Callback, error) {
 	at = at.UTC()
 	set := map[string]any{"outcome": truncate(outcome, 16), "updated_at": at, "lease_owner": "", "locked_until": nil}
 	switch to {
-	case callback.Completed:
+	case policy.Completed:
 		set["completed_at"] = at
 		if operatorID != nil {
 			set["operator_id"] = *operatorID
 		}
-	case callback.Failed:
+	case policy.Failed:
 	default:
 		return Callback{}, fmt.Errorf("finish callback %d as %s: only completed or failed finish a dial", id, to)
 	}
 	return s.moveCallback(ctx, id, to, set)
+}
+
+// TakeExpiredDialing leases callback id to owner until now + lease when it
+// is dialing with a lease that ran out by now, and reports whether it did.
+// It is a compare-and-set on the lease, so of several reconcilers looking
+// at one expired callback exactly one takes it.
+func (s *Storage) TakeExpiredDialing(ctx context.Context, id uint64, owner string, now time.Time, lease time.Duration) (bool, error) {
+	now = now.UTC()
+	res := s.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND locked_until < ?", id, policy.Dialing, now).
+		Updates(map[string]any{"lease_owner": owner, "locked_until": now.Add(lease), "updated_at": now})
+	if res.Error != nil {
+		return false, fmt.Errorf("take expired lease of callback %d for %s: %w", id, owner, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReturnUndialled puts callback id back to scheduled, due at
+// nextAttemptAt, when its call callSid ended before the customer was
+// dialled (the operator did not answer): the attempt RecordDial counted is
+// taken back, since the customer was never called. It reports false, and
+// changes nothing, when the callback is no longer dialing that call, so a
+// repeated status changes nothing.
+func (s *Storage) ReturnUndialled(ctx context.Context, id uint64, callSid string, nextAttemptAt time.Time, reason string) (Callback, bool, error) {
+	var cb Callback
+	moved := false
+	err := s.Tx(ctx, func(tx *Storage) error {
+		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND call_sid = ?", id, policy.Dialing, callSid).
+			Updates(map[string]any{"state": policy.Scheduled, "next_attempt_at": nextAttemptAt.UTC(),
+				"last_error": truncate(reason, 512), "lease_owner": "", "locked_until": nil, "updated_at": time.Now().UTC(),
+				"attempts": gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")})
+		if res.Error != nil {
+			return fmt.Errorf("return callback %d of call %s to the schedule: %w", id, callSid, res.Error)
+		}
+		moved = res.RowsAffected == 1
+		var err error
+		cb, err = tx.GetCallback(ctx, id)
+		return err
+	})
+	return cb, moved, err
 }

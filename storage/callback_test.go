@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
@@ -42,7 +42,7 @@ func claimIDs(t *testing.T, s *storage.Storage, now time.Time, owner string, lim
 	}
 	ids := make([]uint64, len(got))
 	for i, cb := range got {
-		if cb.State != callback.Dialing || cb.LeaseOwner != owner {
+		if cb.State != policy.Dialing || cb.LeaseOwner != owner {
 			t.Fatalf("claimed callback %d is %s for %q", cb.ID, cb.State, cb.LeaseOwner)
 		}
 		ids[i] = cb.ID
@@ -70,14 +70,14 @@ func TestCallbackIsBookedListedAndCancelledOnce(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	asap := newCallback(t, s, now, time.Time{})
 	booked := newCallback(t, s, now, now.Add(time.Hour))
-	if !asap.ASAP || !asap.DueAt.Equal(now) || !asap.NextAttemptAt.Equal(now) || asap.State != callback.Scheduled {
+	if !asap.ASAP || !asap.DueAt.Equal(now) || !asap.NextAttemptAt.Equal(now) || asap.State != policy.Scheduled {
 		t.Fatalf("as soon as possible stored as %+v", asap)
 	}
 	if booked.ASAP || !booked.NextAttemptAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("booked stored as %+v", booked)
 	}
 
-	list, err := s.ListCallbacks(ctx, storage.CallbackFilter{State: callback.Scheduled})
+	list, err := s.ListCallbacks(ctx, storage.CallbackFilter{State: policy.Scheduled})
 	if err != nil || len(list) != 2 || list[0].ID != asap.ID || list[1].ID != booked.ID {
 		t.Fatalf("scheduled list = %+v, %v; want the ASAP one, then the booked one", list, err)
 	}
@@ -87,18 +87,18 @@ func TestCallbackIsBookedListedAndCancelledOnce(t *testing.T) {
 	}
 
 	cancelled, err := s.CancelCallback(ctx, booked.ID, now)
-	if err != nil || cancelled.State != callback.Cancelled || cancelled.CancelledAt == nil {
+	if err != nil || cancelled.State != policy.Cancelled || cancelled.CancelledAt == nil {
 		t.Fatalf("cancel = %+v, %v", cancelled, err)
 	}
 	_, err = s.CancelCallback(ctx, booked.ID, now)
 	var stateErr *storage.CallbackStateError
-	if !errors.Is(err, storage.ErrWrongState) || !errors.As(err, &stateErr) || stateErr.State != callback.Cancelled {
+	if !errors.Is(err, storage.ErrWrongState) || !errors.As(err, &stateErr) || stateErr.State != policy.Cancelled {
 		t.Fatalf("second cancel: %v, want a wrong-state error", err)
 	}
 	if _, err := s.CancelCallback(ctx, 9999, now); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("cancel of an unknown callback: %v", err)
 	}
-	left, err := s.ListCallbacks(ctx, storage.CallbackFilter{State: callback.Scheduled})
+	left, err := s.ListCallbacks(ctx, storage.CallbackFilter{State: policy.Scheduled})
 	if err != nil || len(left) != 1 || left[0].ID != asap.ID {
 		t.Fatalf("scheduled after cancel = %+v, %v", left, err)
 	}
@@ -154,8 +154,8 @@ func TestClaimedCallbackIsNotClaimedAgainUntilItsLeaseIsReconciled(t *testing.T)
 	if got := claimIDs(t, s, later, "b", 5); len(got) != 1 || got[0] != cb.ID {
 		t.Fatalf("claim after reschedule took %v", got)
 	}
-	done, err := s.FinishCallback(ctx, cb.ID, callback.Completed, callback.CallCompleted, nil, later)
-	if err != nil || done.State != callback.Completed || done.CompletedAt == nil || done.LockedUntil != nil {
+	done, err := s.FinishCallback(ctx, cb.ID, policy.Completed, policy.CallCompleted, nil, later)
+	if err != nil || done.State != policy.Completed || done.CompletedAt == nil || done.LockedUntil != nil {
 		t.Fatalf("finish = %+v, %v", done, err)
 	}
 	if _, err := s.Reschedule(ctx, cb.ID, later, ""); !errors.Is(err, storage.ErrWrongState) {
@@ -220,7 +220,7 @@ func TestConcurrentClaimsNeverTakeACallbackTwice(t *testing.T) {
 	if left := claimIDs(t, stores[1], now, "check", total); len(claimedBy) != total || len(left) != 0 {
 		t.Fatalf("claimed %d of %d, %d left unclaimed", len(claimedBy), total, len(left))
 	}
-	dialing, err := stores[0].ListCallbacks(t.Context(), storage.CallbackFilter{State: callback.Dialing, Limit: storage.MaxListLimit})
+	dialing, err := stores[0].ListCallbacks(t.Context(), storage.CallbackFilter{State: policy.Dialing, Limit: storage.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestCallStatusNeverMovesBackwards(t *testing.T) {
 				}
 			}
 			stored, err := s.GetCallback(ctx, cb.ID)
-			if err != nil || stored.CallStatus != c.want || stored.Attempts != 1 || stored.State != callback.Dialing {
+			if err != nil || stored.CallStatus != c.want || stored.Attempts != 1 || stored.State != policy.Dialing {
 				t.Fatalf("stored %q after %d attempts in %s, err %v; want %q after 1, dialing", stored.CallStatus, stored.Attempts, stored.State, err, c.want)
 			}
 		})
@@ -308,7 +308,7 @@ func TestSlotCountsCountBookedCallbacksThatHoldTheirSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimIDs(t, s, now, "a", 1)
-	if _, err := s.FinishCallback(ctx, failed.ID, callback.Failed, callback.CallNoAnswer, nil, now); err != nil {
+	if _, err := s.FinishCallback(ctx, failed.ID, policy.Failed, policy.CallNoAnswer, nil, now); err != nil {
 		t.Fatal(err)
 	}
 	newCallback(t, s, slotA, time.Time{})                  // as soon as possible: takes no slot

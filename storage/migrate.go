@@ -57,6 +57,12 @@ var migrations = []migration{
 	{6, "callbacks: durable callback requests, leased by dialers", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Callback{})
 	}},
+	{7, "operators: the phone callback calls ring", func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Operator{}, "Phone") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&Operator{}, "Phone")
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

@@ -54,6 +54,9 @@ type Operator struct {
 	Capacity int `gorm:"not null;default:5" json:"capacity"`
 	// Presence is online, away or offline.
 	Presence string `gorm:"size:16;not null;default:'offline'" json:"presence"`
+	// Phone is where the operator takes callback calls, in E.164; empty
+	// when they take none.
+	Phone string `gorm:"size:32;not null;default:''" json:"phone"`
 	// LastAssignedAt is when automatic assignment last gave them a
 	// conversation; the least recent goes first.
 	LastAssignedAt *time.Time `json:"-"`
@@ -124,6 +127,8 @@ type OperatorChanges struct {
 	Capacity     *int
 	Active       *bool
 	PasswordHash *string
+	// Phone is in E.164; "" takes the operator off callback calls.
+	Phone *string
 }
 
 // UpdateOperator applies ch to operator id and returns it as it is now.
@@ -143,6 +148,9 @@ func (s *Storage) UpdateOperator(ctx context.Context, id uint64, ch OperatorChan
 	}
 	if ch.PasswordHash != nil {
 		set["password_hash"] = *ch.PasswordHash
+	}
+	if ch.Phone != nil {
+		set["phone"] = *ch.Phone
 	}
 	res := s.q(ctx).Model(&Operator{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {

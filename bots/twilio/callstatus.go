@@ -15,7 +15,8 @@ import (
 )
 
 // callStatus takes a call's status callback (CallSid, CallStatus,
-// CallDuration) from /webhooks/twilio/status and records how the call
+// CallDuration) from /webhooks/twilio/status: a callback's call settles its
+// callback (Callbacks.RecordOperatorCall); any other records how the call
 // ended in its conversation, once. Progress statuses, repeats, a status
 // arriving after the call's end was recorded, and calls switchboard never
 // answered are acknowledged and change nothing.
@@ -32,11 +33,21 @@ func (a *Adapter) callStatus(c echo.Context, form url.Values) error {
 		}
 		s.Seconds = n
 	}
-	if a.calls == nil {
+	if a.calls == nil && a.callbacks == nil {
 		metrics.WebhookUpdates.WithLabelValues("twilio", "ignored").Inc()
 		return c.NoContent(http.StatusOK)
 	}
 	return a.applyStatus(c, "call status", s.CallSid, func(ctx context.Context) (bool, error) {
+		if a.callbacks != nil {
+			// A callback's call, placed by switchboard, settles its callback.
+			found, changed, err := a.callbacks.RecordOperatorCall(ctx, s.CallSid, s.Status)
+			if err != nil || found {
+				return changed, err
+			}
+		}
+		if a.calls == nil {
+			return false, nil
+		}
 		return a.calls.RecordCallStatus(ctx, s)
 	})
 }

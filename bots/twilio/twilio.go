@@ -46,6 +46,8 @@ type Adapter struct {
 	deliveries DeliveryTracker
 	// calls words what callers hear and records how calls end (voice.go).
 	calls Calls
+	// callbacks connects and settles callback calls (callback_voice.go).
+	callbacks Callbacks
 }
 
 // New builds the adapter; it makes no network call.
@@ -62,6 +64,9 @@ func New(cfg Config, sub Submitter, log *slog.Logger) *Adapter {
 	}
 }
 
+// webhooksPrefix is where every Twilio webhook lives.
+const webhooksPrefix = "/webhooks/twilio"
+
 // Paths of Twilio's webhooks.
 const (
 	SMSPath    = "/webhooks/twilio/sms"
@@ -72,8 +77,9 @@ const (
 // Register mounts every Twilio webhook on e, each behind the signature
 // check.
 func (a *Adapter) Register(e *echo.Echo) {
-	g := e.Group("/webhooks/twilio", a.verifySignature)
+	g := e.Group(webhooksPrefix, a.verifySignature)
 	a.registerSMS(g)
 	a.registerVoice(g)
+	a.registerCallbackSteps(g)
 	a.registerStatus(g)
 }

@@ -1,42 +1,42 @@
-package callback_test
+package policy_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 )
 
 func TestStateMoves(t *testing.T) {
-	all := []callback.State{callback.Scheduled, callback.Dialing, callback.Completed, callback.Failed, callback.Cancelled}
-	allowed := map[[2]callback.State]bool{
-		{callback.Scheduled, callback.Dialing}:   true,
-		{callback.Scheduled, callback.Cancelled}: true,
-		{callback.Scheduled, callback.Failed}:    true,
-		{callback.Dialing, callback.Completed}:   true,
-		{callback.Dialing, callback.Scheduled}:   true,
-		{callback.Dialing, callback.Failed}:      true,
-		{callback.Dialing, callback.Cancelled}:   true,
-		{callback.Failed, callback.Dialing}:      true,
-		{callback.Failed, callback.Scheduled}:    true,
-		{callback.Failed, callback.Cancelled}:    true,
+	all := []policy.State{policy.Scheduled, policy.Dialing, policy.Completed, policy.Failed, policy.Cancelled}
+	allowed := map[[2]policy.State]bool{
+		{policy.Scheduled, policy.Dialing}:   true,
+		{policy.Scheduled, policy.Cancelled}: true,
+		{policy.Scheduled, policy.Failed}:    true,
+		{policy.Dialing, policy.Completed}:   true,
+		{policy.Dialing, policy.Scheduled}:   true,
+		{policy.Dialing, policy.Failed}:      true,
+		{policy.Dialing, policy.Cancelled}:   true,
+		{policy.Failed, policy.Dialing}:      true,
+		{policy.Failed, policy.Scheduled}:    true,
+		{policy.Failed, policy.Cancelled}:    true,
 	}
 	for _, from := range all {
 		if !from.Valid() {
 			t.Errorf("%s is not valid", from)
 		}
 		for _, to := range all {
-			if got, want := from.CanMove(to), allowed[[2]callback.State{from, to}]; got != want {
+			if got, want := from.CanMove(to), allowed[[2]policy.State{from, to}]; got != want {
 				t.Errorf("%s → %s allowed = %v, want %v", from, to, got, want)
 			}
 		}
 	}
-	for _, s := range []callback.State{"", "canceled", "Scheduled"} {
-		if s.Valid() || s.CanMove(callback.Dialing) || callback.Scheduled.CanMove(s) {
+	for _, s := range []policy.State{"", "canceled", "Scheduled"} {
+		if s.Valid() || s.CanMove(policy.Dialing) || policy.Scheduled.CanMove(s) {
 			t.Errorf("%q is taken for a state", s)
 		}
 	}
-	if !callback.Completed.Final() || !callback.Cancelled.Final() || callback.Failed.Final() || callback.Dialing.Final() {
+	if !policy.Completed.Final() || !policy.Cancelled.Final() || policy.Failed.Final() || policy.Dialing.Final() {
 		t.Error("final states are completed and cancelled")
 	}
 }
@@ -72,7 +72,7 @@ func TestCallStatusNeverMovesBackwards(t *testing.T) {
 		{"exploded", "completed", false},
 	}
 	for _, c := range cases {
-		if got := callback.CallStatusAdvances(c.from, c.to); got != c.want {
+		if got := policy.CallStatusAdvances(c.from, c.to); got != c.want {
 			t.Errorf("CallStatusAdvances(%q, %q) = %v, want %v", c.from, c.to, got, c.want)
 		}
 	}
@@ -89,11 +89,11 @@ func TestCustomerLocation(t *testing.T) {
 		{"Local", "", "Europe/London"},
 	}
 	for _, c := range cases {
-		if got := callback.CustomerLocation(c.zone, c.number, london).String(); got != c.want {
+		if got := policy.CustomerLocation(c.zone, c.number, london).String(); got != c.want {
 			t.Errorf("CustomerLocation(%q, %q) = %s, want %s", c.zone, c.number, got, c.want)
 		}
 	}
-	if got := callback.CustomerLocation("", "", nil); got != time.UTC {
+	if got := policy.CustomerLocation("", "", nil); got != time.UTC {
 		t.Errorf("no zone and no fallback = %s, want UTC", got)
 	}
 }

@@ -1,10 +1,10 @@
-package callback_test
+package policy_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/hours"
 )
 
@@ -29,9 +29,9 @@ func zone(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func quiet(t *testing.T, s string) callback.QuietHours {
+func quiet(t *testing.T, s string) policy.QuietHours {
 	t.Helper()
-	q, err := callback.ParseQuietHours(s)
+	q, err := policy.ParseQuietHours(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func at(t *testing.T, s string) time.Time {
 type slotCase struct {
 	name     string
 	now      string
-	policy   callback.SlotPolicy
+	policy   policy.SlotPolicy
 	customer string // "" for the business hours' zone
 	taken    map[string]int
 	n        int
@@ -66,7 +66,7 @@ func (c slotCase) run(t *testing.T) {
 		customer = zone(t, c.customer)
 	}
 	taken := func(start time.Time) int { return c.taken[start.UTC().Format("2006-01-02T15:04")] }
-	got := callback.FreeSlots(at(t, c.now), c.policy, customer, taken, c.n)
+	got := policy.FreeSlots(at(t, c.now), c.policy, customer, taken, c.n)
 	if len(got) != len(c.want) {
 		t.Fatalf("got %d slots %v, want %d: %v", len(got), got, len(c.want), c.want)
 	}
@@ -88,12 +88,12 @@ func (c slotCase) run(t *testing.T) {
 func TestFreeSlots(t *testing.T) {
 	london := schedule(t, "Europe/London", weekdays9to5)
 	night := quiet(t, "21:00-09:00")
-	office := callback.SlotPolicy{Length: 30 * time.Minute, Capacity: 2, Business: london, Quiet: night}
-	with := func(p callback.SlotPolicy, edit func(*callback.SlotPolicy)) callback.SlotPolicy {
+	office := policy.SlotPolicy{Length: 30 * time.Minute, Capacity: 2, Business: london, Quiet: night}
+	with := func(p policy.SlotPolicy, edit func(*policy.SlotPolicy)) policy.SlotPolicy {
 		edit(&p)
 		return p
 	}
-	everyDay := func(p *callback.SlotPolicy) { p.Business = nil }
+	everyDay := func(p *policy.SlotPolicy) { p.Business = nil }
 	cases := []slotCase{
 		{name: "a slot starts at least the lead from now", now: "2027-02-01T09:56", policy: office, n: 3,
 			want: []string{"2027-02-01T10:30", "2027-02-01T11:00", "2027-02-01T11:30"}},
@@ -103,7 +103,7 @@ func TestFreeSlots(t *testing.T) {
 			want: []string{"2027-02-01T09:00", "2027-02-01T09:30"}},
 		{name: "after Friday's last slot comes Monday", now: "2027-02-05T16:40", policy: office, n: 2,
 			want: []string{"2027-02-08T09:00", "2027-02-08T09:30"}},
-		{name: "a longer lead", now: "2027-02-01T09:00", policy: with(office, func(p *callback.SlotPolicy) { p.Lead = 2 * time.Hour }), n: 1,
+		{name: "a longer lead", now: "2027-02-01T09:00", policy: with(office, func(p *policy.SlotPolicy) { p.Lead = 2 * time.Hour }), n: 1,
 			want: []string{"2027-02-01T11:00"}},
 		{name: "New York customer waits for their 09:00, 14:00 in London", now: "2027-02-01T08:00", policy: office,
 			customer: "America/New_York", n: 3, want: []string{"2027-02-01T14:00", "2027-02-01T14:30", "2027-02-01T15:00"}},
@@ -116,49 +116,49 @@ func TestFreeSlots(t *testing.T) {
 			customer: "Asia/Tokyo", n: 9, want: []string{"2027-04-05T08:00", "2027-04-05T08:30", "2027-04-05T09:00",
 				"2027-04-05T09:30", "2027-04-05T10:00", "2027-04-05T10:30", "2027-04-05T11:00", "2027-04-05T11:30", "2027-04-06T08:00"}},
 		{name: "holidays are skipped", now: "2027-12-24T16:50",
-			policy: with(office, func(p *callback.SlotPolicy) {
+			policy: with(office, func(p *policy.SlotPolicy) {
 				p.Business = schedule(t, "Europe/London", weekdays9to5, "2027-12-27", "2027-12-28")
 			}),
 			n: 2, want: []string{"2027-12-29T09:00", "2027-12-29T09:30"}},
 		{name: "full slots are skipped", now: "2027-02-01T08:00", policy: office,
 			taken: map[string]int{"2027-02-01T09:00": 2, "2027-02-01T09:30": 3, "2027-02-01T10:00": 1}, n: 3,
 			want: []string{"2027-02-01T10:00", "2027-02-01T10:30", "2027-02-01T11:00"}},
-		{name: "capacity below 1 takes one", now: "2027-02-01T08:00", policy: with(office, func(p *callback.SlotPolicy) { p.Capacity = 0 }),
+		{name: "capacity below 1 takes one", now: "2027-02-01T08:00", policy: with(office, func(p *policy.SlotPolicy) { p.Capacity = 0 }),
 			taken: map[string]int{"2027-02-01T09:00": 1}, n: 1, want: []string{"2027-02-01T09:30"}},
 		{name: "a slot lies wholly inside opening hours, around lunch and closing", now: "2027-02-01T07:00",
-			policy: with(office, func(p *callback.SlotPolicy) {
+			policy: with(office, func(p *policy.SlotPolicy) {
 				p.Length = 90 * time.Minute
 				p.Business = schedule(t, "Europe/London", map[string]string{"mon": "09:00-12:00, 13:00-17:00"})
 			}),
 			n: 5, want: []string{"2027-02-01T09:00", "2027-02-01T10:30", "2027-02-01T13:30", "2027-02-01T15:00", "2027-02-08T09:00"}},
 		{name: "slots align to their length since midnight", now: "2027-02-01T07:00",
-			policy: with(office, func(p *callback.SlotPolicy) { p.Length = 2 * time.Hour }), n: 4,
+			policy: with(office, func(p *policy.SlotPolicy) { p.Length = 2 * time.Hour }), n: 4,
 			want: []string{"2027-02-01T10:00", "2027-02-01T12:00", "2027-02-01T14:00", "2027-02-02T10:00"}},
 		{name: "always open, still not in quiet hours; a slot may end as they start", now: "2027-02-01T20:00",
 			policy: with(office, everyDay), n: 3, want: []string{"2027-02-01T20:30", "2027-02-02T09:00", "2027-02-02T09:30"}},
 		{name: "business hours' zone is the customer's by default", now: "2027-07-01T07:00",
-			policy: with(office, func(p *callback.SlotPolicy) { p.Business = schedule(t, "Asia/Tokyo", weekdays9to5) }), n: 1,
+			policy: with(office, func(p *policy.SlotPolicy) { p.Business = schedule(t, "Asia/Tokyo", weekdays9to5) }), n: 1,
 			want: []string{"2027-07-01T07:30"}},
 		{name: "a length that does not divide the day starts again at midnight", now: "2027-02-01T23:25",
-			policy: callback.SlotPolicy{Length: 50 * time.Minute}, n: 3,
+			policy: policy.SlotPolicy{Length: 50 * time.Minute}, n: 3,
 			want: []string{"2027-02-02T00:00", "2027-02-02T00:50", "2027-02-02T01:40"}},
 		{name: "slots crossing midnight do not overlap the next day's first", now: "2027-02-01T22:00",
-			policy: callback.SlotPolicy{Length: 50 * time.Minute}, n: 3,
+			policy: policy.SlotPolicy{Length: 50 * time.Minute}, n: 3,
 			want: []string{"2027-02-01T22:30", "2027-02-01T23:20", "2027-02-02T00:50"}},
 		{name: "none within the horizon", now: "2027-02-01T18:00",
-			policy: with(office, func(p *callback.SlotPolicy) {
+			policy: with(office, func(p *policy.SlotPolicy) {
 				p.Business = schedule(t, "Europe/London", map[string]string{"mon": "09:00-17:00"}, "2027-02-08", "2027-02-15")
 			}),
 			n: 1, want: nil},
 		{name: "a longer horizon finds the third Monday", now: "2027-02-01T18:00",
-			policy: with(office, func(p *callback.SlotPolicy) {
+			policy: with(office, func(p *policy.SlotPolicy) {
 				p.Business = schedule(t, "Europe/London", map[string]string{"mon": "09:00-17:00"}, "2027-02-08", "2027-02-15")
 				p.Horizon = 21 * 24 * time.Hour
 			}),
 			n: 1, want: []string{"2027-02-22T09:00"}},
 		{name: "no slot asked for", now: "2027-02-01T08:00", policy: office, n: 0, want: nil},
 		{name: "a slot shorter than a minute is none", now: "2027-02-01T08:00",
-			policy: with(office, func(p *callback.SlotPolicy) { p.Length = time.Second }), n: 1, want: nil},
+			policy: with(office, func(p *policy.SlotPolicy) { p.Length = time.Second }), n: 1, want: nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.run)
@@ -166,9 +166,9 @@ func TestFreeSlots(t *testing.T) {
 }
 
 func TestFreeSlotsEndsWhenEverySlotIsFull(t *testing.T) {
-	p := callback.SlotPolicy{Length: 5 * time.Minute, Capacity: 2, Quiet: quiet(t, "off")}
+	p := policy.SlotPolicy{Length: 5 * time.Minute, Capacity: 2, Quiet: quiet(t, "off")}
 	calls := 0
-	got := callback.FreeSlots(at(t, "2027-02-01T08:00"), p, nil, func(time.Time) int { calls++; return 2 }, 3)
+	got := policy.FreeSlots(at(t, "2027-02-01T08:00"), p, nil, func(time.Time) int { calls++; return 2 }, 3)
 	if len(got) != 0 {
 		t.Fatalf("got %v from full slots", got)
 	}
@@ -192,7 +192,7 @@ func TestSlotFormatInTheCustomersZone(t *testing.T) {
 		{"2027-02-01T23:30", "2027-02-02T00:30", "Europe/London", "2027-02-01 23:30 - 2027-02-02 00:30 GMT"},
 	}
 	for _, c := range cases {
-		s := callback.Slot{Start: at(t, c.start), End: at(t, c.end)}
+		s := policy.Slot{Start: at(t, c.start), End: at(t, c.end)}
 		if got := s.Format(zone(t, c.zone)); got != c.want {
 			t.Errorf("%s-%s in %s = %q, want %q", c.start, c.end, c.zone, got, c.want)
 		}

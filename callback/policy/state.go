@@ -1,4 +1,4 @@
-package callback
+package policy
 
 // State is where a callback is in its life, as the API and events name it.
 type State string

@@ -1,10 +1,10 @@
-package callback_test
+package policy_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback"
+	"github.com/switchboardhq/switchboard/callback/policy"
 )
 
 func TestParseQuietHours(t *testing.T) {
@@ -28,7 +28,7 @@ func TestParseQuietHours(t *testing.T) {
 		{"9pm-9am", ""},
 	}
 	for _, c := range cases {
-		q, err := callback.ParseQuietHours(c.in)
+		q, err := policy.ParseQuietHours(c.in)
 		switch {
 		case c.want == "" && err == nil:
 			t.Errorf("%q accepted as %s", c.in, q)
@@ -44,7 +44,7 @@ func TestQuietHoursContainsOnTheCustomersClock(t *testing.T) {
 	night := quiet(t, "21:00-09:00")
 	lunch := quiet(t, "13:00-14:00")
 	cases := []struct {
-		q     callback.QuietHours
+		q     policy.QuietHours
 		at    string // UTC
 		zone  string
 		quiet bool
@@ -62,7 +62,7 @@ func TestQuietHoursContainsOnTheCustomersClock(t *testing.T) {
 		{lunch, "2027-02-01T13:30", "Europe/London", true},
 		{lunch, "2027-02-01T14:00", "Europe/London", false},
 		{lunch, "2027-02-01T12:59", "Europe/London", false},
-		{callback.QuietHours{}, "2027-02-01T03:00", "Europe/London", false},
+		{policy.QuietHours{}, "2027-02-01T03:00", "Europe/London", false},
 		{night, "2027-02-01T22:00", "", true}, // no zone: UTC
 	}
 	for _, c := range cases {
