@@ -46,6 +46,15 @@ type Options struct {
 	// SecureCookies marks session cookies Secure: set it when
 	// SWITCHBOARD_PUBLIC_URL is https.
 	SecureCookies bool
+	// Dialer is woken by "dial now"; nil when callbacks are not dialled
+	// (Twilio is not configured), and "dial now" answers 503.
+	Dialer CallbackDialer
+}
+
+// CallbackDialer is the callback dialer as the API needs it.
+type CallbackDialer interface {
+	// Wake has the dialer look for due callbacks at once.
+	Wake()
 }
 
 // API is the operator API. Build it with New and mount it with Register.
@@ -53,6 +62,7 @@ type API struct {
 	store  *storage.Storage
 	engine *dialog.Engine
 	broker *events.Broker
+	dialer CallbackDialer
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -66,7 +76,7 @@ type API struct {
 
 // New builds the API from o, filling defaults.
 func New(o Options) *API {
-	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, ttl: o.SessionTTL, ping: o.PingInterval,
+	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
 	if a.ttl <= 0 {
 		a.ttl = DefaultSessionTTL
@@ -107,6 +117,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/callbacks", a.listCallbacks, authed)
 	g.POST("/callbacks", a.bookCallback, authed)
 	g.POST("/callbacks/:id/cancel", a.cancelCallback, authed)
+	g.POST("/callbacks/:id/dial", a.dialCallback, authed)
 	g.GET("/menu", a.menu, authed)
 	g.GET("/canned", a.listCanned, authed)
 	g.POST("/canned", a.createCanned, authed, onlySupervisors)

@@ -94,3 +94,23 @@ func (a *API) cancelCallback(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, viewCallback(cb))
 }
+
+// dialCallback answers POST /callbacks/:id/dial: the callback is dialled
+// as soon as an operator is free, ahead of every other, whatever its
+// schedule said (202: the call itself is still to come).
+func (a *API) dialCallback(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if a.dialer == nil {
+		return &requestError{status: http.StatusServiceUnavailable,
+			msg: "callback dialling is disabled: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER"}
+	}
+	cb, err := a.engine.DialCallbackNow(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	a.dialer.Wake()
+	return c.JSON(http.StatusAccepted, viewCallback(cb))
+}

@@ -4,23 +4,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
 // callbackJSON is a callback as the API answers it.
 type callbackJSON struct {
-	ID          uint64     `json:"id"`
-	Status      string     `json:"status"`
-	CustomerID  uint64     `json:"customer_id"`
-	Phone       string     `json:"phone"`
-	ASAP        bool       `json:"asap"`
-	RequestedAt time.Time  `json:"requested_at"`
-	DueAt       time.Time  `json:"due_at"`
-	MaxAttempts int        `json:"max_attempts"`
-	CancelledAt *time.Time `json:"cancelled_at"`
+	ID            uint64     `json:"id"`
+	Status        string     `json:"status"`
+	CustomerID    uint64     `json:"customer_id"`
+	Phone         string     `json:"phone"`
+	ASAP          bool       `json:"asap"`
+	RequestedAt   time.Time  `json:"requested_at"`
+	DueAt         time.Time  `json:"due_at"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	MaxAttempts   int        `json:"max_attempts"`
+	CancelledAt   *time.Time `json:"cancelled_at"`
 }
 
 // aCustomer stores a customer, as their first Telegram message would.
@@ -152,4 +155,64 @@ func TestCallbackChangesArePublished(t *testing.T) {
 			}
 		}
 	}
+}
+
+// wakeCounter stands in for the callback dialer.
+type wakeCounter struct{ n atomic.Int32 }
+
+func (w *wakeCounter) Wake() { w.n.Add(1) }
+
+// TestDialNowPutsTheCallbackFirstAndWakesTheDialer: a callback booked for
+// later is due at once, ahead of an "as soon as possible" one asked for
+// before it, and the dialer is woken; one dialing, cancelled or unknown is
+// refused.
+func TestDialNowPutsTheCallbackFirstAndWakesTheDialer(t *testing.T) {
+	dialer := &wakeCounter{}
+	s := newServerWith(t, api.Options{Dialer: dialer})
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	cust := s.aCustomer(t)
+	later := time.Now().UTC().Add(3 * time.Hour).Format(time.RFC3339)
+
+	var asap, booked, dialled callbackJSON
+	s.mustDo(t, http.MethodPost, "/api/v1/callbacks", token, fmt.Sprintf(`{"customer_id":%d,"phone":"+447911123456"}`, cust.ID), http.StatusCreated, &asap)
+	s.mustDo(t, http.MethodPost, "/api/v1/callbacks", token,
+		fmt.Sprintf(`{"customer_id":%d,"phone":"+447911123457","due_at":%q}`, cust.ID, later), http.StatusCreated, &booked)
+	s.mustDo(t, http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", booked.ID), token, "", http.StatusAccepted, &dialled)
+	if dialled.ID != booked.ID || dialled.Status != "scheduled" || dialled.NextAttemptAt.After(time.Now()) || dialer.n.Load() != 1 {
+		t.Fatalf("dial now answered %+v, dialer woken %d times", dialled, dialer.n.Load())
+	}
+	var list struct {
+		Callbacks []callbackJSON `json:"callbacks"`
+	}
+	s.mustDo(t, http.MethodGet, "/api/v1/callbacks?status=scheduled", token, "", http.StatusOK, &list)
+	if len(list.Callbacks) != 2 || list.Callbacks[0].ID != booked.ID {
+		t.Fatalf("scheduled = %+v, want callback %d first", list.Callbacks, booked.ID)
+	}
+	claimed, err := s.store.ClaimDueCallbacks(t.Context(), time.Now(), "test", time.Minute, 1)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != booked.ID {
+		t.Fatalf("claimed %+v, %v; want callback %d", claimed, err, booked.ID)
+	}
+
+	status, raw := s.do(t, http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", booked.ID), token, "")
+	wantError(t, status, raw, http.StatusConflict, "dialing already")
+	s.mustDo(t, http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/cancel", asap.ID), token, "", http.StatusOK, nil)
+	status, raw = s.do(t, http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", asap.ID), token, "")
+	wantError(t, status, raw, http.StatusConflict, "cancelled")
+	status, raw = s.do(t, http.MethodPost, "/api/v1/callbacks/9999/dial", token, "")
+	wantError(t, status, raw, http.StatusNotFound, "callback 9999")
+	if n := dialer.n.Load(); n != 1 {
+		t.Errorf("refused dials woke the dialer: %d wakes", n)
+	}
+}
+
+// TestDialNowWithoutTwilioIsUnavailable: with no dialer, "dial now" says
+// why it cannot, and changes nothing.
+func TestDialNowWithoutTwilioIsUnavailable(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	cust := s.aCustomer(t)
+	var booked callbackJSON
+	s.mustDo(t, http.MethodPost, "/api/v1/callbacks", token, fmt.Sprintf(`{"customer_id":%d,"phone":"+447911123456"}`, cust.ID), http.StatusCreated, &booked)
+	status, raw := s.do(t, http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", booked.ID), token, "")
+	wantError(t, status, raw, http.StatusServiceUnavailable, "dialling is disabled")
 }

@@ -127,8 +127,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
 	a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})
-	a.API = api.New(api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
 	if cfg.Telegram.Enabled() {
 		a.Telegram, err = telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, a.Committer, log)
 		if err != nil {
@@ -170,6 +168,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	} else {
 		log.Info("twilio SMS, voice and callback dialling disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
+	apiOpts := api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}
+	if a.Dialer != nil {
+		apiOpts.Dialer = a.Dialer
+	}
+	a.API = api.New(apiOpts)
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
 	return a, nil

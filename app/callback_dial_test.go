@@ -53,10 +53,17 @@ type callbackWorld struct {
 
 func startCallbacks(t *testing.T) *callbackWorld {
 	t.Helper()
+	return startCallbacksPolling(t, 20*time.Millisecond)
+}
+
+// startCallbacksPolling is startCallbacks with the dialer polling every
+// poll.
+func startCallbacksPolling(t *testing.T, poll time.Duration) *callbackWorld {
+	t.Helper()
 	clk := &shiftedClock{start: time.Now()}
 	w := &callbackWorld{clock: clk, voiceWorld: startVoice(t, withOptions(func(o *app.Options) {
 		o.Clock = clk.Now
-		o.Callbacks = callback.DialerConfig{PollInterval: 20 * time.Millisecond}
+		o.Callbacks = callback.DialerConfig{PollInterval: poll}
 	}))}
 	w.token = w.login(adminEmail, adminPassword)
 	return w
@@ -301,5 +308,88 @@ func TestUnsignedCallbackStepIsForbidden(t *testing.T) {
 	resp, err := faketwilio.Webhook{AuthToken: "wrong", Via: w.base}.Post(t.Context(), smsPublicURL+"/webhooks/twilio/voice/callback/connect?callback=1", form)
 	if err != nil || resp.Status != http.StatusForbidden {
 		t.Errorf("unsigned connect: %+v %v", resp, err)
+	}
+}
+
+// TestDialNowCallsThatCallbackFirstAtOnce: with the dialer polling only
+// hourly, "dial now" on a callback booked for tomorrow wakes it, and the
+// operator's phone rings for that callback before an "as soon as
+// possible" one asked for earlier.
+func TestDialNowCallsThatCallbackFirstAtOnce(t *testing.T) {
+	w := startCallbacksPolling(t, time.Hour)
+	first := w.book(smsAnn)
+	ident := w.identity(smsAnn)
+	later, err := w.app.Engine.BookCallback(t.Context(), dialog.CallbackBooking{CustomerID: ident.CustomerID,
+		Phone: "+14155552699", DueAt: w.clock.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.onDuty()
+	var got struct {
+		ID     uint64 `json:"id"`
+		Status string `json:"status"`
+	}
+	if code := w.call(http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", later.ID), w.token, nil, &got); code != http.StatusAccepted || got.ID != later.ID {
+		t.Fatalf("dial now: %d %+v", code, got)
+	}
+	call := w.waitCall(1, later.ID)
+	if call.To != operatorPhone {
+		t.Errorf("call went to %s", call.To)
+	}
+	if st := w.callback(first.ID).State; st != policy.Scheduled {
+		t.Errorf("the earlier callback is %s, want it still scheduled", st)
+	}
+	if cb := w.callback(later.ID); cb.DialNow || cb.Attempts != 1 {
+		t.Errorf("dialled callback: dial_now %v attempts %d", cb.DialNow, cb.Attempts)
+	}
+	var conflict struct {
+		Error string `json:"error"`
+	}
+	if code := w.call(http.MethodPost, fmt.Sprintf("/api/v1/callbacks/%d/dial", later.ID), w.token, nil, &conflict); code != http.StatusConflict || !strings.Contains(conflict.Error, "dialing") {
+		t.Errorf("dial now while dialing: %d %q", code, conflict.Error)
+	}
+}
+
+// TestVoiceCallerWhoPresses1IsCalledBack: a caller holding in the queue
+// presses 1; besides the spoken confirmation and the operator's system
+// message, a real "as soon as possible" callback is booked for their
+// number, once however often they press, and the dialer calls the
+// operator and then the caller.
+func TestVoiceCallerWhoPresses1IsCalledBack(t *testing.T) {
+	w := startCallbacks(t)
+	w.onDuty()
+	caller, doc := w.dial(voiceCaller)
+	wait := caller.hold(caller.press(doc, "0"), 1)
+	doc = caller.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(caller.params, "1"))
+	wantSaid(t, doc, "We will call you back at 1 4 1 5 5 5 5 2 6 7 1")
+	caller.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(caller.params, "1"))
+	caller.status("completed", 40)
+
+	conv := w.only("waiting")
+	if got := conv.texts("system"); len(got) == 0 || got[0] != "system: Caller asked to be called back at "+voiceCaller {
+		t.Fatalf("system messages %q", got)
+	}
+	var list struct {
+		Callbacks []struct {
+			ID             uint64 `json:"id"`
+			ConversationID uint64 `json:"conversation_id"`
+			Phone          string `json:"phone"`
+			ASAP           bool   `json:"asap"`
+		} `json:"callbacks"`
+	}
+	if code := w.call(http.MethodGet, "/api/v1/callbacks", w.token, nil, &list); code != http.StatusOK || len(list.Callbacks) != 1 {
+		t.Fatalf("callbacks: %d %+v, want one", code, list.Callbacks)
+	}
+	cb := list.Callbacks[0]
+	if cb.Phone != voiceCaller || !cb.ASAP || cb.ConversationID != conv.ID {
+		t.Fatalf("callback %+v: want ASAP to %s for conversation %d", cb, voiceCaller, conv.ID)
+	}
+	call := w.waitCall(1, cb.ID)
+	if call.To != operatorPhone {
+		t.Fatalf("call to %s, want the operator", call.To)
+	}
+	number := child(t, child(t, w.connect(call), "Dial"), "Number")
+	if strings.TrimSpace(number.Text) != voiceCaller {
+		t.Errorf("connect dials %q, want the caller %s", number.Text, voiceCaller)
 	}
 }

@@ -88,6 +88,8 @@ type Dialer struct {
 	placer Placer
 	cfg    DialerConfig
 	log    *slog.Logger
+	// wake asks Run for a round now rather than at the next tick.
+	wake chan struct{}
 }
 
 // NewDialer builds a dialer over store, telling event listeners and
@@ -112,13 +114,23 @@ func NewDialer(store *storage.Storage, engine *dialog.Engine, placer Placer, cfg
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Dialer{store: store, engine: engine, placer: placer, cfg: cfg, log: cfg.Logger}
+	return &Dialer{store: store, engine: engine, placer: placer, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 }
 
 // Owner is the name this dialer leases callbacks under.
 func (d *Dialer) Owner() string { return d.cfg.Owner }
 
 func (d *Dialer) now() time.Time { return d.cfg.Clock().UTC() }
+
+// Wake has Run start a round at once instead of at the next poll, as
+// after "dial now". It never blocks; wakes while a round runs make one
+// more round.
+func (d *Dialer) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
 
 // Run dials and reconciles once per poll interval until ctx is done; a
 // round under way when ctx ends finishes recording the calls it placed.
@@ -134,6 +146,7 @@ func (d *Dialer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-d.wake:
 		}
 	}
 }

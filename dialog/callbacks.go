@@ -51,11 +51,51 @@ type CallbackView struct {
 	storage.Callback
 }
 
-// BookCallback stores a scheduled callback for an existing customer and
-// tells event listeners. It fails with storage.ErrNotFound for an unknown
+// BookCallback stores a scheduled callback for an existing customer, tells
+// the customer when they will be called (on the channel they asked
+// through; for a booking by an operator, the Telegram or SMS identity they
+// last wrote from, which the callback then keeps), and tells event
+// listeners. It fails with storage.ErrNotFound for an unknown
 // customer, ErrBadCallbackPhone, ErrCallbackDueInPast or
 // ErrCallbackNotesTooLong.
 func (e *Engine) BookCallback(ctx context.Context, b CallbackBooking) (storage.Callback, error) {
+	cb, err := e.newCallback(b)
+	if err != nil {
+		return cb, err
+	}
+	if _, err := e.store.GetCustomer(ctx, b.CustomerID); err != nil {
+		return storage.Callback{}, fmt.Errorf("book callback: %w", err)
+	}
+	var t *turn
+	err = e.store.Tx(ctx, func(tx *storage.Storage) error {
+		if cb.ConversationID == nil && cb.IdentityID == nil {
+			ident, err := tx.LatestWritableIdentity(ctx, cb.CustomerID, []string{ChannelTelegram, ChannelSMS})
+			switch {
+			case err == nil:
+				cb.IdentityID = &ident.ID
+			case !errors.Is(err, storage.ErrNotFound):
+				return err
+			}
+		}
+		if err := tx.CreateCallback(ctx, &cb); err != nil {
+			return err
+		}
+		var err error
+		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) string {
+			return t.text(TextCallbackBooked, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb))
+		})
+		return err
+	})
+	if err != nil {
+		return storage.Callback{}, fmt.Errorf("book callback: %w", err)
+	}
+	e.PublishCallback(cb)
+	e.afterTelling(t)
+	return cb, nil
+}
+
+// newCallback checks b and makes the callback it asks for, not yet stored.
+func (e *Engine) newCallback(b CallbackBooking) (storage.Callback, error) {
 	now := e.now().UTC()
 	e164, err := phone.Normalize(b.Phone, e.settings.DefaultRegion)
 	if err != nil {
@@ -67,23 +107,106 @@ func (e *Engine) BookCallback(ctx context.Context, b CallbackBooking) (storage.C
 	if utf8.RuneCountInString(b.Notes) > MaxCallbackNotesLength {
 		return storage.Callback{}, ErrCallbackNotesTooLong
 	}
-	if _, err := e.store.GetCustomer(ctx, b.CustomerID); err != nil {
-		return storage.Callback{}, fmt.Errorf("book callback: %w", err)
-	}
-	cb := storage.Callback{CustomerID: b.CustomerID, ConversationID: b.ConversationID, IdentityID: b.IdentityID,
+	return storage.Callback{CustomerID: b.CustomerID, ConversationID: b.ConversationID, IdentityID: b.IdentityID,
 		Phone: e164, ASAP: b.DueAt.IsZero(), RequestedAt: now, DueAt: b.DueAt,
-		MaxAttempts: e.settings.Callbacks.MaxAttempts, Notes: b.Notes}
-	if err := e.store.CreateCallback(ctx, &cb); err != nil {
-		return storage.Callback{}, err
+		MaxAttempts: e.settings.Callbacks.MaxAttempts, Notes: b.Notes}, nil
+}
+
+// bookCallback books an as-soon-as-possible callback to number for the
+// turn's conversation, in the turn's transaction, unless the conversation
+// has one scheduled or dialing already; the customer is told by the
+// caller. Event listeners hear of it after commit.
+func (t *turn) bookCallback(ctx context.Context, number string) error {
+	if _, err := t.tx.ActiveCallbackOf(ctx, t.conv.ID); err == nil {
+		return nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	cb, err := t.e.newCallback(CallbackBooking{CustomerID: t.cust.ID, ConversationID: &t.conv.ID, IdentityID: &t.ident.ID, Phone: number})
+	if err != nil {
+		return err
+	}
+	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
+		return err
+	}
+	t.emit = append(t.emit, pendingEvent{ev: events.Event{Type: events.CallbackChanged, Data: CallbackView{Callback: cb}, ConversationID: t.conv.ID}})
+	return nil
+}
+
+// CancelCallback withdraws a callback, tells the customer as a booking is
+// confirmed, and tells event listeners; one that is completed or cancelled
+// already is a storage.ErrWrongState.
+func (e *Engine) CancelCallback(ctx context.Context, id uint64) (storage.Callback, error) {
+	var (
+		cb storage.Callback
+		t  *turn
+	)
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		var err error
+		if cb, err = tx.CancelCallback(ctx, id, e.now()); err != nil {
+			return err
+		}
+		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) string {
+			return t.text(TextCallbackCancelled, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb),
+				"rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))
+		})
+		return err
+	})
+	if err != nil {
+		return cb, err
 	}
 	e.PublishCallback(cb)
+	e.afterTelling(t)
 	return cb, nil
 }
 
-// CancelCallback withdraws a callback and tells event listeners; one that
-// is completed or cancelled already is a storage.ErrWrongState.
-func (e *Engine) CancelCallback(ctx context.Context, id uint64) (storage.Callback, error) {
-	cb, err := e.store.CancelCallback(ctx, id, e.now())
+// tellAboutCallback writes the text made by say to the customer of cb, on
+// the channel it was booked through (see callbackTurn), and returns the
+// turn to finish after commit; it writes nothing, and returns nil, when
+// there is no such channel or it is a call, which cannot take a text.
+func (e *Engine) tellAboutCallback(ctx context.Context, tx *storage.Storage, cb storage.Callback, say func(*turn) string) (*turn, error) {
+	t, err := e.callbackTurn(ctx, tx, cb)
+	if err != nil || t == nil || t.ident.Channel == ChannelVoice {
+		return nil, err
+	}
+	return t, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: say(t)})
+}
+
+// afterTelling publishes the messages of a committed turn and hands its
+// outbox items to delivery; a nil turn did nothing.
+func (e *Engine) afterTelling(t *turn) {
+	if t != nil {
+		e.afterCommit(made(t.emit), []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
+	}
+}
+
+// callbackWhen is when cb is to be made, for the customer: "as soon as
+// possible", or the booked time in their time zone (from their number,
+// else the business hours' zone).
+func (e *Engine) callbackWhen(lang string, cb storage.Callback) string {
+	if cb.ASAP {
+		return e.texts.Get(lang, TextCallbackWhenASAP)
+	}
+	return e.texts.When(lang, cb.DueAt.In(policy.CustomerLocation("", cb.Phone, e.schedule.Location())))
+}
+
+// rebookKey is the text saying how to book again on channel.
+func rebookKey(channel string) string {
+	switch channel {
+	case ChannelTelegram:
+		return TextCallbackRebookTelegram
+	case ChannelSMS:
+		return TextCallbackRebookSMS
+	}
+	return TextCallbackRebook
+}
+
+// DialCallbackNow makes a scheduled or failed callback due at once, ahead
+// of every other, and tells event listeners; the dialer still has to be
+// woken. One dialing already, completed or cancelled is a
+// storage.ErrWrongState.
+func (e *Engine) DialCallbackNow(ctx context.Context, id uint64) (storage.Callback, error) {
+	cb, err := e.store.DialCallbackNow(ctx, id, e.now())
 	if err != nil {
 		return cb, err
 	}
@@ -114,8 +237,8 @@ func (e *Engine) NormalizePhone(raw string) (string, error) {
 // FailCallback gives up on a dialing callback whose last attempt did not
 // reach the customer (outcome is how it ended) and, in the same
 // transaction, tells the customer through the channel they booked it on,
-// with how to book again. A callback booked by an operator with no
-// conversation tells nobody. It fails with storage.ErrWrongState when the
+// with how to book again. A callback with neither a conversation nor an
+// identity tells nobody. It fails with storage.ErrWrongState when the
 // callback is no longer dialing, so a repeated outcome tells the customer
 // once.
 func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (storage.Callback, error) {
@@ -131,20 +254,14 @@ func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (s
 		if t, err = e.callbackTurn(ctx, tx, cb); err != nil || t == nil {
 			return err
 		}
-		rebook := map[string]string{ChannelTelegram: TextCallbackRebookTelegram, ChannelSMS: TextCallbackRebookSMS}[t.ident.Channel]
-		if rebook == "" {
-			rebook = TextCallbackRebook
-		}
-		text := t.text(TextCallbackFailed, "phone", cb.Phone, "rebook", t.e.texts.Get(t.lang, rebook))
+		text := t.text(TextCallbackFailed, "phone", cb.Phone, "rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))
 		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: text})
 	})
 	if err != nil {
 		return cb, fmt.Errorf("fail callback %d: %w", id, err)
 	}
 	e.PublishCallback(cb)
-	if t != nil {
-		e.afterCommit(made(t.emit), []BatchResult{{Result: Result{Outbox: len(t.items), items: t.items}}})
-	}
+	e.afterTelling(t)
 	return cb, nil
 }
 

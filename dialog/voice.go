@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -131,15 +132,21 @@ func (t *turn) callbackNumber() string {
 	return t.cust.Phone
 }
 
-// requestCallback records that the customer asked to be called back. Until
-// switchboard dials callbacks itself, the request waits for an operator:
-// the conversation waits in the callback queue, keeping the place it had,
-// and a system message says which number to call. Without a number there
-// is nobody to call, and the customer is handed over as for a person.
+// requestCallback books the callback the customer asked for: as soon as
+// possible, to the number they are on, dialled by the callback dialer. The
+// conversation also waits in the callback queue, keeping the place it had,
+// and a system message says which number to call, for the operator who
+// sees it. Without a number (or with one that is no phone number) there is
+// nobody to call, and the customer is handed over as for a person.
 func (t *turn) requestCallback(ctx context.Context) error {
 	number := t.callbackNumber()
 	if number == "" {
 		return t.handover(ctx, "", "")
+	}
+	if err := t.bookCallback(ctx, number); errors.Is(err, ErrBadCallbackPhone) {
+		return t.handover(ctx, "", "")
+	} else if err != nil {
+		return fmt.Errorf("book callback for conversation %d: %w", t.conv.ID, err)
 	}
 	if t.conv.State != storage.StateOpen {
 		// An operator who has the conversation keeps it and sees the note.

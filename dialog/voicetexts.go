@@ -27,6 +27,9 @@ const (
 	TextCallbackRebook         = "callback_rebook"          //
 	TextCallbackRebookTelegram = "callback_rebook_telegram" //
 	TextCallbackRebookSMS      = "callback_rebook_sms"      //
+	TextCallbackBooked         = "callback_booked"          // {ticket} {phone} {when}
+	TextCallbackWhenASAP       = "callback_when_asap"       //
+	TextCallbackCancelled      = "callback_cancelled"       // {ticket} {phone} {when} {rebook}
 )
 
 var voiceTexts = map[string]map[string]string{
@@ -55,6 +58,9 @@ var voiceTexts = map[string]map[string]string{
 		TextCallbackRebook:         "Write to us to book another call.",
 		TextCallbackRebookTelegram: "Reply here and a person will arrange another call.",
 		TextCallbackRebookSMS:      "Reply to this message and a person will arrange another call.",
+		TextCallbackBooked:         "Your callback is booked: we will call you at {phone} {when}. Your request number is {ticket}.",
+		TextCallbackWhenASAP:       "as soon as a colleague is free",
+		TextCallbackCancelled:      "Your callback at {phone} for request {ticket} is cancelled. {rebook}",
 	},
 	"ru": {
 		TextCallbackButton:         "Перезвоните мне",
@@ -81,6 +87,9 @@ var voiceTexts = map[string]map[string]string{
 		TextCallbackRebook:         "Напишите нам, чтобы заказать звонок ещё раз.",
 		TextCallbackRebookTelegram: "Ответьте здесь, и сотрудник договорится с вами о новом звонке.",
 		TextCallbackRebookSMS:      "Ответьте на это сообщение, и сотрудник договорится с вами о новом звонке.",
+		TextCallbackBooked:         "Звонок заказан: мы позвоним вам по номеру {phone} {when}. Номер обращения: {ticket}.",
+		TextCallbackWhenASAP:       "как только освободится сотрудник",
+		TextCallbackCancelled:      "Звонок по номеру {phone} по обращению {ticket} отменён. {rebook}",
 	},
 }
 

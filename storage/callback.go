@@ -18,15 +18,19 @@ type Callback struct {
 	// ConversationID is the request (ticket) the callback belongs to, if any.
 	ConversationID *uint64 `gorm:"index"`
 	// IdentityID is the channel identity the customer asked through, where
-	// confirmations and "we could not reach you" go; nil when booked by an
-	// operator.
+	// confirmations and "we could not reach you" go; for a booking by an
+	// operator, the Telegram or SMS identity the customer last wrote from,
+	// nil when they have none.
 	IdentityID *uint64
 	// Phone is the number to dial, in E.164.
 	Phone string       `gorm:"size:32;not null"`
 	State policy.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
 	// ASAP is set for "as soon as possible": the callback takes its turn by
 	// RequestedAt, ahead of those booked for a time.
-	ASAP        bool      `gorm:"column:asap;not null;default:false"`
+	ASAP bool `gorm:"column:asap;not null;default:false"`
+	// DialNow is set by an operator's "dial now": the callback is due at
+	// once and goes ahead of every other due callback until it is dialled.
+	DialNow     bool      `gorm:"not null;default:false"`
 	RequestedAt time.Time `gorm:"not null"`
 	// DueAt is the booked slot's start, or RequestedAt when ASAP; slots are
 	// counted by it.
@@ -112,6 +116,18 @@ func (s *Storage) GetCallback(ctx context.Context, id uint64) (Callback, error) 
 	return cb, nil
 }
 
+// ActiveCallbackOf is conversation convID's callback that is scheduled or
+// dialing, the latest if several; ErrNotFound when it has none.
+func (s *Storage) ActiveCallbackOf(ctx context.Context, convID uint64) (Callback, error) {
+	var cb Callback
+	err := s.q(ctx).Where("conversation_id = ? AND state IN ?", convID, []policy.State{policy.Scheduled, policy.Dialing}).
+		Order("id DESC").Take(&cb).Error
+	if err != nil {
+		return cb, fmt.Errorf("active callback of conversation %d: %w", convID, notFound(err))
+	}
+	return cb, nil
+}
+
 // CallbackFilter narrows ListCallbacks; zero fields do not filter.
 type CallbackFilter struct {
 	State      policy.State
@@ -120,9 +136,11 @@ type CallbackFilter struct {
 	Limit int
 }
 
-// claimOrder is the order in which due callbacks are dialled: "as soon as
-// possible" first, by when they were asked for, then booked ones by time.
-const claimOrder = "asap DESC, CASE WHEN asap THEN requested_at ELSE due_at END ASC, id ASC"
+// claimOrder is the order in which due callbacks are dialled: those an
+// operator asked to dial now first, by when they asked; then "as soon as
+// possible" ones, by when they were asked for; then booked ones by time.
+const claimOrder = "dial_now DESC, CASE WHEN dial_now THEN next_attempt_at END ASC, " +
+	"asap DESC, CASE WHEN asap THEN requested_at ELSE due_at END ASC, id ASC"
 
 // ListCallbacks returns callbacks: scheduled ones in the order they will be
 // dialled, others newest first.

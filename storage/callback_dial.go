@@ -86,14 +86,42 @@ func (s *Storage) ExpiredDialing(ctx context.Context, now time.Time) ([]Callback
 	return out, nil
 }
 
+// DialCallbackNow makes scheduled or failed callback id due at time at, ahead
+// of every other due callback (see claimOrder), whatever its schedule said;
+// a failed one is scheduled again. A callback dialing already, completed
+// or cancelled is a CallbackStateError (an ErrWrongState).
+func (s *Storage) DialCallbackNow(ctx context.Context, id uint64, at time.Time) (Callback, error) {
+	at = at.UTC()
+	var cb Callback
+	err := s.Tx(ctx, func(tx *Storage) error {
+		var err error
+		if cb, err = tx.GetCallback(ctx, id); err != nil {
+			return err
+		}
+		if cb.State != policy.Scheduled && cb.State != policy.Failed {
+			return &CallbackStateError{ID: id, State: cb.State, To: policy.Dialing}
+		}
+		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ?", id, cb.State).
+			Updates(map[string]any{"state": policy.Scheduled, "dial_now": true, "next_attempt_at": at,
+				"lease_owner": "", "locked_until": nil, "updated_at": at})
+		if res.Error != nil {
+			return fmt.Errorf("dial callback %d now: %w", id, res.Error)
+		}
+		cb, err = tx.GetCallback(ctx, id)
+		return err
+	})
+	return cb, err
+}
+
 // RecordDial notes that owner started a call with id callSid for callback
-// id: it counts an attempt and forgets the previous call's status. It fails
+// id: it counts an attempt, ends a "dial now" and forgets the previous
+// call's status. It fails
 // with ErrLeaseLost unless the callback is dialing under owner's lease.
 func (s *Storage) RecordDial(ctx context.Context, id uint64, owner, callSid string, at time.Time) (Callback, error) {
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
 		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND lease_owner = ?", id, policy.Dialing, owner).
-			Updates(map[string]any{"call_sid": callSid, "call_status": "", "attempts": gorm.Expr("attempts + 1"), "updated_at": at.UTC()})
+			Updates(map[string]any{"call_sid": callSid, "call_status": "", "dial_now": false, "attempts": gorm.Expr("attempts + 1"), "updated_at": at.UTC()})
 		if res.Error != nil {
 			return fmt.Errorf("record call %s of callback %d: %w", callSid, id, res.Error)
 		}

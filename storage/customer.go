@@ -276,3 +276,20 @@ func (s *Storage) SetCustomerLanguage(ctx context.Context, id uint64, lang strin
 	}
 	return nil
 }
+
+// LatestWritableIdentity is the customer's identity on one of channels
+// that can be written to (neither unreachable nor opted out) and has a
+// conversation, the one whose conversation had the latest message; it is
+// ErrNotFound when there is none.
+func (s *Storage) LatestWritableIdentity(ctx context.Context, customerID uint64, channels []string) (Identity, error) {
+	var ident Identity
+	err := s.q(ctx).Model(&Identity{}).Select("identities.*").
+		Joins("JOIN conversations ON conversations.identity_id = identities.id").
+		Where("identities.customer_id = ? AND identities.channel IN ? AND identities.unreachable = ? AND identities.opted_out = ?",
+			customerID, channels, false, false).
+		Order("conversations.last_message_at DESC, conversations.id DESC").Limit(1).Take(&ident).Error
+	if err != nil {
+		return ident, fmt.Errorf("writable identity of customer %d: %w", customerID, notFound(err))
+	}
+	return ident, nil
+}

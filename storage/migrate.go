@@ -63,6 +63,12 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&Operator{}, "Phone")
 	}},
+	{8, "callbacks: dial now, ahead of the queue", func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Callback{}, "DialNow") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&Callback{}, "DialNow")
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.
