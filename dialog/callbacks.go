@@ -97,9 +97,9 @@ func (e *Engine) BookCallback(ctx context.Context, b CallbackBooking) (storage.C
 // newCallback checks b and makes the callback it asks for, not yet stored.
 func (e *Engine) newCallback(b CallbackBooking) (storage.Callback, error) {
 	now := e.now().UTC()
-	e164, err := phone.Normalize(b.Phone, e.settings.DefaultRegion)
+	e164, err := e.NormalizePhone(b.Phone)
 	if err != nil {
-		return storage.Callback{}, fmt.Errorf("%w (%q)", ErrBadCallbackPhone, b.Phone)
+		return storage.Callback{}, err
 	}
 	if !b.DueAt.IsZero() && b.DueAt.Before(now) {
 		return storage.Callback{}, fmt.Errorf("%w (%s)", ErrCallbackDueInPast, b.DueAt.UTC().Format(time.RFC3339))

@@ -114,36 +114,36 @@ type BatchResult struct {
 // the others.
 func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 	out := make([]BatchResult, len(evs))
+	clean := make([]Event, len(evs))
+	for i, ev := range evs {
+		clean[i] = sanitize(ev)
+	}
+	evs = clean
 	var pending []pendingEvent
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
 		req := storage.PrefetchRequest{Events: len(evs), Now: e.now().UTC()}
 		for _, ev := range evs {
-			ev = sanitize(ev)
 			req.Contacts = append(req.Contacts, ev.From)
 			if ev.ExternalID != "" {
-				req.Inbound = append(req.Inbound, storage.InboundRef{Channel: ev.From.Channel, ExternalID: ev.ExternalID})
+				req.Inbound = append(req.Inbound, inboundRef(ev))
 			}
 		}
-		seenRefs, err := tx.Prefetch(ctx, req)
+		seen, err := tx.Prefetch(ctx, req)
 		if err != nil {
 			return err
 		}
-		seen := make(map[string]bool, len(seenRefs))
-		for r := range seenRefs {
-			seen[r.Channel+"\x00"+r.ExternalID] = true
-		}
 		for i, ev := range evs {
-			key := eventKey(ev)
-			if key != "" && seen[key] {
-				out[i] = BatchResult{Result: Result{Duplicate: true}}
-				if ev.Inline {
-					out[i].Result.Replies = e.saidBefore(ctx, tx, ev)
+			// Events without an external id are never repeats.
+			if ev.ExternalID != "" {
+				if seen[inboundRef(ev)] {
+					out[i] = BatchResult{Result: Result{Duplicate: true}}
+					if ev.Inline {
+						out[i].Result.Replies = e.saidBefore(ctx, tx, ev)
+					}
+					continue
 				}
-				continue
-			}
-			if key != "" {
-				seen[key] = true
+				seen[inboundRef(ev)] = true
 			}
 			r, emitted, err := e.handleTx(ctx, tx, ev)
 			if err != nil {
@@ -187,18 +187,14 @@ func (e *Engine) handleOne(ctx context.Context, ev Event) BatchResult {
 	return out
 }
 
-// eventKey identifies an event at its channel; events without an external
-// id are never duplicates.
-func eventKey(ev Event) string {
-	if ev.ExternalID == "" {
-		return ""
-	}
-	return ev.From.Channel + "\x00" + cleanText(ev.ExternalID, maxExternalLen)
+// inboundRef names a sanitised event's message at its channel.
+func inboundRef(ev Event) storage.InboundRef {
+	return storage.InboundRef{Channel: ev.From.Channel, ExternalID: ev.ExternalID}
 }
 
 // saidBefore is what was said back to an inline event handled before.
 func (e *Engine) saidBefore(ctx context.Context, tx *storage.Storage, ev Event) []Reply {
-	raw, err := tx.InboundResponse(ctx, ev.From.Channel, cleanText(ev.ExternalID, maxExternalLen))
+	raw, err := tx.InboundResponse(ctx, ev.From.Channel, ev.ExternalID)
 	var said []Reply
 	if err == nil && raw != "" {
 		_ = json.Unmarshal([]byte(raw), &said)
@@ -242,8 +238,8 @@ type turn struct {
 	inline *[]Reply
 }
 
+// handleTx handles ev, sanitised by HandleBatch, inside tx.
 func (e *Engine) handleTx(ctx context.Context, tx *storage.Storage, ev Event) (Result, []pendingEvent, error) {
-	ev = sanitize(ev)
 	ident, cust, err := tx.FindOrCreateIdentity(ctx, ev.From)
 	if err != nil {
 		return Result{}, nil, err

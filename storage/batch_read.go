@@ -139,12 +139,6 @@ func (wb *writeBehind) forgetCustomer(id uint64) {
 // status) is counted afresh.
 func (s *Storage) queueAheadInBatch(ctx context.Context, c Conversation) (int64, error) {
 	wb := s.wb
-	var known []uint64
-	for _, v := range wb.latest {
-		if v != nil {
-			known = append(known, v.ID)
-		}
-	}
 	count := func(in func(id uint64) bool) int64 {
 		var n int64
 		for _, v := range wb.latest {
@@ -156,6 +150,12 @@ func (s *Storage) queueAheadInBatch(ctx context.Context, c Conversation) (int64,
 	}
 	if wb.queueAt != nil && !c.HandedOverAt.Before(*wb.queueAt) {
 		return wb.queueBase + count(func(id uint64) bool { return wb.queueExcept[id] || wb.created[id] }), nil
+	}
+	var known []uint64
+	for _, v := range wb.latest {
+		if v != nil {
+			known = append(known, v.ID)
+		}
 	}
 	base, err := s.queueAheadInDB(ctx, c, known)
 	if err != nil {

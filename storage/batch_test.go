@@ -112,37 +112,56 @@ func TestBatchWritesWhatItHeldBackWithIDsInOrder(t *testing.T) {
 }
 
 func TestBatchQueuePositionCountsTheBatchsOwnHandovers(t *testing.T) {
-	s := storagetest.Open(t)
-	ctx := t.Context()
-	start := time.Now().UTC().Add(-time.Hour)
-	newWaiting(t, s, "1", start)
-	newWaiting(t, s, "2", start.Add(time.Minute))
-	var got []int
-	err := s.Batch(ctx, func(tx *storage.Storage) error {
-		for i, ext := range []string{"3", "4", "5"} {
-			id, cust, err := tx.FindOrCreateIdentity(ctx, storage.Contact{Channel: "telegram", ExternalID: ext, Address: ext})
-			if err != nil {
-				return err
-			}
-			at := start.Add(time.Duration(10+i) * time.Minute)
-			c := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram", State: storage.StateWaiting,
-				HandedOverAt: &at, LastMessageAt: at}
-			if err := tx.CreateConversation(ctx, &c); err != nil {
-				return err
-			}
-			pos, _, err := tx.QueuePosition(ctx, c)
-			if err != nil {
-				return err
-			}
-			got = append(got, pos)
+	// With a prefetch the queue is counted once for the batch (on
+	// PostgreSQL inside the prefetch statement); without, at the first
+	// handover.
+	for _, prefetch := range []bool{false, true} {
+		name := "counted at the first handover"
+		if prefetch {
+			name = "counted by the prefetch"
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 || got[0] != 3 || got[1] != 4 || got[2] != 5 {
-		t.Fatalf("positions told in the batch = %v, want [3 4 5]", got)
+		t.Run(name, func(t *testing.T) {
+			s := storagetest.Open(t)
+			ctx := t.Context()
+			start := time.Now().UTC().Add(-time.Hour)
+			newWaiting(t, s, "1", start)
+			newWaiting(t, s, "2", start.Add(time.Minute))
+			contacts := []storage.Contact{{Channel: "telegram", ExternalID: "3", Address: "3"},
+				{Channel: "telegram", ExternalID: "4", Address: "4"}, {Channel: "telegram", ExternalID: "5", Address: "5"}}
+			var got []int
+			err := s.Batch(ctx, func(tx *storage.Storage) error {
+				if prefetch {
+					req := storage.PrefetchRequest{Contacts: contacts, Events: len(contacts), Now: start.Add(5 * time.Minute)}
+					if _, err := tx.Prefetch(ctx, req); err != nil {
+						return err
+					}
+				}
+				for i, contact := range contacts {
+					id, cust, err := tx.FindOrCreateIdentity(ctx, contact)
+					if err != nil {
+						return err
+					}
+					at := start.Add(time.Duration(10+i) * time.Minute)
+					c := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram",
+						State: storage.StateWaiting, HandedOverAt: &at, LastMessageAt: at}
+					if err := tx.CreateConversation(ctx, &c); err != nil {
+						return err
+					}
+					pos, _, err := tx.QueuePosition(ctx, c)
+					if err != nil {
+						return err
+					}
+					got = append(got, pos)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 3 || got[0] != 3 || got[1] != 4 || got[2] != 5 {
+				t.Fatalf("positions told in the batch = %v, want [3 4 5]", got)
+			}
+		})
 	}
 }
 
