@@ -19,11 +19,11 @@ func TestMenuShowsWhatCustomersSee(t *testing.T) {
 		wantGreeting string
 		wantLabels   []string
 	}{
-		{"", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Talk to a person"}},
-		{"?lang=en", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Talk to a person"}},
-		{"?lang=ru", "ru", "Спасибо, что написали нам", []string{"Часы работы", "Вопрос о заказе", "Поговорить с человеком"}},
-		{"?lang=ru-RU", "ru", "Спасибо, что написали нам", []string{"Часы работы", "Вопрос о заказе", "Поговорить с человеком"}},
-		{"?lang=xx", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Talk to a person"}},
+		{"", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Call me back", "Talk to a person"}},
+		{"?lang=en", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Call me back", "Talk to a person"}},
+		{"?lang=ru", "ru", "Спасибо, что написали нам", []string{"Часы работы", "Вопрос о заказе", "Перезвоните мне", "Поговорить с человеком"}},
+		{"?lang=ru-RU", "ru", "Спасибо, что написали нам", []string{"Часы работы", "Вопрос о заказе", "Перезвоните мне", "Поговорить с человеком"}},
+		{"?lang=xx", "en", "Thank you for writing to us", []string{"Opening hours", "A question about my order", "Call me back", "Talk to a person"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

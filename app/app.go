@@ -46,6 +46,9 @@ type App struct {
 	// Dialer dials due callbacks through Twilio; nil when Twilio is not
 	// configured.
 	Dialer *callback.Dialer
+	// Notifier reminds customers of booked callbacks and tells them when
+	// one runs late; nil, like Dialer, when Twilio is not configured.
+	Notifier *callback.Notifier
 	// Presence keeps operators' presence in step with their event streams.
 	Presence *dialog.PresenceTracker
 	HTTP     *echo.Echo
@@ -73,6 +76,9 @@ type Options struct {
 	// and lease, or name its owner); the rest of its configuration comes
 	// from cfg.
 	Callbacks callback.DialerConfig
+	// Notify tunes the callback notifier (tests shorten its interval); the
+	// rest of its configuration comes from cfg.
+	Notify callback.NotifierConfig
 }
 
 // DefaultCommitWorkers is how many group commits run at once, on either
@@ -116,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
 		OnlineOperators: a.Broker.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
 		Handoff: a.Dispatcher.Handoff, HandoffLease: a.Dispatcher.LeaseFor(),
+		TextCallers: cfg.Twilio.Enabled(),
 	})
 	if err != nil {
 		store.Close()
@@ -157,6 +164,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		dc := o.Callbacks
 		dc.PublicURL, dc.From, dc.Retry, dc.Slots = cfg.PublicURL, cfg.Twilio.PhoneNumber, cfg.Settings.Callbacks.RetryPolicy(), slots
+		dc.MachineDetection = cfg.Settings.Callbacks.MachineDetection
 		if dc.Clock == nil {
 			dc.Clock = o.Clock
 		}
@@ -165,6 +173,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		a.Dialer = callback.NewDialer(store, a.Engine, a.Twilio.CallPlacer(), dc)
 		a.Twilio.DialCallbacksWith(a.Dialer)
+		// Reminders and late notices promise a call, so they run only where
+		// callbacks are dialled.
+		nc := o.Notify
+		nc.RemindBefore, nc.LateAfter, nc.Slots = cfg.Settings.Callbacks.RemindBefore, cfg.Settings.Callbacks.LateAfter, slots
+		if nc.Clock == nil {
+			nc.Clock = dc.Clock
+		}
+		if nc.Logger == nil {
+			nc.Logger = log
+		}
+		a.Notifier = callback.NewNotifier(store, a.Engine, nc)
 	} else {
 		log.Info("twilio SMS, voice and callback dialling disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
@@ -224,6 +243,9 @@ func (a *App) Run(ctx context.Context) error {
 	start("presence", func(ctx context.Context) { _ = a.Presence.Run(ctx) })
 	if a.Dialer != nil {
 		start("callbacks", func(ctx context.Context) { _ = a.Dialer.Run(ctx) })
+	}
+	if a.Notifier != nil {
+		start("callback notices", func(ctx context.Context) { _ = a.Notifier.Run(ctx) })
 	}
 	// Intake (long polling) stops first, then the committer drains, then
 	// delivery stops: replies committed in the drain are still handed off

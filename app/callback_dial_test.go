@@ -245,7 +245,7 @@ func TestCallbackIsDialledOperatorFirstUntilItFails(t *testing.T) {
 	defer cancel()
 	err := w.twilio.WaitFor(ctx, func(s *faketwilio.Server) bool {
 		for _, m := range s.MessagesTo(smsAnn) {
-			if strings.Contains(m.Body, "could not reach you") && strings.Contains(m.Body, "a person will arrange another call") {
+			if strings.Contains(m.Body, "could not reach you") && strings.Contains(m.Body, "Reply CALL to book another call") {
 				return true
 			}
 		}
@@ -360,9 +360,10 @@ func TestVoiceCallerWhoPresses1IsCalledBack(t *testing.T) {
 	w.onDuty()
 	caller, doc := w.dial(voiceCaller)
 	wait := caller.hold(caller.press(doc, "0"), 1)
-	doc = caller.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(caller.params, "1"))
+	readBack := caller.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(caller.params, "1"))
+	doc = caller.press(readBack, "1")
 	wantSaid(t, doc, "We will call you back at 1 4 1 5 5 5 5 2 6 7 1")
-	caller.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(caller.params, "1"))
+	caller.press(readBack, "1")
 	caller.status("completed", 40)
 
 	conv := w.only("waiting")

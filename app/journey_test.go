@@ -21,8 +21,8 @@ func TestTelegramJourneyFromStartToResolved(t *testing.T) {
 		t.Fatalf("greeting %+v: want ticket SB-000001 in chat %d", greeting, ann.ID)
 	}
 	rows := greeting.ReplyMarkup.Inline
-	if len(rows) != 3 || rows[0][0].CallbackData != "m:hours" || rows[2][0].Text != "Talk to a person" || rows[2][0].CallbackData != "op" {
-		t.Fatalf("menu keyboard %+v: want 2 options then Talk to a person", rows)
+	if len(rows) != 4 || rows[0][0].CallbackData != "m:hours" || rows[2][0].CallbackData != "m:call" || rows[3][0].Text != "Talk to a person" || rows[3][0].CallbackData != "op" {
+		t.Fatalf("menu keyboard %+v: want 3 options then Talk to a person", rows)
 	}
 
 	h.send(faketelegram.CallbackUpdate(2, ann, greeting.MessageID, "m:hours"))
@@ -81,7 +81,7 @@ func TestTelegramJourneyFromStartToResolved(t *testing.T) {
 		t.Fatalf("conversation %+v", conv)
 	}
 	// Operators see the buttons the customer was offered with the greeting.
-	if ch := conv.Messages[1].Choices; len(ch) != 3 || ch[0].Label != "Opening hours" || ch[2].Digit != "0" || ch[2].Label != "Talk to a person" {
+	if ch := conv.Messages[1].Choices; len(ch) != 4 || ch[0].Label != "Opening hours" || ch[3].Digit != "0" || ch[3].Label != "Talk to a person" {
 		t.Fatalf("greeting's choices %+v: want the menu with the person as 0", ch)
 	}
 	var texts []string

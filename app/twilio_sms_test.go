@@ -185,7 +185,7 @@ func TestSMSJourneyToAnOperatorAndBack(t *testing.T) {
 		t.Fatalf("greeting sent as %+v", greeting)
 	}
 	if !strings.Contains(greeting.Body, "SB-000001") ||
-		!strings.HasSuffix(greeting.Body, "\n\nReply 1 for Opening hours, 2 for A question about my order, 0 for a person.") {
+		!strings.HasSuffix(greeting.Body, "\n\nReply 1 for Opening hours, 2 for A question about my order, 3 for Call me back, 0 for a person.") {
 		t.Fatalf("greeting %q: want the ticket and the numbered menu", greeting.Body)
 	}
 

@@ -224,7 +224,7 @@ func TestVoiceCallThroughTheMenuIntoTheQueue(t *testing.T) {
 		t.Fatalf("gather %+v", gather.Attrs)
 	}
 	wantURL(t, "gather action", gather.Attr("action"), "/webhooks/twilio/voice/menu", url.Values{"attempt": {"1"}})
-	if got := gather.Said(); got != "For Opening hours, press 1. For A question about my order, press 2. To talk to a person, press 0." {
+	if got := gather.Said(); got != "For Opening hours, press 1. For A question about my order, press 2. For Call me back, press 3. To talk to a person, press 0." {
 		t.Fatalf("menu read as %q", got)
 	}
 	wantURL(t, "redirect", child(t, doc, "Redirect").Text, "/webhooks/twilio/voice/menu", url.Values{"attempt": {"1"}, "silence": {"1"}})
@@ -274,6 +274,12 @@ func TestVoiceCallbackWhileHoldingKeepsThePlace(t *testing.T) {
 
 	wait := first.hold(held, 1)
 	doc = first.post(child(t, wait, "Gather").Attr("action"), faketwilio.CallDigits(first.params, "1"))
+	wantVerbs(t, doc, "Gather", "Redirect") // the number read back; silence holds on
+	wantSaid(t, doc, "We will call you back at 1 4 1 5 5 5 5 2 6 7 1. To confirm, press 1.")
+	if len(w.conversations("waiting")[0].texts("system")) != 0 {
+		t.Fatal("booked before the number was confirmed")
+	}
+	doc = first.press(doc, "1")
 	wantVerbs(t, doc, "Say", "Hangup")
 	wantSaid(t, doc, "We will call you back at 1 4 1 5 5 5 5 2 6 7 1", "you keep your place in the queue")
 
@@ -301,10 +307,12 @@ func TestVoiceCallbackOfferedWhenNobodyIsOnline(t *testing.T) {
 	}
 	wantURL(t, "offer action", gather.Attr("action"), "/webhooks/twilio/voice/callback", url.Values{"lang": {"en"}, "from": {"offer"}})
 
-	booked := call.press(doc, "1")
+	readBack := call.press(doc, "1")
+	wantVerbs(t, readBack, "Gather", "Say", "Hangup")
+	booked := call.press(readBack, "1")
 	wantVerbs(t, booked, "Say", "Hangup")
 	wantSaid(t, booked, "We will call you back at 1 4 1 5 5 5 5 2 6 7 1")
-	if again := call.press(doc, "1"); !again.Same(booked) {
+	if again := call.press(readBack, "1"); !again.Same(booked) {
 		t.Fatalf("the same callback step again answered %v, want %v", again.Said(), booked.Said())
 	}
 	conv := w.only("waiting")

@@ -10,6 +10,11 @@
 // and one killed mid-dial neither loses a callback nor dials it twice
 // (ExpiredDialing and the call's status fetched from the provider).
 //
+// A customer is never dialled in their quiet hours or outside business
+// hours: a callback due then is put off, keeping its place. While a
+// callback waits, the Notifier reminds its customer ahead of a booked time
+// and tells them, once, when it runs late.
+//
 // What may be booked and when a failed dial is retried is package
 // callback/policy; this package applies it.
 package callback

@@ -33,6 +33,9 @@ type Connect struct {
 	// (cancelled meanwhile, settled, or a stale call) the operator is told
 	// and the call ends.
 	Live bool
+	// MachineDetection asks the provider to tell a person from an
+	// answering machine on the customer's leg (DialerConfig).
+	MachineDetection bool
 }
 
 // ConnectCallback is the connect step: the operator answered call callSid
@@ -53,7 +56,7 @@ func (d *Dialer) ConnectCallback(ctx context.Context, id uint64, callSid string)
 	if err != nil {
 		return Connect{}, err
 	}
-	c := Connect{Callback: cb, CallerID: d.cfg.From,
+	c := Connect{Callback: cb, CallerID: d.cfg.From, MachineDetection: d.cfg.MachineDetection,
 		Live: cb.State == policy.Dialing && cb.CallSid != "" && cb.CallSid == callSid}
 	if cb.ConversationID != nil {
 		c.Ticket = storage.FormatTicket(*cb.ConversationID)

@@ -57,8 +57,13 @@ type DialerConfig struct {
 	// (config: callbacks.retry_after); each callback's own max_attempts
 	// overrides its MaxAttempts.
 	Retry policy.RetryPolicy
-	// Slots gives the business and quiet hours a retry is moved out of.
+	// Slots gives the business and quiet hours a retry, and a callback due
+	// when its customer may not be called, are moved out of.
 	Slots policy.SlotPolicy
+	// MachineDetection has the provider tell a person from an answering
+	// machine on the customer's leg (config: callbacks.machine_detection);
+	// a machine counts as no answer.
+	MachineDetection bool
 	// Clock is time.Now unless a test sets it.
 	Clock  func() time.Time
 	Logger *slog.Logger
@@ -157,18 +162,15 @@ func (d *Dialer) RunOnce(ctx context.Context) error {
 	return errors.Join(d.reconcile(ctx), d.dialDue(ctx))
 }
 
-// dialDue claims one due callback per free operator and calls the
-// operator.
+// dialDue claims one due callback per free operator whose customer may be
+// called now (claimCallable), and calls the operator.
 func (d *Dialer) dialDue(ctx context.Context) error {
 	ops, err := d.store.FreeCallbackOperators(ctx, maxOperatorsPerRound)
 	if err != nil || len(ops) == 0 {
 		return err
 	}
-	claimed, err := d.store.ClaimDueCallbacks(ctx, d.now(), d.cfg.Owner, d.cfg.Lease, len(ops))
-	if err != nil {
-		return err
-	}
-	var errs []error
+	claimed, err := d.claimCallable(ctx, len(ops))
+	errs := []error{err}
 	next := 0
 	for _, cb := range claimed {
 		// Once claimed, a callback is seen through even as ctx ends: it is

@@ -88,7 +88,8 @@ func (w *world) dialer(owner string) *callback.Dialer {
 		w.t.Fatal(err)
 	}
 	return callback.NewDialer(w.store, w.engine, w.placer, callback.DialerConfig{Owner: owner, PublicURL: publicURL,
-		From: fromPhone, Retry: w.settings.Callbacks.RetryPolicy(), Slots: slots, Clock: w.clock.Now, Logger: discard})
+		From: fromPhone, Retry: w.settings.Callbacks.RetryPolicy(), Slots: slots, MachineDetection: w.settings.Callbacks.MachineDetection,
+		Clock: w.clock.Now, Logger: discard})
 }
 
 // operator adds an active operator, online with a phone unless changed by
@@ -112,22 +113,7 @@ func (w *world) operator(edit func(*storage.Operator)) storage.Operator {
 // as possible, with the conversation it was asked in.
 func (w *world) booking(number string) storage.Callback {
 	w.t.Helper()
-	from := storage.Contact{Channel: dialog.ChannelSMS, ExternalID: number, Address: number, Phone: number, Name: "Ann"}
-	res, err := w.engine.Handle(w.t.Context(), dialog.Event{ExternalID: faketwilio.NewMessageSid(), From: from,
-		Kind: dialog.KindText, Text: "please call me", At: w.clock.Now()})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	ident, _, err := w.store.FindOrCreateIdentity(w.t.Context(), from)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	cb, err := w.engine.BookCallback(w.t.Context(), dialog.CallbackBooking{CustomerID: ident.CustomerID,
-		ConversationID: &res.ConversationID, IdentityID: &ident.ID, Phone: number})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return cb
+	return w.bookAt(number, time.Time{})
 }
 
 func (w *world) get(id uint64) storage.Callback {
@@ -395,7 +381,7 @@ func TestLastFailedAttemptFailsAndTellsTheCustomer(t *testing.T) {
 	for _, m := range msgs {
 		if strings.Contains(m.Text, "could not reach you") {
 			told++
-			if !strings.Contains(m.Text, customer) || !strings.Contains(m.Text, "a person will arrange another call") || m.Channel != dialog.ChannelSMS {
+			if !strings.Contains(m.Text, customer) || !strings.Contains(m.Text, "Reply CALL to book another call") || m.Channel != dialog.ChannelSMS {
 				t.Errorf("the customer was told %q on %s", m.Text, m.Channel)
 			}
 		}

@@ -55,6 +55,9 @@ const (
 const (
 	MenuAnswer   = "answer"
 	MenuOperator = "operator"
+	// MenuCallback books a call back: the customer picks as soon as
+	// possible or one of the next free slots.
+	MenuCallback = "callback"
 )
 
 // MaxMenuOptions is the most a one-level menu may offer.
@@ -65,7 +68,7 @@ type MenuOption struct {
 	// ID is short and stable; it goes into button data (≤ 16 bytes).
 	ID    string    `yaml:"id"`
 	Label Localized `yaml:"label"`
-	// Kind is "answer" or "operator".
+	// Kind is "answer", "operator" or "callback".
 	Kind string `yaml:"kind"`
 	// Answer is the text for an answer option.
 	Answer Localized `yaml:"answer"`
@@ -154,6 +157,8 @@ func DefaultSettings() Settings {
 				Answer: Localized{"en": "We answer every day; write any time and a person will reply.", "ru": "Мы отвечаем каждый день; пишите в любое время, и вам ответит человек."}},
 			{ID: "order", Kind: MenuOperator, Queue: "orders",
 				Label: Localized{"en": "A question about my order", "ru": "Вопрос о заказе"}},
+			{ID: "call", Kind: MenuCallback,
+				Label: Localized{"en": "Call me back", "ru": "Перезвоните мне"}},
 		},
 		Conversation: ConversationSettings{ReopenWindow: 72 * time.Hour},
 		Queue:        QueueSettings{MinutesPerCustomer: 5},
@@ -244,11 +249,11 @@ func (s Settings) Validate() error {
 			if o.Answer.empty() {
 				add(k+".answer", "is empty (an answer option needs its text)")
 			}
-		case MenuOperator:
+		case MenuOperator, MenuCallback:
 		case "":
-			add(k+".kind", "is empty (want answer or operator)")
+			add(k+".kind", "is empty (want answer, operator or callback)")
 		default:
-			add(k+".kind", "%q is not answer or operator", o.Kind)
+			add(k+".kind", "%q is not answer, operator or callback", o.Kind)
 		}
 	}
 	if _, err := s.BusinessHours.Schedule(); err != nil {

@@ -141,7 +141,7 @@ func TestParseSettingsKeepsDefaultsForWhatIsLeftOut(t *testing.T) {
 			}
 		}},
 		{"queue only keeps the menu", "queue: {minutes_per_customer: 8}", func(t *testing.T, s config.Settings) {
-			if s.Queue.MinutesPerCustomer != 8 || len(s.Menu) != 2 || s.Conversation.ReopenWindow != 72*time.Hour {
+			if s.Queue.MinutesPerCustomer != 8 || len(s.Menu) != 3 || s.Conversation.ReopenWindow != 72*time.Hour {
 				t.Errorf("got %+v", s)
 			}
 		}},

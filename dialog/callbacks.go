@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -81,8 +82,10 @@ func (e *Engine) BookCallback(ctx context.Context, b CallbackBooking) (storage.C
 			return err
 		}
 		var err error
-		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) string {
-			return t.text(TextCallbackBooked, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb))
+		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply {
+			r := Reply{Text: t.text(TextCallbackBooked, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb))}
+			t.manageCallback(&r, cb)
+			return r
 		})
 		return err
 	})
@@ -104,6 +107,7 @@ func (e *Engine) newCallback(b CallbackBooking) (storage.Callback, error) {
 	if !b.DueAt.IsZero() && b.DueAt.Before(now) {
 		return storage.Callback{}, fmt.Errorf("%w (%s)", ErrCallbackDueInPast, b.DueAt.UTC().Format(time.RFC3339))
 	}
+	b.Notes = strings.ReplaceAll(b.Notes, "\x00", "") // PostgreSQL text takes no NUL
 	if utf8.RuneCountInString(b.Notes) > MaxCallbackNotesLength {
 		return storage.Callback{}, ErrCallbackNotesTooLong
 	}
@@ -129,7 +133,7 @@ func (t *turn) bookCallback(ctx context.Context, number string) error {
 	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
 		return err
 	}
-	t.emit = append(t.emit, pendingEvent{ev: events.Event{Type: events.CallbackChanged, Data: CallbackView{Callback: cb}, ConversationID: t.conv.ID}})
+	t.emitCallback(cb)
 	return nil
 }
 
@@ -146,9 +150,9 @@ func (e *Engine) CancelCallback(ctx context.Context, id uint64) (storage.Callbac
 		if cb, err = tx.CancelCallback(ctx, id, e.now()); err != nil {
 			return err
 		}
-		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) string {
-			return t.text(TextCallbackCancelled, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb),
-				"rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))
+		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply {
+			return t.withRebookButton(Reply{Text: t.text(TextCallbackCancelled, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb),
+				"rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))})
 		})
 		return err
 	})
@@ -160,16 +164,16 @@ func (e *Engine) CancelCallback(ctx context.Context, id uint64) (storage.Callbac
 	return cb, nil
 }
 
-// tellAboutCallback writes the text made by say to the customer of cb, on
+// tellAboutCallback writes the reply made by say to the customer of cb, on
 // the channel it was booked through (see callbackTurn), and returns the
 // turn to finish after commit; it writes nothing, and returns nil, when
 // there is no such channel or it is a call, which cannot take a text.
-func (e *Engine) tellAboutCallback(ctx context.Context, tx *storage.Storage, cb storage.Callback, say func(*turn) string) (*turn, error) {
+func (e *Engine) tellAboutCallback(ctx context.Context, tx *storage.Storage, cb storage.Callback, say func(*turn) Reply) (*turn, error) {
 	t, err := e.callbackTurn(ctx, tx, cb)
 	if err != nil || t == nil || t.ident.Channel == ChannelVoice {
 		return nil, err
 	}
-	return t, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: say(t)})
+	return t, t.reply(ctx, storage.AuthorBot, nil, say(t))
 }
 
 // afterTelling publishes the messages of a committed turn and hands its
@@ -188,6 +192,15 @@ func (e *Engine) callbackWhen(lang string, cb storage.Callback) string {
 		return e.texts.Get(lang, TextCallbackWhenASAP)
 	}
 	return e.texts.When(lang, cb.DueAt.In(policy.CustomerLocation("", cb.Phone, e.schedule.Location())))
+}
+
+// withRebookButton adds to r, on Telegram, a button that books another
+// callback; elsewhere the text says how.
+func (t *turn) withRebookButton(r Reply) Reply {
+	if t.ident.Channel == ChannelTelegram {
+		r.Buttons = t.e.callbackButtons(t.lang)
+	}
+	return r
 }
 
 // rebookKey is the text saying how to book again on channel.
@@ -217,11 +230,16 @@ func (e *Engine) DialCallbackNow(ctx context.Context, id uint64) (storage.Callba
 // PublishCallback tells event listeners about a callback as it is now,
 // after a change committed.
 func (e *Engine) PublishCallback(cb storage.Callback) {
+	e.broker.Publish(callbackChanged(cb))
+}
+
+// callbackChanged is the event telling listeners of cb as it is now.
+func callbackChanged(cb storage.Callback) events.Event {
 	ev := events.Event{Type: events.CallbackChanged, Data: CallbackView{Callback: cb}}
 	if cb.ConversationID != nil {
 		ev.ConversationID = *cb.ConversationID
 	}
-	e.broker.Publish(ev)
+	return ev
 }
 
 // NormalizePhone reads a phone number as the settings' default region
@@ -255,7 +273,7 @@ func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (s
 			return err
 		}
 		text := t.text(TextCallbackFailed, "phone", cb.Phone, "rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))
-		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: text})
+		return t.reply(ctx, storage.AuthorBot, nil, t.withRebookButton(Reply{Text: text}))
 	})
 	if err != nil {
 		return cb, fmt.Errorf("fail callback %d: %w", id, err)
@@ -267,7 +285,8 @@ func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (s
 
 // callbackTurn is a turn in the conversation a callback belongs to, on the
 // identity it was booked through: its own conversation, else that
-// identity's latest. It is nil when there is neither.
+// identity's latest. A call's identity is swapped for the SMS identity of
+// the same number when SMS can be sent. It is nil when there is neither.
 func (e *Engine) callbackTurn(ctx context.Context, tx *storage.Storage, cb storage.Callback) (*turn, error) {
 	var conv storage.Conversation
 	var err error
@@ -291,6 +310,14 @@ func (e *Engine) callbackTurn(ctx context.Context, tx *storage.Storage, cb stora
 	}
 	if cb.IdentityID != nil && *cb.IdentityID != t.ident.ID {
 		if t.ident, err = tx.GetIdentity(ctx, *cb.IdentityID); err != nil {
+			return nil, err
+		}
+	}
+	if t.ident.Channel == ChannelVoice && e.textCallers && t.ident.Address != "" {
+		// A call cannot take a message: text the number they called from.
+		number := t.ident.Address
+		if t.ident, _, err = tx.FindOrCreateIdentity(ctx, storage.Contact{Channel: ChannelSMS,
+			ExternalID: number, Address: number, Phone: number}); err != nil {
 			return nil, err
 		}
 	}

@@ -41,6 +41,9 @@ func Choices(buttons [][]Button) []Choice {
 // offered is what the customer was last offered in the conversation's
 // present step, so a typed or keyed digit can be read as that choice.
 func (t *turn) offered() [][]Button {
+	if b, ok := t.offeredCallback(); ok {
+		return b
+	}
 	switch {
 	case t.conv.State != storage.StateBot:
 		return nil

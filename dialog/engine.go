@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/hours"
@@ -23,11 +24,15 @@ type Engine struct {
 	settings config.Settings
 	texts    *Texts
 	schedule *hours.Schedule
-	broker   *events.Broker
-	now      func() time.Time
-	online   func() int
-	wake     func()
-	log      *slog.Logger
+	// slots is when callbacks may be booked (callback_flow.go).
+	slots  policy.SlotPolicy
+	broker *events.Broker
+	now    func() time.Time
+	online func() int
+	wake   func()
+	log    *slog.Logger
+	// textCallers: see Options.TextCallers.
+	textCallers bool
 	// handoff and handoffLease: see Options.
 	handoff      func([]storage.OutboxItem)
 	handoffLease time.Duration
@@ -53,7 +58,11 @@ type Options struct {
 	// HandoffLease so no other instance claims them meanwhile.
 	Handoff      func([]storage.OutboxItem)
 	HandoffLease time.Duration
-	Logger       *slog.Logger
+	// TextCallers says SMS can be sent: a caller is told of their
+	// callback (failed, late, cancelled) by text to the number they
+	// called from, as a call cannot take a message.
+	TextCallers bool
+	Logger      *slog.Logger
 }
 
 // New builds an engine; it fails when the texts in settings are invalid,
@@ -67,9 +76,13 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("business_hours: %w", err)
 	}
-	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, broker: o.Broker,
+	slots, err := o.Settings.SlotPolicy()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
-		handoff: o.Handoff, handoffLease: o.HandoffLease}
+		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
 	}

@@ -79,6 +79,12 @@ type Reply struct {
 	// Hold keeps a caller on the line in the operators' queue after Text
 	// (voice); other channels have nothing to do for it.
 	Hold bool `json:"hold,omitempty"`
+	// AskPhone, when set, is the label of a button that shares the
+	// customer's phone number where the channel has one (Telegram's
+	// request_contact keyboard); the text says how to type it instead.
+	AskPhone string `json:"ask_phone,omitempty"`
+	// ClearKeyboard takes away a keyboard AskPhone put up.
+	ClearKeyboard bool `json:"clear_keyboard,omitempty"`
 }
 
 // Button is one choice offered to the customer.

@@ -15,6 +15,9 @@ func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
 	if handled, err := t.carrierKeyword(ctx, ev); handled || err != nil {
 		return err
 	}
+	if handled, err := t.callbackKeyword(ctx, ev); handled || err != nil {
+		return err
+	}
 	if ev.Kind == KindText && !fresh {
 		// A digit answers the choices a keypad or a text listed.
 		if data, ok := t.digitChoice(ev.Text); ok {
@@ -64,6 +67,8 @@ func (t *turn) command(ctx context.Context, ev Event, fresh bool) error {
 		return t.status(ctx)
 	case "operator", "person", "human":
 		return t.handover(ctx, "", "")
+	case "callback":
+		return t.startCallback(ctx)
 	}
 	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.e.texts.Get(t.lang, TextUnknownCommand), Buttons: t.e.menuButtons(t.lang)})
 }
@@ -72,8 +77,10 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 	switch {
 	case ev.Button == ButtonPerson:
 		return t.handover(ctx, "", "")
+	case ev.Button == ButtonCallback && t.ident.Channel == ChannelVoice:
+		return t.requestCallback(ctx, ev.Payload)
 	case ev.Button == ButtonCallback:
-		return t.requestCallback(ctx)
+		return t.startCallback(ctx)
 	case ev.Button == ButtonHelped:
 		if t.conv.State == storage.StateBot && strings.HasPrefix(t.conv.Step, stepAnswered) {
 			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
@@ -85,8 +92,11 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 		if !ok {
 			break
 		}
-		if opt.Kind == config.MenuOperator {
+		switch opt.Kind {
+		case config.MenuOperator:
 			return t.handover(ctx, opt.Queue, "")
+		case config.MenuCallback:
+			return t.startCallback(ctx)
 		}
 		if t.conv.State == storage.StateResolved {
 			// An answer from an old menu reopens the ticket in self-service.
@@ -99,6 +109,9 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 			Text:    opt.Answer.In(t.lang, t.e.settings.DefaultLanguage) + "\n\n" + t.e.texts.Get(t.lang, TextHelpedQuestion),
 			Buttons: t.e.helpedButtons(t.lang),
 		})
+	}
+	if handled, err := t.callbackButton(ctx, ev.Button); handled || err != nil {
+		return err
 	}
 	// A button from an old keyboard: show the menu again.
 	if fresh {

@@ -40,14 +40,14 @@ func TestStartGreetsWithTicketAndMenu(t *testing.T) {
 		{
 			name:       "default menu in English",
 			lang:       "en",
-			wantData:   []string{"m:hours", "m:order", dialog.ButtonPerson},
-			wantLabels: []string{"Opening hours", "A question about my order", "Talk to a person"},
+			wantData:   []string{"m:hours", "m:order", "m:call", dialog.ButtonPerson},
+			wantLabels: []string{"Opening hours", "A question about my order", "Call me back", "Talk to a person"},
 		},
 		{
 			name:       "default menu in Russian",
 			lang:       "ru",
-			wantData:   []string{"m:hours", "m:order", dialog.ButtonPerson},
-			wantLabels: []string{"Часы работы", "Вопрос о заказе", "Поговорить с человеком"},
+			wantData:   []string{"m:hours", "m:order", "m:call", dialog.ButtonPerson},
+			wantLabels: []string{"Часы работы", "Вопрос о заказе", "Перезвоните мне", "Поговорить с человеком"},
 		},
 		{
 			name:       "four options still get the person button",
@@ -202,7 +202,7 @@ func TestWhatTheBotCannotPlaceShowsTheMenuAgain(t *testing.T) {
 			}
 			r := w.lastReply(res.ConversationID)
 			wantContains(t, "reply", r.Text, c.want)
-			if got, want := buttonData(r), []string{"m:hours", "m:order", dialog.ButtonPerson}; !slices.Equal(got, want) {
+			if got, want := buttonData(r), []string{"m:hours", "m:order", "m:call", dialog.ButtonPerson}; !slices.Equal(got, want) {
 				t.Errorf("buttons = %q, want today's menu %q", got, want)
 			}
 		})

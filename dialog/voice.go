@@ -133,13 +133,17 @@ func (t *turn) callbackNumber() string {
 }
 
 // requestCallback books the callback the customer asked for: as soon as
-// possible, to the number they are on, dialled by the callback dialer. The
+// possible, to the number they keyed in and confirmed (keyed), else the
+// one they are on, dialled by the callback dialer. The
 // conversation also waits in the callback queue, keeping the place it had,
 // and a system message says which number to call, for the operator who
 // sees it. Without a number (or with one that is no phone number) there is
 // nobody to call, and the customer is handed over as for a person.
-func (t *turn) requestCallback(ctx context.Context) error {
+func (t *turn) requestCallback(ctx context.Context, keyed string) error {
 	number := t.callbackNumber()
+	if keyed != "" {
+		number = keyed
+	}
 	if number == "" {
 		return t.handover(ctx, "", "")
 	}

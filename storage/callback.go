@@ -59,6 +59,13 @@ type Callback struct {
 	UpdatedAt   time.Time
 	CompletedAt *time.Time
 	CancelledAt *time.Time
+	// RemindedAt is when the customer was reminded of a booked callback
+	// (or, for one with no channel to write to, when the reminder fell
+	// due); nil until then. It is set once.
+	RemindedAt *time.Time
+	// LateNoticeAt is when the customer was told the callback runs late;
+	// nil until then. It is set once.
+	LateNoticeAt *time.Time
 }
 
 // CallbackStateError is returned when a callback cannot make a change from

@@ -69,6 +69,17 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&Callback{}, "DialNow")
 	}},
+	{9, "callbacks: reminder and late notice sent, once each", func(tx *gorm.DB) error {
+		for _, field := range []string{"RemindedAt", "LateNoticeAt"} {
+			if tx.Migrator().HasColumn(&Callback{}, field) {
+				continue
+			}
+			if err := tx.Migrator().AddColumn(&Callback{}, field); err != nil {
+				return fmt.Errorf("add %s: %w", field, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

@@ -22,9 +22,10 @@ const MaxMessageLength = 4096
 
 // Send delivers one outbox item: the reply's text, split on paragraph or
 // line boundaries when longer than Telegram allows, with its buttons as an
-// inline keyboard under the last part. It reports no provider id: Telegram
-// sends no delivery reports to match it with, and recording one would cost
-// a database write per message.
+// inline keyboard (or the keyboard it asks for, see markup) under the last
+// part. It reports no provider id: Telegram sends no delivery reports to
+// match it with, and recording one would cost a database write per
+// message.
 func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) (string, error) {
 	var r dialog.Reply
 	if err := json.Unmarshal([]byte(it.Payload), &r); err != nil {
@@ -40,14 +41,33 @@ func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) (string, error) {
 			return "", ctx.Err()
 		}
 		msg := tgbotapi.NewMessage(chatID, part)
-		if i == len(parts)-1 && len(r.Buttons) > 0 {
-			msg.ReplyMarkup = keyboard(r.Buttons)
+		if i == len(parts)-1 {
+			msg.ReplyMarkup = markup(r)
 		}
 		if _, err := b.api.Send(msg); err != nil {
 			return "", classify(err)
 		}
 	}
 	return "", nil
+}
+
+// markup is what goes under a reply: the "share my phone number" keyboard
+// it asks for (shown once, as Telegram offers request_contact only on a
+// reply keyboard), or the removal of that keyboard, or its buttons inline,
+// or nothing. A reply that clears the keyboard and has buttons keeps the
+// buttons: the next message's keyboard replaces the old one anyway.
+func markup(r dialog.Reply) any {
+	switch {
+	case r.AskPhone != "":
+		kb := tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(r.AskPhone)))
+		kb.OneTimeKeyboard = true
+		return kb
+	case len(r.Buttons) > 0:
+		return keyboard(r.Buttons)
+	case r.ClearKeyboard:
+		return tgbotapi.NewRemoveKeyboard(false)
+	}
+	return nil
 }
 
 func keyboard(rows [][]dialog.Button) tgbotapi.InlineKeyboardMarkup {

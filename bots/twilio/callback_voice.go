@@ -58,6 +58,7 @@ func (a *Adapter) DialCallbacksWith(c Callbacks) { a.callbacks = c }
 func (a *Adapter) registerCallbackSteps(g *echo.Group) {
 	g.POST(strings.TrimPrefix(CallbackConnectPath, webhooksPrefix), a.connectCallback)
 	g.POST(strings.TrimPrefix(CallbackResultPath, webhooksPrefix), a.callbackResult)
+	g.POST(strings.TrimPrefix(CallbackAMDPath, webhooksPrefix), a.callbackMachineDetected)
 }
 
 // errCallbacksDisabled answers callback steps of an adapter without
@@ -160,7 +161,7 @@ func (a *Adapter) connectTwiML(conn callback.Connect) []twiml.Element {
 		say(operatorLanguage, fmt.Sprintf("%s, to %s. Connecting you now.", intro, who)),
 		twiml.VoiceDial{CallerId: callerID, Timeout: customerRingSeconds,
 			Action:        a.voiceURL(CallbackResultPath, url.Values{"callback": {strconv.FormatUint(cb.ID, 10)}}),
-			InnerElements: []twiml.Element{twiml.VoiceNumber{PhoneNumber: cb.Phone}}},
+			InnerElements: []twiml.Element{a.customerNumber(conn)}},
 	}
 }
 
@@ -168,6 +169,7 @@ func (a *Adapter) connectTwiML(conn callback.Connect) []twiml.Element {
 // customer's leg ended with dialStatus.
 func resultText(cb storage.Callback, dialStatus string) string {
 	line := map[string]string{
+		answeringMachine:    "An answering machine answered.",
 		policy.CallBusy:     "The customer's line was busy.",
 		policy.CallNoAnswer: "The customer did not answer.",
 		policy.CallFailed:   "The call to the customer could not be made.",

@@ -24,7 +24,8 @@ import (
 //	/voice           the call arrives: greeting with the ticket, the menu
 //	/voice/menu      a key pressed at a menu, or the silence after it
 //	/voice/wait      hold music of a caller in the queue, with their place
-//	/voice/callback  the caller pressed 1 to be called back
+//	/voice/callback  the caller pressed 1 to be called back: their number
+//	                 is read back to confirm (callback_number.go)
 
 // Paths of the steps of a call.
 const (
@@ -49,6 +50,9 @@ type Calls interface {
 	Texts() *dialog.Texts
 	// RecordCallStatus notes how a call ended in its conversation.
 	RecordCallStatus(ctx context.Context, s dialog.CallStatus) (bool, error)
+	// NormalizePhone reads a number keyed in for a callback as the
+	// settings' default region does, into E.164.
+	NormalizePhone(raw string) (string, error)
 }
 
 // AnswerCallsWith enables the voice webhooks: prompts are worded and call
@@ -60,6 +64,7 @@ func (a *Adapter) registerVoice(g *echo.Group) {
 	g.POST("/voice/menu", a.menuKey)
 	g.POST("/voice/wait", a.holdMusic)
 	g.POST("/voice/callback", a.callbackKey)
+	a.registerCallbackNumber(g)
 }
 
 // errVoiceDisabled answers voice webhooks of an adapter without Calls.
@@ -166,8 +171,8 @@ func (a *Adapter) holdMusic(c echo.Context) error {
 
 // callbackKey answers POST /webhooks/twilio/voice/callback?lang=L&from=F,
 // the action of a callback offer (F is "wait" while holding, "offer" when
-// nobody could take the call). The callback digit asks for a callback;
-// another key declines it: a holding caller holds on, the others are told
+// nobody could take the call). The callback digit asks for a callback,
+// and the caller's number is read back to confirm; another key declines it: a holding caller holds on, the others are told
 // goodbye.
 func (a *Adapter) callbackKey(c echo.Context) error {
 	cl, err := a.parseCall(c)
@@ -181,9 +186,11 @@ func (a *Adapter) callbackKey(c echo.Context) error {
 		}
 		return a.writeTwiML(c, a.goodbyeTwiML(lang))
 	}
-	ev := cl.event("callback", dialog.KindButton)
-	ev.Button = dialog.ButtonCallback
-	return a.answerStep(c, ev, callStep{})
+	lang, from := a.calls.Texts().Language(c.QueryParam("lang")), c.QueryParam("from")
+	if cl.caller.Address == "" {
+		return a.writeTwiML(c, a.keyInTwiML(lang, from, 1))
+	}
+	return a.writeTwiML(c, a.readBackTwiML(lang, from, cl.caller.Address))
 }
 
 // answerStep submits a call's step and answers with what the engine said,

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/bots/twilio"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/internal/faketwilio"
+	"github.com/switchboardhq/switchboard/phone"
 )
 
 // callEngine stands in for the engine: it records the steps submitted and
@@ -43,6 +44,9 @@ func (e *callEngine) Submit(_ context.Context, ev dialog.Event) (dialog.Result, 
 }
 
 func (e *callEngine) Texts() *dialog.Texts { return e.texts }
+
+// NormalizePhone reads numbers as an engine with default region US does.
+func (e *callEngine) NormalizePhone(raw string) (string, error) { return phone.Normalize(raw, "US") }
 
 func (e *callEngine) RecordCallStatus(_ context.Context, s dialog.CallStatus) (bool, error) {
 	e.mu.Lock()
@@ -128,7 +132,19 @@ func TestCallStepsAreSubmittedAsInlineEvents(t *testing.T) {
 	postCall(t, hook, twilio.VoiceMenuPath+"?attempt=3", with("Digits", "2"))
 	postCall(t, hook, twilio.VoiceMenuPath+"?attempt=3&silence=1", call)
 	postCall(t, hook, twilio.VoiceMenuPath+"?attempt=4&silence=2", call)
-	postCall(t, hook, twilio.VoiceCallbackPath+"?from=wait&lang=en", with("Digits", "1"))
+	readBack := postCall(t, hook, twilio.VoiceCallbackPath+"?from=wait&lang=en", with("Digits", "1"))
+	if len(eng.submitted()) != 4 {
+		t.Fatalf("pressing 1 booked before the number was confirmed: %+v", eng.submitted())
+	}
+	gather, _ := readBack.Find("Gather")
+	if said := gather.Said(); !strings.Contains(said, "+ 4 4 7 4 0 0 1 2 3 4 5 6") && !strings.Contains(said, "4 4 7 4 0 0 1 2 3 4 5 6") {
+		t.Errorf("read back %q: want the caller's number digit by digit", said)
+	}
+	confirm := gather.Attr("action")
+	if !strings.Contains(confirm, twilio.VoiceCallbackConfirmPath+"?") || !strings.Contains(confirm, "number=%2B447400123456") {
+		t.Fatalf("read back action %q", confirm)
+	}
+	postCall(t, hook, strings.TrimPrefix(confirm, smsPublic), with("Digits", "1"))
 	declined := postCall(t, hook, twilio.VoiceCallbackPath+"?from=wait&lang=en", with("Digits", "7"))
 	postCall(t, hook, twilio.VoiceWaitPath+"?lang=en", with("QueuePosition", "2"))
 
@@ -144,7 +160,7 @@ func TestCallStepsAreSubmittedAsInlineEvents(t *testing.T) {
 		"CA1:menu:3:2 text   2 ",
 		"CA1:menu:3: command menu (no key pressed)  ",
 		"CA1:menu:4: command operator (no key pressed)  ",
-		"CA1:callback button    cb",
+		"CA1:callback button  +447400123456  cb",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("steps\n%q\nwant\n%q", got, want)
@@ -240,5 +256,49 @@ func TestCallsAre503UntilTheAdapterAnswersThem(t *testing.T) {
 		if err != nil || resp.Status != http.StatusServiceUnavailable {
 			t.Fatalf("%s: %+v %v, want 503", path, resp, err)
 		}
+	}
+}
+
+// TestCallerKeysInAnotherNumberToBeCalledBack: 2 at the read-back asks for
+// another number ended by #; digits that are no number are asked for
+// again, then a real one is read back, and only its confirmation books
+// the callback, to that number; after three wrong numbers the caller goes
+// back to the hold music.
+func TestCallerKeysInAnotherNumberToBeCalledBack(t *testing.T) {
+	eng, hook := newCallServer(t, true)
+	call := url.Values{"CallSid": {"CA2"}, "From": {"+447400123456"}, "To": {smsFrom}}
+	with := func(k, v string) url.Values {
+		out := url.Values{"CallSid": call["CallSid"], "From": call["From"], "To": call["To"]}
+		out.Set(k, v)
+		return out
+	}
+	readBack := postCall(t, hook, twilio.VoiceCallbackPath+"?from=wait&lang=en", with("Digits", "1"))
+	g, _ := readBack.Find("Gather")
+	keyIn := postCall(t, hook, strings.TrimPrefix(g.Attr("action"), smsPublic), with("Digits", "2"))
+	g, _ = keyIn.Find("Gather")
+	if g.Attr("finishOnKey") != "#" || !strings.Contains(g.Said(), "hash") {
+		t.Fatalf("key-in prompt %v %q: want a Gather ended by #", shape(keyIn), g.Said())
+	}
+	again := postCall(t, hook, strings.TrimPrefix(g.Attr("action"), smsPublic), with("Digits", "12"))
+	if !strings.Contains(again.Said(), "not a number we can call") {
+		t.Errorf("wrong number answered %q", again.Said())
+	}
+	g, _ = again.Find("Gather")
+	readBack = postCall(t, hook, strings.TrimPrefix(g.Attr("action"), smsPublic), with("Digits", "14155552671"))
+	g, _ = readBack.Find("Gather")
+	if !strings.Contains(g.Said(), "1 4 1 5 5 5 5 2 6 7 1") || !strings.Contains(g.Attr("action"), "number=%2B14155552671") {
+		t.Fatalf("read back %q action %q", g.Said(), g.Attr("action"))
+	}
+	if n := len(eng.submitted()); n != 0 {
+		t.Fatalf("%d steps submitted before confirming", n)
+	}
+	postCall(t, hook, strings.TrimPrefix(g.Attr("action"), smsPublic), with("Digits", "1"))
+	if evs := eng.submitted(); len(evs) != 1 || evs[0].Button != dialog.ButtonCallback || evs[0].Payload != "+14155552671" {
+		t.Fatalf("submitted %+v: want one callback step for +14155552671", evs)
+	}
+
+	doc := postCall(t, hook, twilio.VoiceCallbackNumberPath+"?from=wait&lang=en&try=3", with("Digits", "99"))
+	if !reflect.DeepEqual(shape(doc), []string{"Redirect"}) {
+		t.Errorf("third wrong number: %v, want back to the hold music", shape(doc))
 	}
 }

@@ -1,0 +1,72 @@
+package dialog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// RemindCallback reminds the customer of booked callback id, on the
+// channel it was booked through (callback_reminder: the ticket, the
+// number and the booked time in the customer's time zone), and marks it
+// reminded in the same transaction, so the reminder goes out once
+// however many processes try at once. It reports whether this call took
+// the reminder: false when it was reminded before or is no longer waiting
+// for its first dial. A customer with no channel to write to (a caller
+// known only by phone) is not told, and the callback is marked all the
+// same.
+func (e *Engine) RemindCallback(ctx context.Context, id uint64) (bool, error) {
+	sent, err := e.noticeCallback(ctx, id, func(tx *storage.Storage) (storage.Callback, bool, error) {
+		return tx.ClaimReminder(ctx, id, e.now())
+	}, func(t *turn, cb storage.Callback) string {
+		return t.text(TextCallbackReminder, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb))
+	})
+	if err != nil {
+		return false, fmt.Errorf("remind callback %d: %w", id, err)
+	}
+	return sent, nil
+}
+
+// TellCallbackLate tells the customer of callback id that it runs late
+// and that they keep their place (callback_late), as RemindCallback does
+// a reminder: once, on the channel it was booked through, in the
+// transaction that marks it told. It reports whether this call took the
+// notice: false when the customer was told before, or the callback is no
+// longer waiting for its first dial.
+func (e *Engine) TellCallbackLate(ctx context.Context, id uint64) (bool, error) {
+	sent, err := e.noticeCallback(ctx, id, func(tx *storage.Storage) (storage.Callback, bool, error) {
+		return tx.ClaimLateNotice(ctx, id, e.now())
+	}, func(t *turn, cb storage.Callback) string {
+		return t.text(TextCallbackLate, "phone", cb.Phone)
+	})
+	if err != nil {
+		return false, fmt.Errorf("tell callback %d runs late: %w", id, err)
+	}
+	return sent, nil
+}
+
+// noticeCallback claims a notice of callback id with claim and, when it
+// claimed it, writes the text made by say to the customer in the same
+// transaction; messages and outbox items are handed on after commit.
+func (e *Engine) noticeCallback(ctx context.Context, id uint64,
+	claim func(*storage.Storage) (storage.Callback, bool, error), say func(*turn, storage.Callback) string) (bool, error) {
+	var (
+		t       *turn
+		claimed bool
+	)
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		cb, ok, err := claim(tx)
+		if err != nil || !ok {
+			return err
+		}
+		claimed = true
+		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply { return Reply{Text: say(t, cb)} })
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	e.afterTelling(t)
+	return claimed, nil
+}
