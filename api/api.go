@@ -116,6 +116,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/customers/:id/history", a.customerHistory, authed)
 	g.GET("/callbacks", a.listCallbacks, authed)
 	g.POST("/callbacks", a.bookCallback, authed)
+	g.PATCH("/callbacks/:id", a.updateCallback, authed)
 	g.POST("/callbacks/:id/cancel", a.cancelCallback, authed)
 	g.POST("/callbacks/:id/dial", a.dialCallback, authed)
 	g.GET("/menu", a.menu, authed)

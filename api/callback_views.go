@@ -1,8 +1,13 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/phone"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -16,8 +21,16 @@ type callbackView struct {
 	// Ticket is the conversation's ticket, null without one.
 	Ticket *string `json:"ticket"`
 	Phone  string  `json:"phone"`
+	// TimeZone is the IANA zone of the phone number's country, where the
+	// customer most likely is; "" when the number tells none.
+	TimeZone string `json:"time_zone"`
+	// Customer is set in REST answers and left out of events, as on
+	// conversations.
+	Customer *customerView `json:"customer,omitempty"`
 	// ASAP is "as soon as possible": it takes its turn by requested_at.
-	ASAP          bool       `json:"asap"`
+	ASAP bool `json:"asap"`
+	// DialNow is set from an operator's "dial now" until the call is made.
+	DialNow       bool       `json:"dial_now"`
 	RequestedAt   time.Time  `json:"requested_at"`
 	DueAt         time.Time  `json:"due_at"`
 	NextAttemptAt time.Time  `json:"next_attempt_at"`
@@ -38,7 +51,8 @@ type callbackView struct {
 func viewCallback(cb storage.Callback) callbackView {
 	v := callbackView{
 		ID: cb.ID, Status: string(cb.State), CustomerID: cb.CustomerID, ConversationID: cb.ConversationID,
-		Phone: cb.Phone, ASAP: cb.ASAP, RequestedAt: cb.RequestedAt.UTC(), DueAt: cb.DueAt.UTC(),
+		Phone: cb.Phone, TimeZone: phone.TimeZone(cb.Phone), ASAP: cb.ASAP, DialNow: cb.DialNow,
+		RequestedAt: cb.RequestedAt.UTC(), DueAt: cb.DueAt.UTC(),
 		NextAttemptAt: cb.NextAttemptAt.UTC(), Attempts: cb.Attempts, MaxAttempts: cb.MaxAttempts,
 		CallSid: cb.CallSid, CallStatus: cb.CallStatus, Outcome: cb.Outcome, LastError: cb.LastError,
 		OperatorID: cb.OperatorID, Notes: cb.Notes, CreatedAt: cb.CreatedAt.UTC(), UpdatedAt: cb.UpdatedAt.UTC(),
@@ -49,4 +63,34 @@ func viewCallback(cb storage.Callback) callbackView {
 		v.Ticket = &t
 	}
 	return v
+}
+
+// viewCallbacks renders cbs for a REST answer, each with its customer,
+// loaded in one query.
+func (a *API) viewCallbacks(ctx context.Context, cbs ...storage.Callback) ([]callbackView, error) {
+	ids := make([]uint64, len(cbs))
+	for i, cb := range cbs {
+		ids[i] = cb.CustomerID
+	}
+	custs, err := a.store.CustomersByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load the customers of %d callbacks: %w", len(cbs), err)
+	}
+	views := make([]callbackView, len(cbs))
+	for i, cb := range cbs {
+		views[i] = viewCallback(cb)
+		if cust, ok := custs[cb.CustomerID]; ok {
+			views[i].Customer = viewCustomer(cust)
+		}
+	}
+	return views, nil
+}
+
+// callbackAnswer answers c with status and one callback, with its customer.
+func (a *API) callbackAnswer(c echo.Context, status int, cb storage.Callback) error {
+	views, err := a.viewCallbacks(c.Request().Context(), cb)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, views[0])
 }

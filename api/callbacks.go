@@ -42,9 +42,9 @@ func (a *API) listCallbacks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := make([]callbackView, 0, len(cbs))
-	for _, cb := range cbs {
-		views = append(views, viewCallback(cb))
+	views, err := a.viewCallbacks(c.Request().Context(), cbs...)
+	if err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, callbackList{Callbacks: views})
 }
@@ -79,7 +79,7 @@ func (a *API) bookCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, viewCallback(cb))
+	return a.callbackAnswer(c, http.StatusCreated, cb)
 }
 
 // cancelCallback answers POST /callbacks/:id/cancel.
@@ -92,7 +92,7 @@ func (a *API) cancelCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewCallback(cb))
+	return a.callbackAnswer(c, http.StatusOK, cb)
 }
 
 // dialCallback answers POST /callbacks/:id/dial: the callback is dialled
@@ -112,5 +112,32 @@ func (a *API) dialCallback(c echo.Context) error {
 		return err
 	}
 	a.dialer.Wake()
-	return c.JSON(http.StatusAccepted, viewCallback(cb))
+	return a.callbackAnswer(c, http.StatusAccepted, cb)
+}
+
+// updateCallbackRequest is the body of PATCH /callbacks/:id: what an
+// operator may change on a callback.
+type updateCallbackRequest struct {
+	Notes *string `json:"notes"`
+}
+
+// updateCallback answers PATCH /callbacks/:id: the operator's notes are
+// replaced (in any state) and listeners told; the customer is not.
+func (a *API) updateCallback(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req updateCallbackRequest
+	if err := decodeStrictJSON(c, &req, `"notes"`); err != nil {
+		return err
+	}
+	if req.Notes == nil {
+		return badRequest(`"notes" is missing: send {"notes": "…"} ("" clears them)`)
+	}
+	cb, err := a.engine.SetCallbackNotes(c.Request().Context(), id, *req.Notes)
+	if err != nil {
+		return err
+	}
+	return a.callbackAnswer(c, http.StatusOK, cb)
 }

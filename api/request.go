@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -26,9 +27,23 @@ func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 var errBodyTooLarge = &requestError{status: http.StatusRequestEntityTooLarge, msg: "request body is larger than 1 MB"}
 
 // decodeJSON reads the body as one JSON value into v, saying what was wrong
-// when it cannot.
+// when it cannot. Fields v does not have are ignored.
 func decodeJSON(c echo.Context, v any) error {
+	return decodeStrictJSON(c, v, "")
+}
+
+// unknownFieldPrefix starts encoding/json's error for a field the target
+// lacks; the package has no error type for it.
+const unknownFieldPrefix = "json: unknown field "
+
+// decodeStrictJSON is decodeJSON that also refuses (400) a field v does not
+// have, naming it and accepted, the fields that are (`"notes"`); an empty
+// accepted refuses none.
+func decodeStrictJSON(c echo.Context, v any, accepted string) error {
 	dec := json.NewDecoder(c.Request().Body)
+	if accepted != "" {
+		dec.DisallowUnknownFields()
+	}
 	err := dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
@@ -50,6 +65,8 @@ func decodeJSON(c echo.Context, v any) error {
 		return badRequest("malformed JSON body: want an object, not a %s", typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return badRequest("malformed JSON body at byte %d: %v", syntaxErr.Offset, err)
+	case accepted != "" && strings.HasPrefix(err.Error(), unknownFieldPrefix):
+		return badRequest("unknown field %s: this call takes only %s", strings.TrimPrefix(err.Error(), unknownFieldPrefix), accepted)
 	}
 	return badRequest("malformed JSON body: %v", err)
 }

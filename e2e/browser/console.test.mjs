@@ -1,208 +1,27 @@
 // Browser tests of the operator console (issue 4) in real headless Chromium.
 //
 // The Go program e2e/harness runs switchboard in-process on SQLite with a
-// fake Telegram Bot API; this file builds and starts it, plays the customer
-// through the harness's control server (updates go to switchboard's real
-// Telegram webhook, with the secret), drives the console that switchboard
-// serves at / with playwright-core, and checks what the fake Telegram
-// received.
+// fake Telegram Bot API; support.mjs builds and starts it, and this file
+// plays the customer through the harness's control server (updates go to
+// switchboard's real Telegram webhook, with the secret), drives the console
+// that switchboard serves at / with playwright-core, and checks what the
+// fake Telegram received.
 //
 // Run from the repository root (Go, Node.js and /usr/bin/chromium needed):
 //
 //   (cd e2e/browser && npm ci --no-audit --no-fund)
 //   node --test e2e/browser/
 //
-// CHROMIUM overrides the browser's path, HARNESS_BIN uses a prebuilt
-// harness instead of building one, E2E_VERBOSE=1 shows switchboard's log.
-// Screenshots go to e2e/browser/screenshots/ (git-ignored).
+// The helpers are in support.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import {
+  useHarness, cfg, dialogs, pageErrors, T, XSS_SCRIPT, XSS_IMG,
+  say, command, sent, waitSent, customerWaiting, newPage, tid, login, queueItem, shot, texts, assertNothingRan,
+} from './support.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const shots = path.join(here, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-// The flags this workplace's Chromium needs (see the machine notes): no
-// sandbox as root, no GPU, and none of the background connections that a
-// closed network refuses. Playwright adds a fresh --user-data-dir itself.
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const WAIT = 10_000; // the longest any one condition is waited for
-const T = { timeout: 60_000 }; // the longest any one test may take
-
-const XSS_SCRIPT = '<script>alert(1)</script>';
-const XSS_IMG = '<img src=x onerror=alert(1)>';
-
-let harness; // { proc, cfg, buildDir }
-let browser;
-let cfg;
-const dialogs = []; // every alert/confirm/prompt any page opened
-const pageErrors = []; // uncaught exceptions in any page
-
-// --- the harness --------------------------------------------------------
-
-function goEnv() {
-  const PATH = [process.env.PATH, '/usr/local/go/bin'].filter(Boolean).join(path.delimiter);
-  return { ...process.env, PATH };
-}
-
-async function startHarness() {
-  let bin = process.env.HARNESS_BIN;
-  let buildDir = null;
-  if (!bin) {
-    buildDir = mkdtempSync(path.join(tmpdir(), 'switchboard-e2e-bin-'));
-    bin = path.join(buildDir, 'harness');
-    execFileSync('go', ['build', '-o', bin, './e2e/harness'], {
-      cwd: repoRoot, env: goEnv(), stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000,
-    });
-  }
-  const args = process.env.E2E_VERBOSE ? ['-v'] : [];
-  // stdin stays an open pipe: the harness stops when it closes, so it cannot
-  // outlive this process.
-  const proc = spawn(bin, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => reject(new Error('the harness printed nothing within 60s')), 60_000);
-    rl.once('line', (l) => { clearTimeout(timer); resolve(l); });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the harness exited with ${code} before it was ready`)); });
-  });
-  proc.stdout.resume();
-  return { proc, cfg: JSON.parse(line), buildDir };
-}
-
-async function stopHarness(h) {
-  if (!h) return;
-  const exited = new Promise((resolve) => {
-    if (h.proc.exitCode !== null) resolve();
-    else h.proc.once('exit', resolve);
-  });
-  h.proc.stdin.end();
-  h.proc.kill('SIGTERM');
-  const timer = setTimeout(() => h.proc.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
-  if (h.buildDir) rmSync(h.buildDir, { recursive: true, force: true });
-}
-
-async function control(method, p, body) {
-  const res = await fetch(cfg.control_url + p, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(40_000),
-  });
-  const data = await res.json();
-  assert.equal(res.status, 200, `${method} ${p}: ${JSON.stringify(data)}`);
-  return data;
-}
-
-/** The customer sends text; the webhook must take it (200). */
-async function say(user, text) {
-  const r = await control('POST', '/customer/text', { user, text });
-  assert.equal(r.webhook_status, 200, `webhook answered ${r.webhook_status}: ${r.webhook_body}`);
-}
-
-/** The customer sends a bot command such as start. */
-async function command(user, cmd, payload = '') {
-  const r = await control('POST', '/customer/command', { user, command: cmd, payload });
-  assert.equal(r.webhook_status, 200, `webhook answered ${r.webhook_status}: ${r.webhook_body}`);
-}
-
-/** What the fake Telegram accepted for chatId, waiting until there are at least min. */
-function sent(chatId, min = 0) {
-  return control('GET', `/sent?chat_id=${chatId}&min=${min}&timeout=${WAIT / 1000}s`);
-}
-
-/** Waits until some message to chatId satisfies pred, and returns it. */
-async function waitSent(chatId, pred, what) {
-  const deadline = Date.now() + WAIT;
-  let msgs = await sent(chatId);
-  for (;;) {
-    const m = msgs.find(pred);
-    if (m) return m;
-    if (Date.now() > deadline) {
-      assert.fail(`the fake Telegram never received ${what} in chat ${chatId}; it has:\n${msgs.map((x) => `  ${JSON.stringify(x.text)}`).join('\n')}`);
-    }
-    // Blocks in the harness until one more message arrives (or the timeout).
-    msgs = await control('GET', `/sent?chat_id=${chatId}&min=${msgs.length + 1}&timeout=2s`);
-  }
-}
-
-/** A new customer: /start, then text, which hands them over to a person. Returns the ticket. */
-async function customerWaiting(user, text) {
-  await command(user, 'start');
-  const [greeting] = await sent(user.id, 1);
-  const ticket = /SB-\d+/.exec(greeting.text)?.[0];
-  assert.ok(ticket, `greeting without a ticket: ${greeting.text}`);
-  await say(user, text);
-  return ticket;
-}
-
-// --- the browser ----------------------------------------------------------
-
-async function newPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  page.on('dialog', async (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    await d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  return page;
-}
-
-const tid = (id) => `[data-testid="${id}"]`;
-
-async function login(page, account) {
-  await page.goto(cfg.base_url + '/');
-  await page.locator(tid('login-email')).fill(account.email);
-  await page.locator(tid('login-password')).fill(account.password);
-  await page.locator(tid('login-submit')).click();
-  await page.locator(tid('conversation-list')).waitFor();
-  // The live stream must be up before the customer writes, or the test
-  // would pass by the initial load rather than by a live update.
-  await page.locator(`${tid('connection')}.connection-live`).waitFor();
-}
-
-function queueItem(page, ticket) {
-  return page.locator(`${tid('queue-item')}[data-ticket="${ticket}"]`);
-}
-
-async function shot(page, name) {
-  const file = path.join(shots, name);
-  await page.screenshot({ path: file });
-  return file;
-}
-
-/** Text of every element matching selector in page. */
-function texts(page, selector) {
-  return page.locator(selector).allTextContents();
-}
-
-// --- setup ----------------------------------------------------------------
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  harness = await startHarness();
-  cfg = harness.cfg;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
-}, { timeout: 420_000 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await stopHarness(harness);
-}, { timeout: 60_000 });
+useHarness();
 
 // --- tests ----------------------------------------------------------------
 
@@ -337,16 +156,8 @@ test('what customers send is shown as text: <script> and <img onerror> never run
   assert.match(await page.locator(tid('conversation-title')).textContent(), new RegExp(`${ticket} · Eve <img src=x onerror=alert\\(1\\)>`));
 
   // Nothing the customer sent became an element.
-  const injected = await page.evaluate(() => ({
-    imgs: document.querySelectorAll('#app img, #app script').length,
-    scriptsInBody: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
-  }));
-  assert.deepEqual(injected, { imgs: 0, scriptsInBody: 0 });
   await shot(page, 'conversation-xss.png');
-  // A dialog would have fired while the text rendered; give none a chance to
-  // hide behind a pending task by round-tripping through the page once more.
-  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
-  assert.deepEqual(dialogs.slice(before), [], 'a dialog opened');
+  await assertNothingRan(page, before);
   await page.context().close();
 });
 

@@ -21,6 +21,15 @@
 //	                       with faketelegram.TextUpdate, forwarded the same way
 //	POST /customer/command {"user":{…},"command":"start","payload":""}: likewise
 //	                       with faketelegram.CommandUpdate
+//	POST /customer/contact {"user":{…},"phone":"+44…"}: the customer shares their
+//	                       number (faketelegram.ContactUpdate), forwarded the same way
+//	POST /callback/book    {"conversation_id":N,"phone":"+…","due_at":"RFC 3339"}:
+//	                       books a callback for conversation N as the customer's own
+//	                       request does (ticket set; due_at "" for as soon as
+//	                       possible); answers {"id","status"}
+//	POST /callback/fail    {"id":N,"outcome":"no-answer"}: gives up on callback N
+//	                       as the dialer does after its last attempt (the harness
+//	                       has no Twilio, so nothing dials); answers {"id","status","outcome"}
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -49,8 +58,10 @@ import (
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
 	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 // Fixed credentials: the browser tests log in with these.
@@ -134,7 +145,7 @@ func run(lifetime time.Duration, watchStdin, verbose bool) error {
 	go func() { appDone <- a.Run(appCtx) }()
 	base := "http://" + a.Addr()
 
-	h := &harness{tg: tg, base: base, client: &http.Client{Timeout: 20 * time.Second}}
+	h := &harness{tg: tg, engine: a.Engine, store: a.Store, base: base, client: &http.Client{Timeout: 20 * time.Second}}
 	opID, err := h.addOperator(ctx)
 	if err != nil {
 		stopApp()
@@ -207,6 +218,8 @@ type harnessConfig struct {
 
 type harness struct {
 	tg       *faketelegram.Server
+	engine   *dialog.Engine
+	store    *storage.Storage
 	base     string
 	client   *http.Client
 	cfg      harnessConfig
@@ -298,7 +311,70 @@ func (h *harness) routes() http.Handler {
 		}
 		h.forward(r.Context(), w, faketelegram.CommandUpdate(h.nextUpdateID(), req.User.fake(), req.Command, req.Payload))
 	})
+	mux.HandleFunc("POST /customer/contact", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			User  user   `json:"user"`
+			Phone string `json:"phone"`
+		}
+		if !decode(w, r, &req) {
+			return
+		}
+		h.forward(r.Context(), w, faketelegram.ContactUpdate(h.nextUpdateID(), req.User.fake(), req.Phone))
+	})
+	mux.HandleFunc("POST /callback/book", h.bookCallback)
+	mux.HandleFunc("POST /callback/fail", h.failCallback)
 	return mux
+}
+
+// bookCallback answers POST /callback/book: a callback tied to a
+// conversation, which the operator API cannot book (its bookings have no
+// ticket).
+func (h *harness) bookCallback(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ConversationID uint64 `json:"conversation_id"`
+		Phone          string `json:"phone"`
+		DueAt          string `json:"due_at"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	conv, err := h.store.GetConversation(r.Context(), req.ConversationID)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		return
+	}
+	b := dialog.CallbackBooking{CustomerID: conv.CustomerID, ConversationID: &conv.ID, Phone: req.Phone}
+	if req.DueAt != "" {
+		if b.DueAt, err = time.Parse(time.RFC3339, req.DueAt); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "due_at: " + err.Error()})
+			return
+		}
+	}
+	cb, err := h.engine.BookCallback(r.Context(), b)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": cb.ID, "status": cb.State})
+}
+
+// failCallback answers POST /callback/fail: the callback fails with the
+// outcome given, the customer is told and listeners hear of it, as after a
+// dialer's last unanswered call.
+func (h *harness) failCallback(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ID      uint64 `json:"id"`
+		Outcome string `json:"outcome"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	cb, err := h.engine.FailCallback(r.Context(), req.ID, req.Outcome)
+	if err != nil {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": cb.ID, "status": cb.State, "outcome": cb.Outcome})
 }
 
 // nextUpdateID numbers built updates from a high base, so they never meet

@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/admin/operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/callbacks, #/admin/operators|canned|menu), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';
@@ -10,6 +10,8 @@ import { sidebar, loadLists, showTabFor } from './queue.js';
 import * as conversation from './conversation.js';
 import { showSupervisor, renderOperators } from './supervisor.js';
 import { loadCanned } from './canned.js';
+import { showCallbacks, leaveCallbacks } from './callbacks.js';
+import { loadCallbacks, onCallbackChanged } from './callbackstore.js';
 import * as live from './live.js';
 import { playChime, notify, permissionButton, askPermission, needsPermission } from './notify.js';
 import { installShortcuts, showShortcuts } from './shortcuts.js';
@@ -36,6 +38,8 @@ function toLogin(notice) {
   live.disconnect();
   store.me = null;
   store.convs.clear();
+  store.callbacks.clear();
+  store.customers.clear();
   store.currentId = null;
   for (const d of document.querySelectorAll('dialog')) d.remove();
   showLogin(root, (operator) => {
@@ -63,6 +67,7 @@ function startWorkspace(me) {
   }
   route();
   loadLists().catch((err) => showError('Load the queue', err));
+  loadCallbacks();
   loadCanned();
   loadOperators();
   live.connect({
@@ -70,6 +75,7 @@ function startWorkspace(me) {
     'conversation.changed': onConversationChanged,
     'message.delivery': conversation.onDelivery,
     'operator.changed': onOperatorChanged,
+    'callback.changed': onCallbackChanged,
     resync,
   });
 }
@@ -167,6 +173,7 @@ function route() {
   if (!store.me || !pane) return;
   const hash = location.hash || '#/queue';
   let m;
+  if (hash !== '#/callbacks') leaveCallbacks();
   if ((m = /^#\/c\/(\d+)$/.exec(hash))) {
     const id = Number(m[1]);
     if (store.currentId !== id || !conversation.currentView()) {
@@ -180,6 +187,11 @@ function route() {
     store.currentId = null;
     conversation.leave();
     showSupervisor(pane, m[1] || 'operators');
+    document.body.classList.add('show-pane');
+  } else if (hash === '#/callbacks') {
+    store.currentId = null;
+    conversation.leave();
+    showCallbacks(pane);
     document.body.classList.add('show-pane');
   } else {
     store.currentId = null;
@@ -268,6 +280,7 @@ function onOperatorChanged(op) {
 }
 
 async function resync() {
+  loadCallbacks();
   try {
     await loadLists();
   } catch (err) {

@@ -9,6 +9,7 @@ import { messageNode, updateDelivery } from './messages.js';
 import { composer } from './composer.js';
 import { openTransfer } from './transfer.js';
 import { showTabFor } from './queue.js';
+import { openBookCallback } from './callbackbook.js';
 
 /** The view on screen: which conversation, its groups and message items. */
 let view = null;
@@ -143,6 +144,7 @@ function renderHead(v) {
     el('button', { type: 'button', class: 'primary', 'data-testid': 'claim', hidden: !canClaim, onclick: claimCurrent },
       'Claim'),
     el('button', { type: 'button', 'data-testid': 'transfer', hidden: !canTransfer, onclick: () => openTransfer(v.conv) }, 'Transfer'),
+    el('button', { type: 'button', 'data-testid': 'book-callback', title: 'Book a call back to this customer', onclick: () => openBookCallback(v.conv) }, 'Call back'),
     el('button', { type: 'button', 'data-testid': 'resolve', hidden: !canResolve, title: 'Resolve (Alt+R)', onclick: resolveCurrent }, 'Resolve'));
 }
 

@@ -6,7 +6,7 @@
 import * as api from './api.js';
 import { store, emit } from './store.js';
 
-const TYPES = ['message.created', 'conversation.changed', 'message.delivery', 'operator.changed'];
+const TYPES = ['message.created', 'conversation.changed', 'message.delivery', 'operator.changed', 'callback.changed'];
 
 let source = null;
 let lastId = 0;

@@ -1,9 +1,11 @@
 // queue.js — the side list: conversations waiting (oldest first) and the
-// operator's own ("Mine"), kept live from the store.
+// operator's own ("Mine"), kept live from the store, and the way to the
+// callbacks view with how many are due.
 
 import * as api from './api.js';
 import { store, on, emit, mergeConversation, waitingList, mineList, sinceOf, customerName } from './store.js';
 import { el, fill, waitedSince, formatTime, cssToken } from './ui.js';
+import { callbackGroups } from './callbackstore.js';
 
 let tab = 'queue';
 let listNode = null;
@@ -44,6 +46,7 @@ export function sidebar() {
     subscribed = true;
     on('convs', render);
     on('current', render);
+    on('callbacks', render);
   }
   render();
   return el('nav', { class: 'sidebar', 'aria-label': 'Conversations' }, tabsNode, errorNode, listNode);
@@ -74,7 +77,8 @@ function render() {
   fill(tabsNode,
     tabButton('queue', 'Queue', waiting.length, 'tab-queue'),
     tabButton('mine', 'Mine', mine.length, 'tab-mine',
-      unreadMine ? el('span', { class: 'badge', title: 'unread messages' }, String(unreadMine)) : null));
+      unreadMine ? el('span', { class: 'badge', title: 'unread messages' }, String(unreadMine)) : null),
+    callbacksTab());
 
   const items = tab === 'queue' ? waiting : mine;
   if (!items.length) {
@@ -84,6 +88,16 @@ function render() {
     fill(listNode, items.map((c) => item(c, tab === 'queue' ? 'queue-item' : 'mine-item')));
   }
   updateTitle(waiting.length, unreadMine + waiting.reduce((n, c) => n + (c.unread || 0), 0));
+}
+
+/** The link to the callbacks view, with the number due now. */
+function callbacksTab() {
+  const here = location.hash === '#/callbacks';
+  const due = callbackGroups().due.length;
+  return el('a', {
+    href: '#/callbacks', class: ['tab', here && 'active'], 'data-testid': 'tab-callbacks',
+    'aria-current': here ? 'page' : null, title: 'Callbacks due now',
+  }, 'Callbacks ', el('span', { class: 'count', 'data-testid': 'tab-callbacks-count' }, String(due)));
 }
 
 function item(c, testid) {

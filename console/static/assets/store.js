@@ -14,6 +14,10 @@ export const store = {
   canned: [],
   /** Queue names seen on conversations, for transfer. */
   queues: new Set(['']),
+  /** Callbacks: scheduled, dialing and failed ones, and the latest finished, by id. */
+  callbacks: new Map(),
+  /** Customers seen on callbacks, by id (callback events carry none). */
+  customers: new Map(),
   /** The conversation on screen, or null. */
   currentId: null,
   /** Whether the live event stream is connected: 'live', 'connecting', 'off'. */
