@@ -114,6 +114,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/conversations/:id/notes", a.addNote, authed)
 	g.POST("/conversations/:id/transfer", a.transfer, authed)
 	g.GET("/customers/:id/history", a.customerHistory, authed)
+	g.PATCH("/customers/:id", a.updateCustomer, authed)
 	g.GET("/callbacks", a.listCallbacks, authed)
 	g.POST("/callbacks", a.bookCallback, authed)
 	g.PATCH("/callbacks/:id", a.updateCallback, authed)

@@ -21,8 +21,8 @@ type callbackView struct {
 	// Ticket is the conversation's ticket, null without one.
 	Ticket *string `json:"ticket"`
 	Phone  string  `json:"phone"`
-	// TimeZone is the IANA zone of the phone number's country, where the
-	// customer most likely is; "" when the number tells none.
+	// TimeZone is the customer's IANA zone: the one set for them, else
+	// their phone number's country's; "" when neither is known.
 	TimeZone string `json:"time_zone"`
 	// Customer is set in REST answers and left out of events, as on
 	// conversations.
@@ -51,7 +51,7 @@ type callbackView struct {
 func viewCallback(cb storage.Callback) callbackView {
 	v := callbackView{
 		ID: cb.ID, Status: string(cb.State), CustomerID: cb.CustomerID, ConversationID: cb.ConversationID,
-		Phone: cb.Phone, TimeZone: phone.TimeZone(cb.Phone), ASAP: cb.ASAP, DialNow: cb.DialNow,
+		Phone: cb.Phone, TimeZone: callbackZone(cb), ASAP: cb.ASAP, DialNow: cb.DialNow,
 		RequestedAt: cb.RequestedAt.UTC(), DueAt: cb.DueAt.UTC(),
 		NextAttemptAt: cb.NextAttemptAt.UTC(), Attempts: cb.Attempts, MaxAttempts: cb.MaxAttempts,
 		CallSid: cb.CallSid, CallStatus: cb.CallStatus, Outcome: cb.Outcome, LastError: cb.LastError,
@@ -93,4 +93,13 @@ func (a *API) callbackAnswer(c echo.Context, status int, cb storage.Callback) er
 		return err
 	}
 	return c.JSON(status, views[0])
+}
+
+// callbackZone is the customer's zone for cb: the one set for them, else
+// their number's country's; empty when neither is known.
+func callbackZone(cb storage.Callback) string {
+	if cb.TimeZone != "" {
+		return cb.TimeZone
+	}
+	return phone.TimeZone(cb.Phone)
 }

@@ -66,7 +66,7 @@ func statusOf(err error) (int, string) {
 		errors.Is(err, dialog.ErrUnknownOperator), errors.Is(err, dialog.ErrQueueTooLong):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrBadCallbackPhone), errors.Is(err, dialog.ErrCallbackDueInPast),
-		errors.Is(err, dialog.ErrCallbackNotesTooLong):
+		errors.Is(err, dialog.ErrCallbackNotesTooLong), errors.Is(err, dialog.ErrBadTimeZone):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrInactiveOperator), errors.Is(err, storage.ErrShortcutTaken):
 		return http.StatusConflict, err.Error()

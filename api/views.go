@@ -42,10 +42,14 @@ type customerView struct {
 	// Phone is the customer's number in E.164, when known (SMS, calls, a
 	// number shared on Telegram).
 	Phone string `json:"phone"`
+	// TimeZone is the IANA zone set for the customer, "" when none is
+	// (their number's country's applies).
+	TimeZone string `json:"time_zone"`
 }
 
 func viewCustomer(c storage.Customer) *customerView {
-	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone}
+	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone,
+		TimeZone: c.TimeZone}
 }
 
 type conversationView struct {

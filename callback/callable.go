@@ -61,7 +61,7 @@ func (d *Dialer) claimCallable(ctx context.Context, n int) ([]storage.Callback, 
 // callableFrom is the first moment from now on at which cb's customer may
 // be called, and whether that is later than now.
 func (d *Dialer) callableFrom(cb storage.Callback, now time.Time) (time.Time, bool) {
-	loc := policy.CustomerLocation("", cb.Phone, d.cfg.Slots.Business.Location())
+	loc := cb.Location(d.cfg.Slots.Business.Location())
 	at, ok := policy.NextAllowed(now, d.cfg.Slots, loc)
 	if !ok {
 		return now.Add(noCallableTimeWait), true

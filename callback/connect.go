@@ -114,7 +114,7 @@ func (d *Dialer) FinishDial(ctx context.Context, id uint64, callSid, dialStatus,
 			published = true
 			break
 		}
-		loc := policy.CustomerLocation("", cb.Phone, d.cfg.Slots.Business.Location())
+		loc := cb.Location(d.cfg.Slots.Business.Location())
 		if allowed, ok := policy.NextAllowed(next, d.cfg.Slots, loc); ok {
 			next = allowed
 		}

@@ -131,7 +131,7 @@ func (n *Notifier) sendEach(ctx context.Context, what string, cbs []storage.Call
 // soon as possible", when it was asked for), or when business hours and
 // the customer's quiet hours next allowed a call after it.
 func (n *Notifier) dialableFrom(cb storage.Callback) time.Time {
-	loc := policy.CustomerLocation("", cb.Phone, n.cfg.Slots.Business.Location())
+	loc := cb.Location(n.cfg.Slots.Business.Location())
 	if at, ok := policy.NextAllowed(cb.DueAt, n.cfg.Slots, loc); ok {
 		return at
 	}

@@ -149,10 +149,11 @@ func (t *turn) numberGiven(ctx context.Context, raw string) error {
 	return t.offerWhen(ctx, number, 0, TextCallbackWhen, number)
 }
 
-// customerZone is where the customer of number lives, for the times they
-// are shown: their number's country, else the business hours' zone.
-func (e *Engine) customerZone(number string) *time.Location {
-	return policy.CustomerLocation("", number, e.schedule.Location())
+// customerZone is where the turn's customer, called on number, lives, for
+// the times they are shown: the zone set for them, else their number's
+// country's, else the business hours' zone.
+func (t *turn) customerZone(number string) *time.Location {
+	return policy.CustomerLocation(t.cust.TimeZone, number, t.e.schedule.Location())
 }
 
 // freeSlots are the next free slots a customer in loc may book.
@@ -170,7 +171,7 @@ func (t *turn) freeSlots(ctx context.Context, loc *time.Location, n int) ([]poli
 // a new callback to it; with move set, it moves that callback. The offer
 // is kept in the step, so a digit answers it.
 func (t *turn) offerWhen(ctx context.Context, number string, move uint64, key, shown string) error {
-	loc := t.e.customerZone(shown)
+	loc := t.customerZone(shown)
 	slots, err := t.freeSlots(ctx, loc, t.e.settings.Callbacks.SlotsOffered)
 	if err != nil {
 		return err
@@ -394,7 +395,7 @@ func (t *turn) bookChosen(ctx context.Context, number string, minute int64) erro
 	}
 	var due time.Time
 	if minute != 0 {
-		start, free, err := t.slotFree(ctx, minute, t.e.customerZone(number))
+		start, free, err := t.slotFree(ctx, minute, t.customerZone(number))
 		if err != nil {
 			return err
 		}
@@ -407,6 +408,7 @@ func (t *turn) bookChosen(ctx context.Context, number string, minute int64) erro
 	if err != nil {
 		return err
 	}
+	cb.TimeZone = t.cust.TimeZone
 	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
 		return err
 	}
@@ -444,7 +446,7 @@ func (t *turn) moveChosen(ctx context.Context, id uint64, minute int64) error {
 	}
 	var due time.Time
 	if minute != 0 {
-		start, free, err := t.slotFree(ctx, minute, t.e.customerZone(cb.Phone))
+		start, free, err := t.slotFree(ctx, minute, t.customerZone(cb.Phone))
 		if err != nil {
 			return err
 		}

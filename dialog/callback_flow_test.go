@@ -216,3 +216,38 @@ func TestAnotherCustomersCallbackCannotBeCancelled(t *testing.T) {
 		t.Errorf("another customer's button moved it to %s", got.State)
 	}
 }
+
+// TestSetTimeZoneOverridesTheNumbersCountry: a Londoner whose zone an
+// operator set to Tokyo is offered slots on Tokyo's clock (after Tokyo's
+// quiet hours end) and told the booked time there; the zone set later
+// moves the times they are told of a callback booked before.
+func TestSetTimeZoneOverridesTheNumbersCountry(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	ann := customer(1, "en")
+	res := w.command(ann, "start")
+	custID := w.conversation(res.ConversationID).CustomerID
+	w.handle(ann, dialog.Event{Kind: dialog.KindMedia, Media: dialog.Media{Kind: "contact", Phone: ukPhone}})
+	if _, err := w.engine.SetCustomerTimeZone(t.Context(), custID, "Asia/Tokyo"); err != nil {
+		t.Fatal(err)
+	}
+	w.command(ann, "callback")
+	offer := w.lastReply(res.ConversationID)
+	wantContains(t, "offer", offer.Text, "Asia/Tokyo")
+	// monday10 is 18:00 in Tokyo: free until the quiet hours at 21:00.
+	if _, labels := buttons(offer); labels[1] != "Mon 9 Mar 18:30-19:00" {
+		t.Fatalf("first slot %q, want 18:30 Tokyo time", labels[1])
+	}
+	w.press(ann, buttonData(offer)[1])
+	wantContains(t, "confirmation", w.lastReply(res.ConversationID).Text, "at 18:30 (Asia/Tokyo)")
+	if cb := w.callbackOf(custID); cb.TimeZone != "Asia/Tokyo" {
+		t.Errorf("callback zone %q", cb.TimeZone)
+	}
+	if _, err := w.engine.SetCustomerTimeZone(t.Context(), custID, "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
+	w.command(ann, "callback")
+	wantContains(t, "shown again", w.lastReply(res.ConversationID).Text, "at 05:30 (America/New_York)")
+	if _, err := w.engine.SetCustomerTimeZone(t.Context(), custID, "Nowhere/Else"); err == nil {
+		t.Error("a zone that does not exist was taken")
+	}
+}

@@ -64,9 +64,11 @@ func (e *Engine) BookCallback(ctx context.Context, b CallbackBooking) (storage.C
 	if err != nil {
 		return cb, err
 	}
-	if _, err := e.store.GetCustomer(ctx, b.CustomerID); err != nil {
+	cust, err := e.store.GetCustomer(ctx, b.CustomerID)
+	if err != nil {
 		return storage.Callback{}, fmt.Errorf("book callback: %w", err)
 	}
+	cb.TimeZone = cust.TimeZone
 	var t *turn
 	err = e.store.Tx(ctx, func(tx *storage.Storage) error {
 		if cb.ConversationID == nil && cb.IdentityID == nil {
@@ -130,6 +132,7 @@ func (t *turn) bookCallback(ctx context.Context, number string) error {
 	if err != nil {
 		return err
 	}
+	cb.TimeZone = t.cust.TimeZone
 	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
 		return err
 	}
@@ -191,7 +194,7 @@ func (e *Engine) callbackWhen(lang string, cb storage.Callback) string {
 	if cb.ASAP {
 		return e.texts.Get(lang, TextCallbackWhenASAP)
 	}
-	return e.texts.When(lang, cb.DueAt.In(policy.CustomerLocation("", cb.Phone, e.schedule.Location())))
+	return e.texts.When(lang, cb.DueAt.In(cb.Location(e.schedule.Location())))
 }
 
 // withRebookButton adds to r, on Telegram, a button that books another

@@ -20,7 +20,7 @@ k AS (SELECT DISTINCT channel, external_id FROM unnest(?::text[], ?::text[]) AS 
 seen AS (SELECT m.channel, m.external_id FROM unnest(?::text[], ?::text[]) AS e(channel, external_id)
 	JOIN messages m ON m.channel = e.channel AND m.external_id = e.external_id AND m.external_id <> ''),
 ids AS (SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
-	customers.language AS cust_language, customers.phone AS cust_phone,
+	customers.language AS cust_language, customers.phone AS cust_phone, customers.time_zone AS cust_time_zone,
 	customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
 	FROM k JOIN identities ON identities.channel = k.channel AND identities.external_id = k.external_id
 	JOIN customers ON customers.id = identities.customer_id),
@@ -57,6 +57,7 @@ type prefetchedIdentity struct {
 	CustUsername      string     `json:"cust_username"`
 	CustLanguage      string     `json:"cust_language"`
 	CustPhone         string     `json:"cust_phone"`
+	CustTimeZone      string     `json:"cust_time_zone"`
 	CustCreatedAt     time.Time  `json:"cust_created_at"`
 	CustUpdatedAt     time.Time  `json:"cust_updated_at"`
 }
@@ -135,7 +136,7 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 			ExternalID: r.ExternalID, Address: r.Address, Unreachable: r.Unreachable,
 			UnreachableReason: r.UnreachableReason, UnreachableAt: r.UnreachableAt, OptedOut: r.OptedOut,
 			CreatedAt: r.CreatedAt}, CustName: r.CustName, CustUsername: r.CustUsername,
-			CustLanguage: r.CustLanguage, CustPhone: r.CustPhone, CustCreatedAt: r.CustCreatedAt,
+			CustLanguage: r.CustLanguage, CustPhone: r.CustPhone, CustTimeZone: r.CustTimeZone, CustCreatedAt: r.CustCreatedAt,
 			CustUpdatedAt: r.CustUpdatedAt}
 	}
 	identityIDs = wb.knowIdentities(rows, "", nil)

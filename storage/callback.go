@@ -23,8 +23,12 @@ type Callback struct {
 	// nil when they have none.
 	IdentityID *uint64
 	// Phone is the number to dial, in E.164.
-	Phone string       `gorm:"size:32;not null"`
-	State policy.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
+	Phone string `gorm:"size:32;not null"`
+	// TimeZone is the customer's own zone when one was set for them (see
+	// Customer.TimeZone), kept here for whoever schedules the call;
+	// empty, their number's country's zone applies. See Location.
+	TimeZone string       `gorm:"size:64;not null;default:''"`
+	State    policy.State `gorm:"size:16;not null;index:idx_callback_due,priority:1"`
 	// ASAP is set for "as soon as possible": the callback takes its turn by
 	// RequestedAt, ahead of those booked for a time.
 	ASAP bool `gorm:"column:asap;not null;default:false"`

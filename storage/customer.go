@@ -11,11 +11,14 @@ import (
 
 // Customer is one person, whatever channels they reach us through.
 type Customer struct {
-	ID        uint64    `gorm:"primaryKey" json:"id"`
-	Name      string    `gorm:"size:256" json:"name"`
-	Username  string    `gorm:"size:128" json:"username,omitempty"`
-	Language  string    `gorm:"size:16" json:"language,omitempty"`
-	Phone     string    `gorm:"size:32;index" json:"phone,omitempty"`
+	ID       uint64 `gorm:"primaryKey" json:"id"`
+	Name     string `gorm:"size:256" json:"name"`
+	Username string `gorm:"size:128" json:"username,omitempty"`
+	Language string `gorm:"size:16" json:"language,omitempty"`
+	Phone    string `gorm:"size:32;index" json:"phone,omitempty"`
+	// TimeZone is the IANA zone an operator set for the customer; empty,
+	// their number's country's zone is assumed (policy.CustomerLocation).
+	TimeZone  string    `gorm:"size:64;not null;default:''" json:"time_zone,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -135,7 +138,8 @@ func (s *Storage) createIdentityInBatch(ctx context.Context, c Contact) (Identit
 	key := identKey(c.Channel, c.ExternalID)
 	delete(wb.missing, key)
 	wb.idents[key] = identityWithCustomer{Identity: id, CustName: cust.Name, CustUsername: cust.Username,
-		CustLanguage: cust.Language, CustPhone: cust.Phone, CustCreatedAt: cust.CreatedAt, CustUpdatedAt: cust.UpdatedAt}
+		CustLanguage: cust.Language, CustPhone: cust.Phone, CustTimeZone: cust.TimeZone, CustCreatedAt: cust.CreatedAt,
+		CustUpdatedAt: cust.UpdatedAt}
 	// A new identity has no conversation yet.
 	wb.latest[id.ID] = nil
 	return id, cust, nil
@@ -148,13 +152,14 @@ type identityWithCustomer struct {
 	CustUsername  string
 	CustLanguage  string
 	CustPhone     string
+	CustTimeZone  string
 	CustCreatedAt time.Time
 	CustUpdatedAt time.Time
 }
 
 const selectIdentityWithCustomer = `SELECT identities.*, customers.name AS cust_name,
 	customers.username AS cust_username, customers.language AS cust_language, customers.phone AS cust_phone,
-	customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
+	customers.time_zone AS cust_time_zone, customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
 	FROM identities JOIN customers ON customers.id = identities.customer_id`
 
 // findIdentity loads an identity and its customer in one round trip: this
@@ -175,7 +180,8 @@ func (s *Storage) findIdentity(ctx context.Context, channel, externalID string) 
 
 func (row identityWithCustomer) split() (Identity, Customer) {
 	return row.Identity, Customer{ID: row.CustomerID, Name: row.CustName, Username: row.CustUsername,
-		Language: row.CustLanguage, Phone: row.CustPhone, CreatedAt: row.CustCreatedAt, UpdatedAt: row.CustUpdatedAt}
+		Language: row.CustLanguage, Phone: row.CustPhone, TimeZone: row.CustTimeZone, CreatedAt: row.CustCreatedAt,
+		UpdatedAt: row.CustUpdatedAt}
 }
 
 // customerFor finds the customer a new identity belongs to: the one who

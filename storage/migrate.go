@@ -80,6 +80,20 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{10, "customers and their callbacks: a time zone set by an operator", func(tx *gorm.DB) error {
+		for _, c := range []struct {
+			model any
+			field string
+		}{{&Customer{}, "TimeZone"}, {&Callback{}, "TimeZone"}} {
+			if tx.Migrator().HasColumn(c.model, c.field) {
+				continue
+			}
+			if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+				return fmt.Errorf("add %s: %w", c.field, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.

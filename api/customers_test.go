@@ -1,0 +1,74 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks: an operator sets
+// where a customer lives; their scheduled callback then reports that zone
+// instead of their number's country's; "" goes back to it; bad input is
+// 400 saying what was wrong, an unknown customer 404.
+func TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	cust := s.aCustomer(t)
+	cb := s.bookForNotes(t, token, cust.ID, "")
+	if cb.TimeZone != "Europe/Guernsey" {
+		t.Fatalf("before: callback zone %q, want the number's", cb.TimeZone)
+	}
+	path := fmt.Sprintf("/api/v1/customers/%d", cust.ID)
+	cases := []struct {
+		name, body, custZone, want string
+	}{
+		{"an IANA zone", `{"time_zone":"Asia/Tokyo"}`, "Asia/Tokyo", "Asia/Tokyo"},
+		{"spaces trimmed", `{"time_zone":" America/New_York "}`, "America/New_York", "America/New_York"},
+		{"empty goes back to the number's", `{"time_zone":""}`, "", "Europe/Guernsey"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got struct {
+				ID       uint64 `json:"id"`
+				TimeZone string `json:"time_zone"`
+			}
+			s.mustDo(t, http.MethodPatch, path, token, c.body, http.StatusOK, &got)
+			if got.ID != cust.ID || got.TimeZone != c.custZone {
+				t.Fatalf("answer %+v, want customer %d in %q", got, cust.ID, c.custZone)
+			}
+			var list struct {
+				Callbacks []notedCallbackJSON `json:"callbacks"`
+			}
+			s.mustDo(t, http.MethodGet, fmt.Sprintf("/api/v1/callbacks?customer_id=%d", cust.ID), token, "", http.StatusOK, &list)
+			if len(list.Callbacks) != 1 || list.Callbacks[0].TimeZone != c.want {
+				t.Fatalf("callbacks %+v, want one in %s", list.Callbacks, c.want)
+			}
+		})
+	}
+	bad := []struct {
+		name, path, body string
+		status           int
+		want             string
+	}{
+		{"not a zone", path, `{"time_zone":"Mars/Olympus"}`, http.StatusBadRequest, "time_zone"},
+		{"the server's zone", path, `{"time_zone":"Local"}`, http.StatusBadRequest, "IANA"},
+		{"missing", path, `{}`, http.StatusBadRequest, `"time_zone" is missing`},
+		{"unknown field", path, `{"zone":"Asia/Tokyo"}`, http.StatusBadRequest, "zone"},
+		{"not a string", path, `{"time_zone":9}`, http.StatusBadRequest, "time_zone"},
+		{"unknown customer", "/api/v1/customers/999999", `{"time_zone":"Asia/Tokyo"}`, http.StatusNotFound, "customer"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			var got struct {
+				Error string `json:"error"`
+			}
+			s.mustDo(t, http.MethodPatch, c.path, token, c.body, c.status, &got)
+			if !strings.Contains(got.Error, c.want) {
+				t.Errorf("error %q, want it to name %q", got.Error, c.want)
+			}
+		})
+	}
+}
