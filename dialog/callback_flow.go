@@ -64,6 +64,12 @@ func (t *turn) callbackKeyword(ctx context.Context, ev Event) (bool, error) {
 			return true, t.cancelOwnCallback(ctx, 0)
 		}
 	}
+	if _, ok := parseOffer(t.conv.Step); ok && (ev.Kind != KindText || !isDigit(ev.Text)) {
+		// Anything but a digit leaves an offer of times: a digit meant
+		// for someone else later books nothing.
+		t.conv.Step = t.restingStep()
+		return false, nil
+	}
 	if t.conv.Step != stepCallbackPhone {
 		return false, nil
 	}
@@ -76,6 +82,12 @@ func (t *turn) callbackKeyword(ctx context.Context, ev Event) (bool, error) {
 	// Something else: the customer has moved on; so does the flow.
 	t.conv.Step = t.restingStep()
 	return false, nil
+}
+
+// isDigit reports whether s is one digit, as a choice is answered.
+func isDigit(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) == 1 && s[0] >= '0' && s[0] <= '9'
 }
 
 // looksLikePhone tells a number typed, perhaps wrongly, from words: five

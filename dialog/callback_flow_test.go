@@ -251,3 +251,19 @@ func TestSetTimeZoneOverridesTheNumbersCountry(t *testing.T) {
 		t.Error("a zone that does not exist was taken")
 	}
 }
+
+// TestWordsLeaveAnOfferOfTimes: a customer waiting for a person who texts
+// CALL, then words instead of a digit, has left the offer: a digit later
+// is words for the operator, and books no callback.
+func TestWordsLeaveAnOfferOfTimes(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	bob := smsCustomer("+14155552671")
+	w.text(bob, "hello")
+	w.text(bob, "0")
+	w.text(bob, "CALL")
+	w.text(bob, "actually, where is my parcel?")
+	res := w.text(bob, "2")
+	if cbs, _ := w.store.ListCallbacks(t.Context(), storage.CallbackFilter{CustomerID: w.conversation(res.ConversationID).CustomerID}); len(cbs) != 0 {
+		t.Fatalf("a digit after words booked %+v", cbs)
+	}
+}
