@@ -161,6 +161,7 @@ export const transfer = (cid, target) => request('POST', `/conversations/${id(ci
 export async function history(customerId) {
   return listOf(await request('GET', `/customers/${id(customerId)}/history`), 'conversations');
 }
+export const updateCustomer = (customerId, patch) => request('PATCH', `/customers/${id(customerId)}`, patch);
 
 export async function operators() {
   return listOf(await request('GET', '/operators'), 'operators');

@@ -70,6 +70,31 @@ export function callbackCustomer(cb) {
   return cb.customer || store.customers.get(cb.customer_id) || null;
 }
 
+/**
+ * Loads customerId's callbacks still to be made again: after their time
+ * zone changed, these carry the new one (finished ones keep theirs).
+ */
+export async function reloadCustomerCallbacks(customerId) {
+  const asks = ['scheduled', 'dialing'].map((status) => api.callbacks({ customer_id: String(customerId), status, limit: '500' }));
+  for (const r of await Promise.allSettled(asks)) {
+    if (r.status === 'fulfilled') for (const cb of r.value) mergeCallback(cb);
+  }
+  emit('callbacks');
+}
+
+/**
+ * The zone the server reads from customer's number, taken from a callback
+ * to that number still to be made; '' when none is known. It means
+ * something only while no zone is set for the customer.
+ */
+export function numberZone(customer) {
+  if (!customer || !customer.phone) return '';
+  for (const cb of store.callbacks.values()) {
+    if (cb.customer_id === customer.id && cb.phone === customer.phone && isActive(cb) && cb.time_zone) return cb.time_zone;
+  }
+  return '';
+}
+
 /** Asks the server for a customer that events named but did not describe. */
 async function fetchCustomer(customerId) {
   if (fetching.has(customerId)) return;
@@ -93,6 +118,7 @@ function pruneDone() {
   for (const cb of done.slice(DONE_KEPT)) store.callbacks.delete(cb.id);
 }
 
+const isActive = (cb) => cb.status === 'scheduled' || cb.status === 'dialing';
 const isDone = (cb) => cb.status === 'completed' || cb.status === 'cancelled';
 const time = (iso) => Date.parse(iso || '') || 0;
 const newestFirst = (a, b) => time(b.updated_at) - time(a.updated_at) || b.id - a.id;

@@ -1,6 +1,6 @@
 // callbacktime.js — when a callback is, in the operator's own time and,
-// where that reads differently, in the customer's (time_zone: the zone of
-// their number's country).
+// where that reads differently, in the customer's (time_zone: the zone set
+// for them, else their number's country's).
 
 import { el } from './ui.js';
 
@@ -43,7 +43,7 @@ function at(iso, timeZone) {
     el('time', { datetime: iso, 'data-testid': 'callback-local-time' }, formatIn(iso)),
     theirs ? el('span', {
       class: 'muted cb-their-time', 'data-testid': 'callback-customer-time', 'data-time-zone': timeZone,
-      title: `The customer's time: ${timeZone.replace(/_/g, ' ')}, from their number`,
+      title: `The customer's time: ${timeZone.replace(/_/g, ' ')}`,
     }, ` (${theirs} ${zoneName(iso, timeZone)} for the customer)`) : null,
   ];
 }

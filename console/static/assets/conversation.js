@@ -1,6 +1,6 @@
 // conversation.js — one conversation on screen: the customer's whole
-// history across channels and tickets, the actions (claim, transfer,
-// resolve) and the reply box, kept live by the event handlers below.
+// history across channels and tickets, where they live (time zone), the
+// actions (claim, transfer, resolve) and the reply box, kept live by the event handlers below.
 
 import * as api from './api.js';
 import { store, emit, mergeConversation, customerName, operatorName, isSupervisor } from './store.js';
@@ -10,6 +10,7 @@ import { composer } from './composer.js';
 import { openTransfer } from './transfer.js';
 import { showTabFor } from './queue.js';
 import { openBookCallback } from './callbackbook.js';
+import { customerZone } from './customerzone.js';
 
 /** The view on screen: which conversation, its groups and message items. */
 let view = null;
@@ -34,6 +35,7 @@ export async function showConversation(pane, id) {
   const title = el('h2', { class: 'conversation-title', 'data-testid': 'conversation-title' }, 'Loading…');
   const sub = el('div', { class: 'conv-sub muted' });
   const actions = el('div', { class: 'conv-actions' });
+  const zone = el('div', { class: 'conv-zone-slot' });
   const notice = el('p', { class: 'notice', role: 'status', 'data-testid': 'conversation-notice', hidden: true });
   const list = el('div', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
   const composerSlot = el('div', { class: 'composer-slot' });
@@ -44,7 +46,7 @@ export async function showConversation(pane, id) {
   fill(pane, el('section', { class: 'conversation', 'data-testid': 'conversation', 'data-conversation-id': String(id) },
     el('header', { class: 'conv-head' },
       el('a', { href: '#/queue', class: 'back-link', 'data-testid': 'back', 'aria-label': 'Back to the queue' }, '‹ Queue'),
-      el('div', { class: 'conv-title-block' }, title, sub),
+      el('div', { class: 'conv-title-block' }, title, sub, zone),
       actions),
     notice, list, composerSlot));
 
@@ -63,6 +65,7 @@ export async function showConversation(pane, id) {
   v.conv = mergeConversation(current).conv;
   v.customerId = conv.customer_id;
   renderHead(v);
+  fill(zone, customerZone(conv.customer || { id: conv.customer_id }));
   fill(composerSlot, composer(id, (msg) => addMessage(msg)));
 
   let convs;

@@ -57,6 +57,17 @@ export function mergeConversation(c) {
   return { prev, conv: merged };
 }
 
+/**
+ * Puts customer JSON (a PATCH answer) wherever the store holds that
+ * customer: on their conversations and among the customers of callbacks.
+ */
+export function mergeCustomer(cust) {
+  for (const c of store.convs.values()) {
+    if (c.customer_id === cust.id) c.customer = { ...(c.customer || {}), ...cust };
+  }
+  if (store.customers.has(cust.id)) store.customers.set(cust.id, { ...store.customers.get(cust.id), ...cust });
+}
+
 /** Conversations waiting, oldest first (by hand-over time). */
 export function waitingList() {
   return [...store.convs.values()]
