@@ -43,8 +43,12 @@ func TestSimultaneousMessagesAfterExpiryOpenOneTicket(t *testing.T) {
 			if _, err := tx.GetConversation(t.Context(), old.ConversationID); err != nil {
 				return err
 			}
+			holder := fmt.Sprintf("lock-holder-%d", time.Now().UnixNano())
+			if err := tx.Exec(t.Context(), "SET LOCAL application_name = '"+holder+"'"); err != nil {
+				return err
+			}
 			results = append(results, send("hello again"), send("are you there?"))
-			return waitForLockWaiters(t, w.store, 2)
+			return waitForLockWaiters(t, w.store, 2, holder)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -80,14 +84,18 @@ func TestSimultaneousMessagesAfterExpiryOpenOneTicket(t *testing.T) {
 	}
 }
 
-// waitForLockWaiters polls PostgreSQL until n sessions wait for a row lock
-// on a conversation.
-func waitForLockWaiters(t *testing.T, s *storage.Storage, n int) error {
+// waitForLockWaiters polls PostgreSQL until n sessions wait, directly or
+// behind one another, for a lock the session named holder (its
+// application_name) holds.
+func waitForLockWaiters(t *testing.T, s *storage.Storage, n int, holder string) error {
 	t.Helper()
 	check := fmt.Sprintf(`DO $$ BEGIN
-		IF (SELECT count(*) FROM pg_stat_activity
-		    WHERE wait_event_type = 'Lock' AND query LIKE '%%conversations%%FOR UPDATE%%') < %d
-		THEN RAISE EXCEPTION 'fewer than %d waiters'; END IF; END $$`, n, n)
+		IF (WITH RECURSIVE waiting(pid) AS (
+		      SELECT a.pid FROM pg_stat_activity a, pg_stat_activity h
+		      WHERE h.application_name = '%s' AND h.pid = ANY(pg_blocking_pids(a.pid))
+		      UNION SELECT a.pid FROM pg_stat_activity a JOIN waiting w ON w.pid = ANY(pg_blocking_pids(a.pid)))
+		    SELECT count(*) FROM waiting) < %d
+		THEN RAISE EXCEPTION 'fewer than %d waiters'; END IF; END $$`, holder, n, n)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	timeout := time.After(10 * time.Second)
