@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,11 +62,14 @@ type bookCallbackRequest struct {
 // customer, at due_at or as soon as possible.
 func (a *API) bookCallback(c echo.Context) error {
 	var req bookCallbackRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeStrictJSON(c, &req, `"customer_id", "phone", "due_at", "notes"`); err != nil {
 		return err
 	}
 	if req.CustomerID == 0 {
 		return badRequest(`"customer_id" is missing`)
+	}
+	if strings.TrimSpace(req.Phone) == "" {
+		return badRequest(`"phone" is missing: the number to call, in E.164 (+…) or national form`)
 	}
 	b := dialog.CallbackBooking{CustomerID: req.CustomerID, Phone: req.Phone, Notes: req.Notes}
 	if req.DueAt != "" {

@@ -18,7 +18,7 @@ func TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks(t *testing.T) {
 	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
 	cust := s.aCustomer(t)
 	cb := s.bookForNotes(t, token, cust.ID, "")
-	if cb.TimeZone != "Europe/Guernsey" {
+	if cb.TimeZone != "Europe/London" {
 		t.Fatalf("before: callback zone %q, want the number's", cb.TimeZone)
 	}
 	path := fmt.Sprintf("/api/v1/customers/%d", cust.ID)
@@ -27,7 +27,7 @@ func TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks(t *testing.T) {
 	}{
 		{"an IANA zone", `{"time_zone":"Asia/Tokyo"}`, "Asia/Tokyo", "Asia/Tokyo"},
 		{"spaces trimmed", `{"time_zone":" America/New_York "}`, "America/New_York", "America/New_York"},
-		{"empty goes back to the number's", `{"time_zone":""}`, "", "Europe/Guernsey"},
+		{"empty goes back to the number's", `{"time_zone":""}`, "", "Europe/London"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -155,6 +155,14 @@ func (t *turn) numberGiven(ctx context.Context, raw string) error {
 	if err != nil {
 		return t.askPhone(ctx, t.text(TextCallbackBadPhone, "input", clip(strings.TrimSpace(raw), 40)))
 	}
+	if t.cust.Phone == "" {
+		// The number they gave to be called on is theirs to be known by,
+		// as a shared one is (rememberPhone).
+		t.cust.Phone = number
+		if err := t.tx.SetCustomerPhone(ctx, t.cust.ID, number); err != nil {
+			return err
+		}
+	}
 	if err := t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextCallbackNumberOK, "phone", number), ClearKeyboard: true}); err != nil {
 		return err
 	}
@@ -348,6 +356,35 @@ func (t *turn) callbackButton(ctx context.Context, data string) (bool, error) {
 	return false, nil
 }
 
+// callbackButtonLabel is what a pressed button of the flow said, for the
+// conversation's history; ok is false for other data.
+func (t *turn) callbackButtonLabel(data string) (string, bool) {
+	texts, lang := t.e.texts, t.lang
+	minuteLabel := func(m string, number string) string {
+		minute, err := strconv.ParseInt(m, 36, 64)
+		if err != nil || minute == 0 {
+			return texts.Get(lang, TextCallbackASAPButton)
+		}
+		start := time.Unix(minute*60, 0)
+		return slotLabel(lang, policy.Slot{Start: start, End: start.Add(t.e.slots.Length)}, t.customerZone(number))
+	}
+	switch {
+	case data == ButtonOtherNumber:
+		return texts.Get(lang, TextCallbackOtherNumber), true
+	case strings.HasPrefix(data, buttonBookPfx):
+		m, number, _ := strings.Cut(strings.TrimPrefix(data, buttonBookPfx), ":")
+		return minuteLabel(m, number), true
+	case strings.HasPrefix(data, buttonMovePfx):
+		_, m, _ := strings.Cut(strings.TrimPrefix(data, buttonMovePfx), ":")
+		return minuteLabel(m, t.cust.Phone), true
+	case strings.HasPrefix(data, buttonOfferMovePfx):
+		return texts.Get(lang, TextCallbackMoveButton), true
+	case strings.HasPrefix(data, buttonCancelPfx):
+		return texts.Get(lang, TextCallbackCancelButton), true
+	}
+	return "", false
+}
+
 // ownCallback loads callback id if it is this customer's; another's is
 // storage.ErrNotFound, as if there were none.
 func (t *turn) ownCallback(ctx context.Context, id uint64) (storage.Callback, error) {
@@ -476,7 +513,7 @@ func (t *turn) moveChosen(ctx context.Context, id uint64, minute int64) error {
 	} else {
 		t.conv.Step = t.restingStep()
 	}
-	if err := t.systemEvent(ctx, fmt.Sprintf("Customer moved the callback to %s", t.e.callbackWhen("en", cb))); err != nil {
+	if err := t.systemEvent(ctx, fmt.Sprintf("Customer moved the callback: now %s", t.e.callbackWhen("en", cb))); err != nil {
 		return err
 	}
 	return t.showCallback(ctx, cb, TextCallbackMoved)
@@ -506,6 +543,10 @@ func (t *turn) cancelOwnCallback(ctx context.Context, id uint64) error {
 	}
 	if err := t.systemEvent(ctx, "Customer cancelled the callback to "+cb.Phone); err != nil {
 		return err
+	}
+	if t.conv.State == storage.StateWaiting && t.conv.Queue == QueueCallback {
+		// No call is coming: they wait for a person like anyone, in place.
+		t.conv.Queue = ""
 	}
 	return t.reply(ctx, storage.AuthorBot, nil, t.withRebookButton(Reply{Text: t.text(TextCallbackCancelled, "phone", cb.Phone,
 		"when", t.e.callbackWhen(t.lang, cb), "rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))}))

@@ -114,6 +114,18 @@ func TestTelegramCallbackBookedMovedAndCancelledWithButtons(t *testing.T) {
 	if cb = w.callbackOf(cb.CustomerID); cb.State != policy.Cancelled {
 		t.Fatalf("after cancel: %s", cb.State)
 	}
+	if conv := w.conversation(res.ConversationID); conv.State != storage.StateWaiting || conv.Queue != "" {
+		t.Errorf("after cancelling, conversation %s in queue %q: want waiting for a person in the general queue", conv.State, conv.Queue)
+	}
+	var said []string
+	for _, m := range w.messages(res.ConversationID) {
+		if m.Author == storage.AuthorCustomer && m.Kind == string(dialog.KindButton) {
+			said = append(said, m.Text)
+		}
+	}
+	if want := []string{"Call me back", "Mon 9 Mar 10:00-10:30", "Change the time", "As soon as possible", "Cancel the call"}; !slices.Equal(said, want) {
+		t.Errorf("operators see the customer's presses as %q, want %q", said, want)
+	}
 	n := len(w.replies(res.ConversationID))
 	w.press(ann, buttonData(booked)[1])
 	if rs := w.replies(res.ConversationID); len(rs) != n+1 || !strings.Contains(rs[n].Text, "no callback booked") {
@@ -265,5 +277,18 @@ func TestWordsLeaveAnOfferOfTimes(t *testing.T) {
 	res := w.text(bob, "2")
 	if cbs, _ := w.store.ListCallbacks(t.Context(), storage.CallbackFilter{CustomerID: w.conversation(res.ConversationID).CustomerID}); len(cbs) != 0 {
 		t.Fatalf("a digit after words booked %+v", cbs)
+	}
+}
+
+// TestTypedNumberBecomesTheCustomersPhone: a customer with no number on
+// file who types one to be called on is known by it afterwards.
+func TestTypedNumberBecomesTheCustomersPhone(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	ann := customer(1, "en")
+	res := w.command(ann, "callback")
+	w.text(ann, "+44 20 7946 0000")
+	cust, err := w.store.GetCustomer(t.Context(), w.conversation(res.ConversationID).CustomerID)
+	if err != nil || cust.Phone != ukPhone {
+		t.Fatalf("customer phone %q (%v), want %s", cust.Phone, err, ukPhone)
 	}
 }

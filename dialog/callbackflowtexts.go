@@ -25,9 +25,9 @@ const (
 
 var callbackFlowTexts = map[string]map[string]string{
 	"en": {
-		TextCallbackAskPhone:       "Which number shall we call you on about request {ticket}? Tap \"Share my phone number\" below, or type the number with its country code, e.g. +44 7700 900123.",
+		TextCallbackAskPhone:       "Which number shall we call you on about request {ticket}? Tap \"Share my phone number\" below, or type the number with its country code, e.g. +44 7911 123456.",
 		TextCallbackSharePhone:     "Share my phone number",
-		TextCallbackBadPhone:       "Sorry, \"{input}\" is not a phone number we can call. Type it with its country code, e.g. +44 7700 900123, or tap \"Share my phone number\".",
+		TextCallbackBadPhone:       "Sorry, \"{input}\" is not a phone number we can call. Type it with its country code, e.g. +44 7911 123456, or tap \"Share my phone number\".",
 		TextCallbackNumberOK:       "Thank you, we will call {phone}.",
 		TextCallbackWhen:           "When shall we call you at {phone}? Times are your local time ({zone}).",
 		TextCallbackWhenNone:       "We can call you at {phone} as soon as a colleague is free; there are no free times to book in the next days.",
@@ -37,7 +37,7 @@ var callbackFlowTexts = map[string]map[string]string{
 		TextCallbackSlotTakenNone:  "Sorry, that time has just been taken and no other is free in the next days; we can call you at {phone} as soon as a colleague is free.",
 		TextCallbackASAPButton:     "As soon as possible",
 		TextCallbackOtherNumber:    "Another number",
-		TextCallbackActive:         "Your callback is booked: we will call you at {phone} {when}. Your request number is {ticket}.",
+		TextCallbackActive:         "You already have a callback booked: we will call you at {phone} {when}. Your request number is {ticket}.",
 		TextCallbackMoved:          "Your callback is moved: we will call you at {phone} {when}. Your request number is {ticket}.",
 		TextCallbackDialing:        "We are calling you at {phone} right now about request {ticket}.",
 		TextCallbackNone:           "You have no callback booked. {rebook}",
@@ -62,7 +62,7 @@ var callbackFlowTexts = map[string]map[string]string{
 		TextCallbackSlotTakenNone:  "Это время только что заняли, а другого свободного в ближайшие дни нет; можем позвонить на {phone}, как только освободится сотрудник.",
 		TextCallbackASAPButton:     "Как можно скорее",
 		TextCallbackOtherNumber:    "Другой номер",
-		TextCallbackActive:         "Звонок заказан: мы позвоним вам по номеру {phone} {when}. Номер обращения: {ticket}.",
+		TextCallbackActive:         "Звонок уже заказан: мы позвоним вам по номеру {phone} {when}. Номер обращения: {ticket}.",
 		TextCallbackMoved:          "Звонок перенесён: мы позвоним вам по номеру {phone} {when}. Номер обращения: {ticket}.",
 		TextCallbackDialing:        "Мы звоним вам на {phone} прямо сейчас по обращению {ticket}.",
 		TextCallbackNone:           "У вас нет заказанного звонка. {rebook}",

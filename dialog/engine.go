@@ -377,6 +377,9 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, er
 		m.Text = strings.TrimSpace("/" + ev.Command + " " + ev.Payload)
 	case KindButton:
 		m.Text = t.e.buttonLabel(t.lang, ev.Button)
+		if label, ok := t.callbackButtonLabel(ev.Button); ok {
+			m.Text = label
+		}
 	case KindMedia:
 		m.Kind, m.FileID, m.FileName = ev.Media.Kind, ev.Media.FileID, ev.Media.FileName
 		if ev.Media.Phone != "" && m.Text == "" {

@@ -6,6 +6,7 @@ package phone
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -44,8 +45,16 @@ func Region(e164 string) string {
 	return phonenumbers.GetRegionCodeForNumber(num)
 }
 
-// TimeZone is the first time zone the number's region uses ("Europe/London"),
-// a default for callbacks when the customer has not said otherwise.
+// mainZones name a country's main zone where the library lists its
+// dependencies' first (a British mobile: Guernsey, Isle of Man, Jersey,
+// London), so customers are told the zone they know.
+// Keyed by country calling code, as a mobile's region may read as the
+// dependency's.
+var mainZones = map[int32]string{44: "Europe/London", 47: "Europe/Oslo", 358: "Europe/Helsinki"}
+
+// TimeZone is the time zone of the number's area, or of its country's
+// main zone when the library lists several ("Europe/London"): a default
+// for callbacks when the customer has not said otherwise.
 func TimeZone(e164 string) string {
 	num, err := phonenumbers.Parse(e164, "")
 	if err != nil {
@@ -54,6 +63,9 @@ func TimeZone(e164 string) string {
 	zones, err := phonenumbers.GetTimezonesForNumber(num)
 	if err != nil || len(zones) == 0 || zones[0] == "Etc/Unknown" {
 		return ""
+	}
+	if main, ok := mainZones[num.GetCountryCode()]; ok && len(zones) > 1 && slices.Contains(zones, main) {
+		return main
 	}
 	return zones[0]
 }

@@ -41,6 +41,9 @@ func TestRegionAndTimeZone(t *testing.T) {
 	if r := phone.Region("+14155552671"); r != "US" {
 		t.Fatalf("region %q", r)
 	}
+	if tz := phone.TimeZone("+447911123456"); tz != "Europe/London" {
+		t.Errorf("British mobile: zone %q, want Europe/London rather than a dependency's", tz)
+	}
 	if tz := phone.TimeZone("+14155552671"); tz != "America/Los_Angeles" {
 		t.Fatalf("time zone %q", tz)
 	}
