@@ -187,7 +187,7 @@ func ParseSettings(raw []byte) (Settings, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
-		return s, keyErr("SWITCHBOARD_CONFIG", "YAML: %v", err)
+		return s, yamlProblems(raw, err)
 	}
 	if file.DefaultLanguage != "" {
 		s.DefaultLanguage = file.DefaultLanguage

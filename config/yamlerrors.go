@@ -1,0 +1,107 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// yamlProblems turns the YAML library's type errors ("line 3: cannot
+// unmarshal !!str `soon` into time.Duration") into problems naming the key
+// ("callbacks.retry_after[0]: "soon" is not a duration such as 5m"), found
+// by the line and the text the library quotes; other errors, and lines it
+// cannot place, keep the library's words under SWITCHBOARD_CONFIG.
+func yamlProblems(raw []byte, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return keyErr("SWITCHBOARD_CONFIG", "YAML: %v", err)
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(raw, &root) != nil {
+		return keyErr("SWITCHBOARD_CONFIG", "YAML: %v", err)
+	}
+	var errs []error
+	for _, msg := range te.Errors {
+		errs = append(errs, placeProblem(&root, msg))
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	unknownField = regexp.MustCompile("^line (\\d+): field (\\S+) not found in type \\S+$")
+	wrongType    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+)
+
+// typeWords say what a Go type wants, for a wrong value.
+var typeWords = map[string]string{
+	"time.Duration": "a duration such as 5m or 1h30m",
+	"bool":          "true or false",
+	"int":           "a whole number",
+	"string":        "a text",
+}
+
+// placeProblem names the key of one type error message.
+func placeProblem(root *yaml.Node, msg string) error {
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if path, ok := findNode(root, "", line, m[2], true); ok {
+			return keyErr(path, "is not a known key")
+		}
+	}
+	if m := wrongType.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		want, ok := typeWords[m[3]]
+		if !ok {
+			want = "a " + strings.TrimPrefix(m[3], "config.")
+		}
+		if path, ok := findNode(root, "", line, m[2], false); ok {
+			return keyErr(path, "%q is not %s", m[2], want)
+		}
+	}
+	return keyErr("SWITCHBOARD_CONFIG", "YAML: %s", msg)
+}
+
+// findNode finds, under n at path, the key (wantKey) or the value on line
+// whose text is text, and returns its dotted path ("callbacks.retry_after[0]").
+func findNode(n *yaml.Node, path string, line int, text string, wantKey bool) (string, bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p, ok := findNode(c, path, line, text, wantKey); ok {
+				return p, true
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if wantKey && k.Line == line && k.Value == text {
+				return p, true
+			}
+			if !wantKey && v.Kind == yaml.ScalarNode && v.Line == line && v.Value == text {
+				return p, true
+			}
+			if found, ok := findNode(v, p, line, text, wantKey); ok {
+				return found, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if !wantKey && c.Kind == yaml.ScalarNode && c.Line == line && c.Value == text {
+				return p, true
+			}
+			if found, ok := findNode(c, p, line, text, wantKey); ok {
+				return found, true
+			}
+		}
+	}
+	return "", false
+}
