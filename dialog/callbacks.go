@@ -219,12 +219,28 @@ func rebookKey(channel string) string {
 
 // DialCallbackNow makes a scheduled or failed callback due at once, ahead
 // of every other, and tells event listeners; the dialer still has to be
-// woken. One dialing already, completed or cancelled is a
+// woken. A customer who may not be called now (their quiet hours, outside
+// business hours) is called first as soon as they may: the callback's
+// next_attempt_at says when, and its last error why. One dialing already, completed or cancelled is a
 // storage.ErrWrongState.
 func (e *Engine) DialCallbackNow(ctx context.Context, id uint64) (storage.Callback, error) {
-	cb, err := e.store.DialCallbackNow(ctx, id, e.now())
+	now := e.now().UTC()
+	cb, err := e.store.DialCallbackNow(ctx, id, now)
 	if err != nil {
 		return cb, err
+	}
+	loc := cb.Location(e.schedule.Location())
+	if at, ok := policy.NextAllowed(now, e.slots, loc); ok && at.After(now) {
+		// Still first in line, but not before the customer may be called.
+		reason := fmt.Sprintf("held until %s: the customer's quiet hours or outside business hours",
+			at.In(loc).Format("Mon 2 Jan 15:04 MST"))
+		if cb, err = e.store.HoldCallback(ctx, id, at, reason, now); err != nil {
+			return cb, err
+		}
+	} else if strings.HasPrefix(cb.LastError, "held until ") {
+		if cb, err = e.store.HoldCallback(ctx, id, now, "", now); err != nil {
+			return cb, err
+		}
 	}
 	e.PublishCallback(cb)
 	return cb, nil

@@ -1,6 +1,7 @@
 package dialog_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +37,33 @@ func TestCallbackBookingIsConfirmedInTheCustomersLanguage(t *testing.T) {
 				t.Errorf("confirmation %q\nwant %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestDialNowInTheCustomersNightSaysWhenAndWhy: "dial now" for a
+// Californian at 02:00 their time keeps the callback first in line but
+// due when their quiet hours end, and says so.
+func TestDialNowInTheCustomersNightSaysWhenAndWhy(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	res := w.text(smsCustomer("+14155552671"), "hello")
+	conv := w.conversation(res.ConversationID)
+	cb, err := w.engine.BookCallback(t.Context(), dialog.CallbackBooking{CustomerID: conv.CustomerID, Phone: "+14155552671"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.engine.DialCallbackNow(t.Context(), cb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// monday10 is 02:00 PDT; the default quiet hours end at 09:00 PDT.
+	if want := time.Date(2026, 3, 9, 16, 0, 0, 0, time.UTC); !got.DialNow || !got.NextAttemptAt.Equal(want) {
+		t.Fatalf("dial now: dial_now %v next %s, want true and %s", got.DialNow, got.NextAttemptAt, want)
+	}
+	if !strings.Contains(got.LastError, "held until Mon 9 Mar 09:00 PDT") {
+		t.Errorf("last error %q", got.LastError)
+	}
+	w.clock.Set(time.Date(2026, 3, 9, 17, 0, 0, 0, time.UTC)) // 10:00 PDT
+	if got, err = w.engine.DialCallbackNow(t.Context(), cb.ID); err != nil || !got.NextAttemptAt.Equal(w.clock.Now().UTC()) || got.LastError != "" {
+		t.Errorf("in the day: next %s, last error %q (%v), want now and no reason", got.NextAttemptAt, got.LastError, err)
 	}
 }
