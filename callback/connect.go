@@ -131,5 +131,6 @@ func (d *Dialer) FinishDial(ctx context.Context, id uint64, callSid, dialStatus,
 	if !published {
 		d.engine.PublishCallback(cb)
 	}
+	d.Wake() // the operator may be free for the next callback
 	return cb, nil
 }

@@ -137,23 +137,42 @@ func (d *Dialer) Wake() {
 	}
 }
 
-// Run dials and reconciles once per poll interval until ctx is done; a
-// round under way when ctx ends finishes recording the calls it placed.
+// Run dials and reconciles once per poll interval, and also when the next
+// callback falls due or Wake is called, until ctx is done; a round under
+// way when ctx ends finishes recording the calls it placed.
 func (d *Dialer) Run(ctx context.Context) error {
 	d.log.Info("callback dialer started", "owner", d.cfg.Owner, "lease", d.cfg.Lease.String(), "poll", d.cfg.PollInterval.String())
-	tick := time.NewTicker(d.cfg.PollInterval)
-	defer tick.Stop()
 	for {
 		if err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("callback dialer round failed", "err", err)
 		}
+		timer := time.NewTimer(d.untilNextRound(ctx))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return nil
-		case <-tick.C:
+		case <-timer.C:
 		case <-d.wake:
+			timer.Stop()
 		}
 	}
+}
+
+// minRoundGap is the least time between rounds woken by a due time, so
+// callbacks due a moment apart share a round.
+const minRoundGap = 10 * time.Millisecond
+
+// untilNextRound is how long Run waits before its next round: until the
+// next callback falls due, when that is sooner than a poll interval, so a
+// booked time is kept to the moment rather than to the poll; at most a
+// poll interval, which also finds operators come free.
+func (d *Dialer) untilNextRound(ctx context.Context) time.Duration {
+	now := d.now()
+	at, ok, err := d.store.NextDueAfter(ctx, now)
+	if err != nil || !ok {
+		return d.cfg.PollInterval
+	}
+	return min(max(at.Sub(now), minRoundGap), d.cfg.PollInterval)
 }
 
 // RunOnce is one round: reconcile callbacks with expired leases, then dial

@@ -236,3 +236,20 @@ func (s *Storage) ReturnUndialled(ctx context.Context, id uint64, callSid string
 	})
 	return cb, moved, err
 }
+
+// NextDueAfter is the earliest next attempt of a scheduled callback after
+// now, for a dialer to wake then rather than at its next poll; ok is false
+// when none is scheduled later.
+func (s *Storage) NextDueAfter(ctx context.Context, now time.Time) (time.Time, bool, error) {
+	var cbs []Callback
+	err := s.q(ctx).Model(&Callback{}).Select("next_attempt_at").
+		Where("state = ? AND next_attempt_at > ?", policy.Scheduled, now.UTC()).
+		Order("next_attempt_at ASC").Limit(1).Find(&cbs).Error
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due callback after %s: %w", now.UTC().Format(time.RFC3339), err)
+	}
+	if len(cbs) == 0 {
+		return time.Time{}, false, nil
+	}
+	return cbs[0].NextAttemptAt, true, nil
+}
