@@ -4,6 +4,10 @@
 // server: bench/loadgen (the webhook under load, replies received by a fake
 // Telegram), bench/bareecho (the HTTP ceiling), bench/pgbench (the
 // database ceiling), bench/grammy (a plain grammY bot for comparison) and
-// bench/run.sh, which runs those together and prints one table.
+// bench/run.sh, which runs those together and prints one table. Beside
+// them: bench/events (live console events), bench/voice (Twilio webhooks)
+// and bench/callbacks (the callback dialer with 100,000 callbacks
+// scheduled: how late due callbacks start, claims per second with one and
+// several dialers).
 // BENCHMARKS.md at the repository root records the figures.
 package bench

@@ -9,13 +9,16 @@
 #      half of that, replies received by the same fake Telegram;
 #   4. switchboard on PostgreSQL and on SQLite, at its most (closed loop)
 #      and at half of that (open loop);
-#   5. memory: the switchboard binary with 10,000 customers handed over.
+#   5. memory: the switchboard binary with 10,000 customers handed over;
+#   6. opt-in (CALLBACKS=1, about 10 more minutes): bench/callbacks, the
+#      callback dialer with 100,000 callbacks scheduled, one and three
+#      dialers on PostgreSQL (printed, not in the table).
 #
 # Usage: bench/run.sh            (about 4 minutes; needs PostgreSQL)
 # Environment: PG_URL (default $SWITCHBOARD_TEST_DATABASE_URL or
 # postgres://postgres@127.0.0.1:5432/test?sslmode=disable), CONC (customers
 # in flight for the closed loops, 128), DURATION (10s per measurement),
-# SKIP_GRAMMY=1, SKIP_MEMORY=1, KEEP_LOGS=1.
+# SKIP_GRAMMY=1, SKIP_MEMORY=1, KEEP_LOGS=1, CALLBACKS=1.
 #
 # Everything talks to 127.0.0.1 only; every load is bounded in time.
 set -euo pipefail
@@ -195,6 +198,17 @@ if [[ -z ${SKIP_MEMORY:-} ]]; then
 	echo "  conversations by state: $(PGOPTIONS='-c search_path=sbbench_memory' psql "$PG_URL" -Atc \
 		"select string_agg(state || ' ' || n, ', ') from (select state, count(*) n from conversations group by state) s")" >&2
 	record "$(result_of "$LOG/memory.log")"
+fi
+
+# --- 6. callbacks (opt-in) ------------------------------------------------------
+if [[ -n ${CALLBACKS:-} ]]; then
+	go build -o "$BIN/callbacks" ./bench/callbacks
+	for n in 1 3; do
+		quiet
+		say "callbacks: 100,000 scheduled, $n dialer(s) on PostgreSQL (a database of its own, dropped after)"
+		"$BIN/callbacks" -db "$PG_URL" -instances "$n" >"$LOG/callbacks-$n.log" 2>&1 || { cat "$LOG/callbacks-$n.log" >&2; exit 1; }
+		grep -E '^machine|lateness|^calls placed' "$LOG/callbacks-$n.log" >&2
+	done
 fi
 
 # --- the table ---------------------------------------------------------------
