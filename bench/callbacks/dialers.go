@@ -143,8 +143,8 @@ const minWakeGap = 20 * time.Millisecond
 // wakeAtDue is the experiment of a dialer that sleeps until the earliest
 // next_attempt_at rather than a whole poll interval, and wakes when one
 // of its operators' calls ends. It wakes d through Dialer.Wake, as "dial
-// now" does, so callback.Dialer itself is unchanged: the dialer's own
-// ticker still runs, this only adds rounds.
+// now" does, from outside: the dialer's own loop still runs, this only
+// adds rounds. (Commit baf74e3 built the same into Dialer.Run.)
 func wakeAtDue(ctx context.Context, db *benchDB, d *callback.Dialer, freed <-chan struct{}, poll time.Duration) {
 	poll = pollOrDefault(poll)
 	for ctx.Err() == nil {

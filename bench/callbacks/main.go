@@ -35,7 +35,7 @@
 //	go run ./bench/callbacks                      # PostgreSQL, one dialer
 //	go run ./bench/callbacks -instances 3
 //	go run ./bench/callbacks -db sqlite
-//	go run ./bench/callbacks -wake next-due       # the wake experiment
+//	go run ./bench/callbacks -wake next-due       # the wake experiment (see -help)
 //	go run ./bench/callbacks -place-delay 200ms -rate 2 -window 1m -backlog 1000
 //
 // It prints what it measured and one RESULT line per phase.
@@ -95,7 +95,7 @@ func main() {
 	flag.DurationVar(&o.hold, "hold", 500*time.Millisecond, "how long an operator is on a callback's call")
 	flag.DurationVar(&o.placeDelay, "place-delay", 0, "how long placing a call takes, as Twilio's API would (0: at once); lateness is still counted from when the call was asked for")
 	flag.DurationVar(&o.poll, "poll", 0, "the dialers' poll interval (0: callback.DefaultPollInterval)")
-	flag.StringVar(&o.wake, "wake", "poll", "poll: the dialers as they are; next-due: the experiment of also waking each at the earliest due time and when its operator's call ends")
+	flag.StringVar(&o.wake, "wake", "poll", "poll: the dialers as they are; next-due: also wake each from outside at the earliest due time and when its operator's call ends (the experiment before commit baf74e3 built that into Dialer.Run; since, it only adds wakes)")
 	flag.DurationVar(&o.lead, "lead", 5*time.Second, "time from seeding to the first due callback of the schedule phase")
 	flag.DurationVar(&o.grace, "grace", 30*time.Second, "schedule phase: how long after the window to wait for the last calls")
 	flag.DurationVar(&o.drainTimeout, "drain-timeout", 5*time.Minute, "drain phase: the longest it may take")
