@@ -453,15 +453,10 @@ func (t *turn) bookChosen(ctx context.Context, number string, minute int64) erro
 		}
 		due = start
 	}
-	cb, err := t.e.newCallback(CallbackBooking{CustomerID: t.cust.ID, ConversationID: &t.conv.ID, IdentityID: &t.ident.ID, Phone: number, DueAt: due})
+	cb, err := t.createCallback(ctx, number, due)
 	if err != nil {
 		return err
 	}
-	cb.TimeZone = t.cust.TimeZone
-	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
-		return err
-	}
-	t.emitCallback(cb)
 	if cb.ASAP {
 		t.waitForCallback()
 	} else {

@@ -76,13 +76,7 @@ var callbackFlowTexts = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, texts := range callbackFlowTexts {
-		for k, v := range texts {
-			builtinTexts[lang][k] = v
-		}
-	}
-}
+func init() { addBuiltinTexts(callbackFlowTexts) }
 
 // Texts a caller hears confirming the number to call back.
 const (

@@ -19,10 +19,4 @@ var callbackRemindTexts = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, texts := range callbackRemindTexts {
-		for k, v := range texts {
-			builtinTexts[lang][k] = v
-		}
-	}
-}
+func init() { addBuiltinTexts(callbackRemindTexts) }

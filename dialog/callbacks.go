@@ -128,16 +128,25 @@ func (t *turn) bookCallback(ctx context.Context, number string) error {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	cb, err := t.e.newCallback(CallbackBooking{CustomerID: t.cust.ID, ConversationID: &t.conv.ID, IdentityID: &t.ident.ID, Phone: number})
+	_, err := t.createCallback(ctx, number, time.Time{})
+	return err
+}
+
+// createCallback stores a callback of the turn's conversation and channel
+// to number, due at due (zero: as soon as possible), in the customer's
+// time zone, and notes its event for after commit.
+func (t *turn) createCallback(ctx context.Context, number string, due time.Time) (storage.Callback, error) {
+	cb, err := t.e.newCallback(CallbackBooking{CustomerID: t.cust.ID, ConversationID: &t.conv.ID, IdentityID: &t.ident.ID,
+		Phone: number, DueAt: due})
 	if err != nil {
-		return err
+		return cb, err
 	}
 	cb.TimeZone = t.cust.TimeZone
 	if err := t.tx.CreateCallback(ctx, &cb); err != nil {
-		return err
+		return cb, err
 	}
 	t.emitCallback(cb)
-	return nil
+	return cb, nil
 }
 
 // CancelCallback withdraws a callback, tells the customer as a booking is
@@ -221,26 +230,24 @@ func rebookKey(channel string) string {
 // of every other, and tells event listeners; the dialer still has to be
 // woken. A customer who may not be called now (their quiet hours, outside
 // business hours) is called first as soon as they may: the callback's
-// next_attempt_at says when, and its last error why. One dialing already, completed or cancelled is a
-// storage.ErrWrongState.
+// next_attempt_at says when, and its last error why (an operator's "dial
+// now" replaces an older error). One dialing already, completed or
+// cancelled is a storage.ErrWrongState.
 func (e *Engine) DialCallbackNow(ctx context.Context, id uint64) (storage.Callback, error) {
 	now := e.now().UTC()
-	cb, err := e.store.DialCallbackNow(ctx, id, now)
+	cb, err := e.store.GetCallback(ctx, id)
 	if err != nil {
 		return cb, err
 	}
+	due, reason := now, ""
 	loc := cb.Location(e.schedule.Location())
 	if at, ok := policy.NextAllowed(now, e.slots, loc); ok && at.After(now) {
 		// Still first in line, but not before the customer may be called.
-		reason := fmt.Sprintf("held until %s: the customer's quiet hours or outside business hours",
+		due, reason = at, fmt.Sprintf("held until %s: the customer's quiet hours or outside business hours",
 			at.In(loc).Format("Mon 2 Jan 15:04 MST"))
-		if cb, err = e.store.HoldCallback(ctx, id, at, reason, now); err != nil {
-			return cb, err
-		}
-	} else if strings.HasPrefix(cb.LastError, "held until ") {
-		if cb, err = e.store.HoldCallback(ctx, id, now, "", now); err != nil {
-			return cb, err
-		}
+	}
+	if cb, err = e.store.DialCallbackNow(ctx, id, due, reason, now); err != nil {
+		return cb, err
 	}
 	e.PublishCallback(cb)
 	return cb, nil

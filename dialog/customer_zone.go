@@ -7,12 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/storage"
 )
-
-// activeCallbackStates are the states of callbacks still to be made.
-var activeCallbackStates = []policy.State{policy.Scheduled, policy.Dialing}
 
 // ErrBadTimeZone is returned for a time zone that is not an IANA name.
 var ErrBadTimeZone = errors.New("time_zone is not an IANA time zone such as Europe/London or America/New_York")
@@ -28,18 +24,12 @@ func (e *Engine) SetCustomerTimeZone(ctx context.Context, id uint64, zone string
 			return storage.Customer{}, fmt.Errorf("%w (%q)", ErrBadTimeZone, zone)
 		}
 	}
-	cust, err := e.store.SetCustomerTimeZone(ctx, id, zone)
+	cust, cbs, err := e.store.SetCustomerTimeZone(ctx, id, zone)
 	if err != nil {
 		return cust, fmt.Errorf("set time zone of customer %d: %w", id, err)
 	}
-	for _, state := range activeCallbackStates {
-		cbs, err := e.store.ListCallbacks(ctx, storage.CallbackFilter{CustomerID: id, State: state})
-		if err != nil {
-			return cust, fmt.Errorf("list callbacks of customer %d: %w", id, err)
-		}
-		for _, cb := range cbs {
-			e.PublishCallback(cb)
-		}
+	for _, cb := range cbs {
+		e.PublishCallback(cb)
 	}
 	return cust, nil
 }

@@ -82,6 +82,16 @@ var weekdays = map[string][7]string{
 	"ru": {"в воскресенье", "в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу"},
 }
 
+// addBuiltinTexts adds a family of texts (language → key → text), kept
+// in a file of its own, to the built-in ones.
+func addBuiltinTexts(family map[string]map[string]string) {
+	for lang, texts := range family {
+		for k, v := range texts {
+			builtinTexts[lang][k] = v
+		}
+	}
+}
+
 // Texts picks and fills customer-facing texts in the customer's language.
 type Texts struct {
 	byLang   map[string]map[string]string

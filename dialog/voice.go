@@ -152,14 +152,7 @@ func (t *turn) requestCallback(ctx context.Context, keyed string) error {
 	} else if err != nil {
 		return fmt.Errorf("book callback for conversation %d: %w", t.conv.ID, err)
 	}
-	if t.conv.State != storage.StateOpen {
-		// An operator who has the conversation keeps it and sees the note.
-		t.conv.State, t.conv.Queue, t.conv.Step = storage.StateWaiting, QueueCallback, ""
-		t.conv.OperatorID, t.conv.ClaimedAt, t.conv.ResolvedAt = nil, nil, nil
-		if t.conv.HandedOverAt == nil {
-			t.conv.HandedOverAt = &t.now
-		}
-	}
+	t.waitForCallback()
 	who := "Customer"
 	if t.ident.Channel == ChannelVoice {
 		who = "Caller"

@@ -93,10 +93,4 @@ var voiceTexts = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, texts := range voiceTexts {
-		for k, v := range texts {
-			builtinTexts[lang][k] = v
-		}
-	}
-}
+func init() { addBuiltinTexts(voiceTexts) }

@@ -86,12 +86,13 @@ func (s *Storage) ExpiredDialing(ctx context.Context, now time.Time) ([]Callback
 	return out, nil
 }
 
-// DialCallbackNow makes scheduled or failed callback id due at time at, ahead
-// of every other due callback (see claimOrder), whatever its schedule said;
-// a failed one is scheduled again. A callback dialing already, completed
+// DialCallbackNow makes scheduled or failed callback id due at due, ahead
+// of every other due callback (see claimOrder), whatever its schedule said,
+// with reason (may be empty) as its last error; a failed one is scheduled
+// again. at is when it was asked. A callback dialing already, completed
 // or cancelled is a CallbackStateError (an ErrWrongState).
-func (s *Storage) DialCallbackNow(ctx context.Context, id uint64, at time.Time) (Callback, error) {
-	at = at.UTC()
+func (s *Storage) DialCallbackNow(ctx context.Context, id uint64, due time.Time, reason string, at time.Time) (Callback, error) {
+	at, due = at.UTC(), due.UTC()
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
 		var err error
@@ -102,8 +103,8 @@ func (s *Storage) DialCallbackNow(ctx context.Context, id uint64, at time.Time) 
 			return &CallbackStateError{ID: id, State: cb.State, To: policy.Dialing}
 		}
 		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ?", id, cb.State).
-			Updates(map[string]any{"state": policy.Scheduled, "dial_now": true, "next_attempt_at": at,
-				"lease_owner": "", "locked_until": nil, "updated_at": at})
+			Updates(map[string]any{"state": policy.Scheduled, "dial_now": true, "next_attempt_at": due,
+				"last_error": reason, "lease_owner": "", "locked_until": nil, "updated_at": at})
 		if res.Error != nil {
 			return fmt.Errorf("dial callback %d now: %w", id, res.Error)
 		}

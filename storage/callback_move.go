@@ -69,26 +69,3 @@ func (s *Storage) LockSlot(ctx context.Context, start time.Time) error {
 	}
 	return nil
 }
-
-// HoldCallback keeps scheduled callback id from being dialled before
-// until, saying why in its last error (at most 512 bytes), as when "dial now" is asked in the
-// customer's quiet hours; one in another state is a CallbackStateError.
-func (s *Storage) HoldCallback(ctx context.Context, id uint64, until time.Time, reason string, at time.Time) (Callback, error) {
-	var cb Callback
-	err := s.Tx(ctx, func(tx *Storage) error {
-		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ?", id, policy.Scheduled).
-			Updates(map[string]any{"next_attempt_at": until.UTC(), "last_error": reason, "updated_at": at.UTC()})
-		if res.Error != nil {
-			return fmt.Errorf("hold callback %d until %s: %w", id, until.UTC().Format(time.RFC3339), res.Error)
-		}
-		var err error
-		if cb, err = tx.GetCallback(ctx, id); err != nil {
-			return err
-		}
-		if res.RowsAffected == 0 {
-			return &CallbackStateError{ID: id, State: cb.State, To: policy.Scheduled}
-		}
-		return nil
-	})
-	return cb, err
-}

@@ -50,7 +50,7 @@ func TestRemindersDueAreBookedCallbacksWithinRemindBefore(t *testing.T) {
 			}
 		}, false},
 		{"to be dialled now", 24 * time.Hour, 10 * time.Minute, func(t *testing.T, s *storage.Storage, cb storage.Callback) {
-			if _, err := s.DialCallbackNow(t.Context(), cb.ID, noticeNow); err != nil {
+			if _, err := s.DialCallbackNow(t.Context(), cb.ID, noticeNow, "", noticeNow); err != nil {
 				t.Fatal(err)
 			}
 		}, false},
