@@ -7,8 +7,9 @@ import (
 )
 
 // viewConversations renders convs for the calling operator with their
-// customers, their operators ({id, name}) and the caller's unread counts:
-// three queries however many conversations there are.
+// customers, their operators ({id, name}), the caller's unread counts and
+// their surveys:
+// four queries however many conversations there are.
 func (a *API) viewConversations(ctx context.Context, caller storage.Operator, convs []storage.Conversation) ([]conversationView, error) {
 	customerIDs := make([]uint64, 0, len(convs))
 	operatorIDs := make([]uint64, 0, len(convs))
@@ -31,6 +32,10 @@ func (a *API) viewConversations(ctx context.Context, caller storage.Operator, co
 	if err != nil {
 		return nil, err
 	}
+	surveys, err := a.store.SurveysOf(ctx, convIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]conversationView, 0, len(convs))
 	for _, c := range convs {
 		var cust *customerView
@@ -45,6 +50,9 @@ func (a *API) viewConversations(ctx context.Context, caller storage.Operator, co
 		}
 		n := unread[c.ID]
 		v.Unread = &n
+		if sv, ok := surveys[c.ID]; ok {
+			v.withSurvey(sv)
+		}
 		out = append(out, v)
 	}
 	return out, nil

@@ -75,6 +75,37 @@ type conversationView struct {
 	Operator *operatorRef `json:"operator"`
 	// Messages is set only when one conversation is asked for.
 	Messages []messageView `json:"messages,omitempty"`
+	// SurveyDueAt is when a resolved conversation's survey goes out;
+	// SurveySkipped says instead why none will (opted out, already
+	// surveyed, capped, unreachable); Survey is the survey itself.
+	SurveyDueAt   *time.Time  `json:"survey_due_at,omitempty"`
+	SurveySkipped string      `json:"survey_skipped,omitempty"`
+	Survey        *surveyView `json:"survey,omitempty"`
+}
+
+// surveyView is a ticket's feedback survey as operators see it.
+type surveyView struct {
+	State  string     `json:"state"`
+	DueAt  time.Time  `json:"due_at"`
+	SentAt *time.Time `json:"sent_at"`
+	Score  *int       `json:"score"`
+	// CommentID is the customer's message answering the open question.
+	CommentID *uint64 `json:"comment_id"`
+}
+
+// withSurvey adds sv, the survey of resolved conversation v, to v.
+func (v *conversationView) withSurvey(sv storage.Survey) {
+	v.Survey = &surveyView{State: sv.State, DueAt: sv.DueAt.UTC(), SentAt: utc(sv.SentAt), Score: sv.Score, CommentID: sv.CommentID}
+	switch {
+	case v.Status != storage.StateResolved:
+	case sv.State == storage.SurveyScheduled:
+		due := sv.DueAt.UTC()
+		v.SurveyDueAt = &due
+	case sv.State == storage.SurveySkipped:
+		v.SurveySkipped = sv.SkipReason
+	case sv.Sent():
+		v.SurveySkipped = storage.SkipAlreadySurveyed
+	}
 }
 
 // operatorRef names an operator where a whole operatorView is too much.
@@ -103,21 +134,26 @@ func viewConversation(c storage.Conversation, cust *customerView) conversationVi
 }
 
 type messageView struct {
-	ID             uint64     `json:"id"`
-	ConversationID uint64     `json:"conversation_id"`
-	Ticket         string     `json:"ticket"`
-	Direction      string     `json:"direction"`
-	Author         string     `json:"author"`
-	OperatorID     *uint64    `json:"operator_id"`
-	Kind           string     `json:"kind"`
-	Text           string     `json:"text"`
-	FileID         string     `json:"file_id"`
-	FileName       string     `json:"file_name"`
-	Channel        string     `json:"channel"`
-	DeliveryState  string     `json:"delivery_state"`
-	DeliveryError  string     `json:"delivery_error"`
-	CreatedAt      time.Time  `json:"created_at"`
-	DeliveredAt    *time.Time `json:"delivered_at"`
+	ID             uint64  `json:"id"`
+	ConversationID uint64  `json:"conversation_id"`
+	Ticket         string  `json:"ticket"`
+	Direction      string  `json:"direction"`
+	Author         string  `json:"author"`
+	OperatorID     *uint64 `json:"operator_id"`
+	Kind           string  `json:"kind"`
+	Text           string  `json:"text"`
+	FileID         string  `json:"file_id"`
+	FileName       string  `json:"file_name"`
+	Channel        string  `json:"channel"`
+	DeliveryState  string  `json:"delivery_state"`
+	DeliveryError  string  `json:"delivery_error"`
+	// Label is thanks, complaint or question on what a customer said about
+	// a resolved ticket or in a survey; LabelSource is rules or operator.
+	Label       string     `json:"label"`
+	LabelSource string     `json:"label_source"`
+	Proactive   bool       `json:"proactive"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
 	// Choices are the buttons offered with a bot message: what the customer
 	// could press, with the digit that picks each by SMS or phone.
 	Choices []dialog.Choice `json:"choices"`
@@ -133,6 +169,7 @@ func viewMessage(m storage.Message) messageView {
 		Direction: m.Direction, Author: m.Author, OperatorID: m.OperatorID, Kind: m.Kind, Text: m.Text,
 		FileID: m.FileID, FileName: m.FileName, Channel: m.Channel, DeliveryState: m.DeliveryState,
 		DeliveryError: m.DeliveryError, CreatedAt: m.CreatedAt.UTC(), DeliveredAt: utc(m.DeliveredAt),
+		Label: m.Label, LabelSource: m.LabelSource, Proactive: m.Proactive,
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/feedback"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
@@ -49,6 +50,8 @@ type App struct {
 	// Notifier reminds customers of booked callbacks and tells them when
 	// one runs late; nil, like Dialer, when Twilio is not configured.
 	Notifier *callback.Notifier
+	// Surveys sends each resolved ticket's survey when it falls due.
+	Surveys *feedback.Scheduler
 	// Presence keeps operators' presence in step with their event streams.
 	Presence *dialog.PresenceTracker
 	HTTP     *echo.Echo
@@ -79,6 +82,8 @@ type Options struct {
 	// Notify tunes the callback notifier (tests shorten its interval); the
 	// rest of its configuration comes from cfg.
 	Notify callback.NotifierConfig
+	// Surveys tunes the survey scheduler (tests shorten its interval).
+	Surveys feedback.Config
 }
 
 // DefaultCommitWorkers is how many group commits run at once, on either
@@ -187,6 +192,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	} else {
 		log.Info("twilio SMS, voice and callback dialling disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set")
 	}
+	sc := o.Surveys
+	if sc.Clock == nil {
+		sc.Clock = o.Clock
+	}
+	if sc.Logger == nil {
+		sc.Logger = log
+	}
+	a.Surveys = feedback.NewScheduler(store, a.Engine, sc)
 	apiOpts := api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}
 	if a.Dialer != nil {
@@ -247,6 +260,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Notifier != nil {
 		start("callback notices", func(ctx context.Context) { _ = a.Notifier.Run(ctx) })
 	}
+	start("surveys", func(ctx context.Context) { _ = a.Surveys.Run(ctx) })
 	// Intake (long polling) stops first, then the committer drains, then
 	// delivery stops: replies committed in the drain are still handed off
 	// to a running dispatcher, which releases what it cannot send.

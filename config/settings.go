@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/hours"
 	"github.com/switchboardhq/switchboard/phone"
 )
@@ -43,6 +44,20 @@ type Settings struct {
 	// QuietHours is when customers are never called, in their own time
 	// zone: "21:00-09:00" (it may wrap midnight), or "" or "off" for never.
 	QuietHours string `yaml:"quiet_hours"`
+	// Survey is when a resolved request's survey goes out.
+	Survey SurveySettings `yaml:"survey"`
+	// ProactivePerDay caps the messages a customer gets in any 24 hours
+	// that they did not ask for — surveys, callback notices — callback
+	// reminders aside (YAML: proactive_per_day, 1 to 10, default 1).
+	ProactivePerDay int `yaml:"proactive_per_day"`
+	// FeedbackOwner is the email of the operator every complaint and
+	// detractor score goes to (YAML: feedback_owner); empty, they go to
+	// the supervisors.
+	FeedbackOwner string `yaml:"feedback_owner"`
+	// Labels are keyword rules per label and language that sort feedback
+	// into thanks, complaints and questions; a label set here replaces
+	// the built-in rules of that label (YAML: labels).
+	Labels label.Rules `yaml:"labels"`
 }
 
 // Assignment modes.
@@ -160,11 +175,13 @@ func DefaultSettings() Settings {
 			{ID: "call", Kind: MenuCallback,
 				Label: Localized{"en": "Call me back", "ru": "Перезвоните мне"}},
 		},
-		Conversation: ConversationSettings{ReopenWindow: 72 * time.Hour},
-		Queue:        QueueSettings{MinutesPerCustomer: 5},
-		Assignment:   AssignmentManual,
-		Callbacks:    DefaultCallbackSettings(),
-		QuietHours:   DefaultQuietHours,
+		Conversation:    ConversationSettings{ReopenWindow: 72 * time.Hour},
+		Queue:           QueueSettings{MinutesPerCustomer: 5},
+		Assignment:      AssignmentManual,
+		Callbacks:       DefaultCallbackSettings(),
+		QuietHours:      DefaultQuietHours,
+		Survey:          DefaultSurveySettings(),
+		ProactivePerDay: DefaultProactivePerDay,
 	}
 }
 
@@ -183,7 +200,7 @@ func ParseSettings(raw []byte) (Settings, error) {
 	s := DefaultSettings()
 	// Keys whose zero is meaningful (0s, "", false) decode over their
 	// defaults: left out they keep them, set they win.
-	file := Settings{Callbacks: s.Callbacks, QuietHours: s.QuietHours}
+	file := Settings{Callbacks: s.Callbacks, QuietHours: s.QuietHours, Survey: s.Survey, ProactivePerDay: s.ProactivePerDay}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
@@ -208,6 +225,7 @@ func ParseSettings(raw []byte) (Settings, error) {
 		s.Assignment = file.Assignment
 	}
 	s.Callbacks, s.QuietHours = file.Callbacks, file.QuietHours
+	s.Survey, s.ProactivePerDay, s.FeedbackOwner, s.Labels = file.Survey, file.ProactivePerDay, file.FeedbackOwner, file.Labels
 	return s, s.Validate()
 }
 
@@ -277,6 +295,7 @@ func (s Settings) Validate() error {
 		add("assignment", "%q is not manual or round_robin", s.Assignment)
 	}
 	errs = append(errs, s.callbackProblems()...)
+	errs = append(errs, s.feedbackProblems()...)
 	return errors.Join(errs...)
 }
 

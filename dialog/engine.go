@@ -13,6 +13,7 @@ import (
 	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/hours"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -38,6 +39,8 @@ type Engine struct {
 	handoffLease time.Duration
 	// assignMu lets one automatic assignment run at a time (assign.go).
 	assignMu sync.Mutex
+	// labels sorts feedback into thanks, complaints and questions.
+	labels *label.Classifier
 }
 
 // Options wires an Engine to the rest of switchboard.
@@ -82,7 +85,8 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	}
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
-		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers}
+		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers,
+		labels: label.New(o.Settings.LabelRules())}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
 	}
@@ -249,6 +253,10 @@ type turn struct {
 	items []*storage.OutboxItem
 	// inline collects replies said in the channel's answer, when asked.
 	inline *[]Reply
+	// inbound is the customer's message this turn stored, if any.
+	inbound *storage.Message
+	// markProactive marks the replies written now as proactive.
+	markProactive bool
 }
 
 // handleTx handles ev, sanitised by HandleBatch, inside tx.
@@ -331,6 +339,10 @@ func (t *turn) pickConversation(ctx context.Context, ev Event) (bool, error) {
 	}
 	restart := ev.Kind == KindCommand && (ev.Command == "start" || ev.Command == "menu")
 	expired := conv.ResolvedAt == nil || t.now.Sub(*conv.ResolvedAt) > t.e.settings.Conversation.ReopenWindow
+	if strings.HasPrefix(conv.Step, stepSurvey) {
+		// A survey answer is awaited: the window runs from the question.
+		expired = t.now.Sub(conv.LastMessageAt) > t.e.settings.Conversation.ReopenWindow
+	}
 	if ev.Kind == KindCommand && ev.Command == "status" {
 		return false, nil
 	}
@@ -400,6 +412,7 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, er
 		}
 	}
 	t.conv.LastMessageAt = t.now
+	t.inbound = m
 	t.emitMessage(m)
 	return m, nil
 }
@@ -409,7 +422,7 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, er
 func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r Reply) error {
 	m := &storage.Message{
 		ConversationID: t.conv.ID, Direction: storage.Outbound, Author: author, Kind: "text", Text: r.Text,
-		Channel: t.ident.Channel, DeliveryState: storage.DeliveryPending, CreatedAt: t.now,
+		Channel: t.ident.Channel, DeliveryState: storage.DeliveryPending, CreatedAt: t.now, Proactive: t.markProactive,
 	}
 	if op != nil {
 		m.OperatorID = &op.ID

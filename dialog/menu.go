@@ -15,6 +15,9 @@ func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
 	if handled, err := t.carrierKeyword(ctx, ev); handled || err != nil {
 		return err
 	}
+	if handled, err := t.surveyAnswer(ctx, ev); handled || err != nil {
+		return err
+	}
 	if handled, err := t.callbackKeyword(ctx, ev); handled || err != nil {
 		return err
 	}
@@ -41,6 +44,9 @@ func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
 		// Typed instead of picking: never a dead end, a person takes it.
 		return t.handover(ctx, "", ev.Text)
 	case storage.StateResolved:
+		if err := t.labelAboutResolved(ctx, ev); err != nil {
+			return err
+		}
 		return t.reopen(ctx)
 	}
 	// Waiting or open: the operator sees it; no automatic reply.
@@ -84,6 +90,9 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 	case ev.Button == ButtonHelped:
 		if t.conv.State == storage.StateBot && strings.HasPrefix(t.conv.Step, stepAnswered) {
 			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
+			if err := t.scheduleSurvey(ctx); err != nil {
+				return err
+			}
 			return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextHelpedDone)})
 		}
 		return nil
@@ -144,6 +153,9 @@ func (t *turn) handover(ctx context.Context, queue, text string) error {
 }
 
 func (t *turn) reopen(ctx context.Context) error {
+	if err := t.tx.HoldSurvey(ctx, t.conv.ID); err != nil {
+		return err
+	}
 	t.conv.State, t.conv.Step = storage.StateWaiting, ""
 	t.conv.HandedOverAt, t.conv.OperatorID, t.conv.ResolvedAt, t.conv.ClaimedAt = &t.now, nil, nil, nil
 	return t.tellWaiting(ctx, TextReopened)
@@ -235,6 +247,10 @@ func (e *Engine) buttonLabel(lang, data string) string {
 		return e.texts.Get(lang, TextCallbackButton)
 	case data == ButtonHelped:
 		return e.texts.Get(lang, TextHelpedYes)
+	case data == buttonSurveyStop:
+		return e.texts.Get(lang, TextSurveyStopButton)
+	case strings.HasPrefix(data, buttonSurveyPfx):
+		return strings.TrimPrefix(data, buttonSurveyPfx)
 	case strings.HasPrefix(data, buttonMenuPfx):
 		if o, ok := e.option(strings.TrimPrefix(data, buttonMenuPfx)); ok {
 			return o.Label.In(lang, e.settings.DefaultLanguage)

@@ -132,6 +132,9 @@ func (e *Engine) Resolve(ctx context.Context, convID uint64, op storage.Operator
 			t.conv.OperatorID = &op.ID
 		}
 		t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
+		if err := t.scheduleSurvey(ctx); err != nil {
+			return err
+		}
 		return t.reply(ctx, storage.AuthorSystem, &op, Reply{Text: t.text(TextResolved)})
 	})
 }

@@ -14,6 +14,8 @@ import (
 const (
 	// MessageCreated: a message was stored in a conversation.
 	MessageCreated = "message.created"
+	// MessageLabelled: an operator changed a customer message's label.
+	MessageLabelled = "message.labelled"
 	// ConversationChanged: a conversation's state, queue or operator changed.
 	ConversationChanged = "conversation.changed"
 	// MessageDelivery: an outbound message's delivery state changed.

@@ -18,9 +18,12 @@ type Customer struct {
 	Phone    string `gorm:"size:32;index" json:"phone,omitempty"`
 	// TimeZone is the IANA zone an operator set for the customer; empty,
 	// their number's country's zone is assumed (policy.CustomerLocation).
-	TimeZone  string    `gorm:"size:64;not null;default:''" json:"time_zone,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TimeZone string `gorm:"size:64;not null;default:''" json:"time_zone,omitempty"`
+	// ProactiveOptOut is set when the customer asked for nothing they did
+	// not ask for: no surveys, on any channel; replies still reach them.
+	ProactiveOptOut bool      `gorm:"not null;default:false" json:"proactive_opt_out"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Identity ties a customer to an address on one channel: a Telegram user id

@@ -58,10 +58,18 @@ type Message struct {
 	Choices string `json:"-"`
 	// Response is what was said back in the channel's own answer to this
 	// inbound message (a call's TwiML), as JSON, for a redelivery.
-	Response      string     `json:"-"`
+	Response string `json:"-"`
+	// Label sorts what a customer said about a resolved ticket, or in
+	// answer to its survey: thanks, complaint or question; LabelSource
+	// says whether the rules or an operator set it.
+	Label       string `gorm:"size:16;not null;default:'';index:idx_message_label,priority:1" json:"label,omitempty"`
+	LabelSource string `gorm:"size:16;not null;default:''" json:"label_source,omitempty"`
+	// Proactive marks a message the customer did not ask for (a survey, a
+	// notice from a scheduler): these count against proactive_per_day.
+	Proactive     bool       `gorm:"not null;default:false" json:"proactive,omitempty"`
 	DeliveryState string     `gorm:"size:16" json:"delivery_state,omitempty"`
 	DeliveryError string     `gorm:"size:512" json:"delivery_error,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
+	CreatedAt     time.Time  `gorm:"index:idx_message_label,priority:2" json:"created_at"`
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
 }
 

@@ -94,6 +94,7 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{11, "feedback: surveys; message labels and proactive marks; customers' opt-out", migrateFeedback},
 }
 
 // SchemaVersion is the newest migration this build knows.

@@ -1,0 +1,277 @@
+package dialog
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/callback/policy"
+	"github.com/switchboardhq/switchboard/feedback/label"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Survey steps of a resolved conversation: its question went out and a
+// score is awaited, or the score came and the open question is asked.
+const (
+	stepSurvey        = "survey"
+	stepSurveyComment = "survey:comment"
+)
+
+// Survey buttons: "sv:<score>" and the opt-out.
+const (
+	buttonSurveyPfx  = "sv:"
+	buttonSurveyStop = "sv:stop"
+)
+
+// ProactiveWindow is the span proactive_per_day counts over.
+const ProactiveWindow = 24 * time.Hour
+
+// scheduleSurvey plans the survey of the conversation just resolved:
+// survey.delay after now (survey.after_complaint for a ticket with a
+// complaint), out of the customer's quiet hours; or skipped at once, with
+// the reason, for a customer who opted out or cannot be written to. A
+// ticket surveyed before keeps its survey: it is never asked twice.
+func (t *turn) scheduleSurvey(ctx context.Context) error {
+	delay := t.e.settings.Survey.Delay
+	complained, err := t.tx.ConversationHasLabel(ctx, t.conv.ID, label.Complaint)
+	if err != nil {
+		return err
+	}
+	if complained {
+		delay = t.e.settings.Survey.AfterComplaint
+	}
+	due := t.e.outOfQuietHours(t.cust, t.now.Add(delay))
+	_, err = t.tx.ScheduleSurvey(ctx, t.conv, due, t.surveyBlocked())
+	return err
+}
+
+// surveyBlocked is why no survey can go to the turn's customer, or "".
+func (t *turn) surveyBlocked() string {
+	switch {
+	case t.cust.ProactiveOptOut, t.ident.OptedOut:
+		return storage.SkipOptedOut
+	case t.ident.Unreachable, t.ident.Channel == ChannelVoice:
+		// A caller has no channel a survey can wait in.
+		return storage.SkipUnreachable
+	}
+	return ""
+}
+
+// customerLocation is where cust lives: the zone set for them, else their
+// number's country's, else business hours' zone.
+func (e *Engine) customerLocation(cust storage.Customer) *time.Location {
+	return policy.CustomerLocation(cust.TimeZone, cust.Phone, e.schedule.Location())
+}
+
+// outOfQuietHours is at, or when the customer's quiet hours end if at
+// falls in them.
+func (e *Engine) outOfQuietHours(cust storage.Customer, at time.Time) time.Time {
+	loc := e.customerLocation(cust)
+	if e.slots.Quiet.Contains(at, loc) {
+		return e.slots.Quiet.End(at, loc)
+	}
+	return at
+}
+
+// SendSurvey sends scheduled survey id if it may go now, in one
+// transaction with the mark that it went, so it goes once however many
+// processes try. A survey due in the customer's quiet hours moves to
+// their morning; one for a customer who opted out, cannot be reached, or
+// had proactive_per_day proactive messages in the last 24 hours is
+// skipped with the reason. It reports whether the question went out.
+func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
+	var t *turn
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		sv, err := tx.GetSurvey(ctx, id)
+		if err != nil || sv.State != storage.SurveyScheduled {
+			return err
+		}
+		conv, err := tx.GetConversation(ctx, sv.ConversationID)
+		if err != nil {
+			return err
+		}
+		turn, err := e.turnOn(ctx, tx, conv)
+		if err != nil {
+			return err
+		}
+		if conv.State != storage.StateResolved {
+			return tx.HoldSurvey(ctx, conv.ID)
+		}
+		if reason := turn.surveyBlocked(); reason != "" {
+			_, err := tx.SkipSurvey(ctx, id, reason)
+			return err
+		}
+		if at := e.outOfQuietHours(turn.cust, turn.now); at.After(turn.now) {
+			_, err := tx.PostponeSurvey(ctx, id, at)
+			return err
+		}
+		sent, err := tx.ProactiveSince(ctx, turn.cust.ID, turn.now.Add(-ProactiveWindow))
+		if err != nil {
+			return err
+		}
+		if sent >= e.settings.ProactivePerDay {
+			_, err := tx.SkipSurvey(ctx, id, storage.SkipCapped)
+			return err
+		}
+		if _, err := tx.ClaimSurvey(ctx, id, turn.now); err != nil {
+			return err
+		}
+		if err := turn.proactive(ctx, turn.surveyQuestion()); err != nil {
+			return err
+		}
+		turn.conv.Step, turn.conv.LastMessageAt = stepSurvey, turn.now
+		if err := tx.SaveConversation(ctx, &turn.conv); err != nil {
+			return err
+		}
+		turn.emitConversation()
+		t = turn
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	e.afterTelling(t)
+	return t != nil, nil
+}
+
+// surveyQuestion is the 0 to 10 question: buttons on Telegram, a reply
+// with digits elsewhere.
+func (t *turn) surveyQuestion() Reply {
+	if t.ident.Channel != ChannelTelegram {
+		return Reply{Text: t.text(TextSurveyQuestionSMS)}
+	}
+	row := func(from, to int) []Button {
+		var out []Button
+		for n := from; n <= to; n++ {
+			s := strconv.Itoa(n)
+			out = append(out, Button{Data: buttonSurveyPfx + s, Label: s})
+		}
+		return out
+	}
+	return Reply{Text: t.text(TextSurveyQuestion), Buttons: [][]Button{row(0, 5), row(6, 10),
+		{{Data: buttonSurveyStop, Label: t.text(TextSurveyStopButton)}}}}
+}
+
+// proactive writes r as a proactive message: one the customer did not ask
+// for, counted against proactive_per_day.
+func (t *turn) proactive(ctx context.Context, r Reply) error {
+	t.markProactive = true
+	defer func() { t.markProactive = false }()
+	return t.reply(ctx, storage.AuthorBot, nil, r)
+}
+
+// surveyAnswer handles ev when the conversation waits for a survey
+// answer; it reports false for an event that is no answer, which then
+// goes on as a message about the resolved ticket.
+func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
+	if t.conv.State != storage.StateResolved || !strings.HasPrefix(t.conv.Step, stepSurvey) {
+		return false, nil
+	}
+	sv, err := t.tx.SurveyOf(ctx, t.conv.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		t.conv.Step = ""
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ev.Kind == KindButton && ev.Button == buttonSurveyStop {
+		if err := t.tx.SetProactiveOptOut(ctx, t.cust.ID, true); err != nil {
+			return true, err
+		}
+		t.conv.Step = ""
+		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyStopped)})
+	}
+	switch t.conv.Step {
+	case stepSurvey:
+		score, ok := surveyScore(ev)
+		if !ok || sv.State != storage.SurveySent {
+			return false, nil
+		}
+		if _, err := t.tx.ScoreSurvey(ctx, sv.ID, score, t.now); err != nil {
+			return true, err
+		}
+		t.conv.Step = stepSurveyComment
+		key := TextSurveyAskBetter
+		if score >= 9 {
+			key = TextSurveyAskLiked
+		}
+		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key, "score", strconv.Itoa(score))})
+	case stepSurveyComment:
+		if ev.Kind != KindText || strings.TrimSpace(ev.Text) == "" || sv.State != storage.SurveyScored || sv.Score == nil {
+			return false, nil
+		}
+		if err := t.tx.Flush(ctx); err != nil { // the comment needs its id
+			return true, err
+		}
+		if err := t.labelInbound(ctx, t.e.labels.ForScore(ev.Text, *sv.Score)); err != nil {
+			return true, err
+		}
+		if _, err := t.tx.CommentSurvey(ctx, sv.ID, t.inbound.ID, t.now); err != nil {
+			return true, err
+		}
+		t.conv.Step = ""
+		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyThanks)})
+	}
+	return false, nil
+}
+
+// surveyScore reads a score from a survey button or a typed 0 to 10.
+func surveyScore(ev Event) (int, bool) {
+	var raw string
+	switch ev.Kind {
+	case KindButton:
+		s, ok := strings.CutPrefix(ev.Button, buttonSurveyPfx)
+		if !ok {
+			return 0, false
+		}
+		raw = s
+	case KindText:
+		raw = strings.TrimSpace(ev.Text)
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 || n > 10 {
+		return 0, false
+	}
+	return n, true
+}
+
+// labelInbound labels the event's stored message by the rules, once it
+// has its id.
+func (t *turn) labelInbound(ctx context.Context, l string) error {
+	if t.inbound == nil || l == "" {
+		return nil
+	}
+	if err := t.tx.Flush(ctx); err != nil {
+		return err
+	}
+	m, err := t.tx.SetMessageLabel(ctx, t.inbound.ID, l, LabelByRules)
+	if err != nil {
+		return err
+	}
+	t.inbound.Label, t.inbound.LabelSource = m.Label, m.LabelSource
+	return nil
+}
+
+// Who set a message's label.
+const (
+	LabelByRules    = "rules"
+	LabelByOperator = "operator"
+)
+
+// labelAboutResolved labels what a customer wrote about their resolved
+// ticket: by the rules, else as a question to answer.
+func (t *turn) labelAboutResolved(ctx context.Context, ev Event) error {
+	if ev.Kind != KindText || strings.TrimSpace(ev.Text) == "" {
+		return nil
+	}
+	l := t.e.labels.Label(ev.Text)
+	if l == "" {
+		l = label.Question
+	}
+	return t.labelInbound(ctx, l)
+}

@@ -1,0 +1,180 @@
+// Package label sorts what customers say about their requests into thanks,
+// complaints and questions, by keyword rules kept per language in the
+// YAML configuration (labels). It is pure logic: no storage, no channels.
+package label
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Labels, as the API, the reports and the YAML name them.
+const (
+	Thanks    = "thanks"
+	Complaint = "complaint"
+	Question  = "question"
+)
+
+// All lists the labels in the order a text is tried against them: a
+// complaint wrapped in thanks is still a complaint, and a question with a
+// thank-you still wants an answer.
+var All = []string{Complaint, Question, Thanks}
+
+// Valid reports whether s is one of the three labels.
+func Valid(s string) bool { return slices.Contains(All, s) }
+
+// Rules map a label to its keywords per language (YAML: labels.<label>.<language>).
+// A keyword of letters only matches the start of a word, so a stem such as
+// "спасиб" or "thank" matches every ending; any other keyword ("?", "not
+// working") matches anywhere in the text. Matching ignores case.
+type Rules map[string]map[string][]string
+
+// DefaultRules are the built-in English and Russian keywords.
+func DefaultRules() Rules {
+	return Rules{
+		Complaint: {
+			"en": {"complain", "complaint", "terrible", "awful", "horrible", "rude", "disappoint", "unacceptable",
+				"worst", "angry", "bad", "broken", "never again", "not working", "doesn't work", "didn't work",
+				"still waiting", "waste", "refund", "poor", "slow"},
+			"ru": {"жалоб", "ужасн", "плох", "отвратительн", "хамств", "грубо", "груб", "разочарова", "безобраз",
+				"недоволен", "недовольн", "не работает", "не помогл", "до сих пор", "верните", "возврат", "долго", "кошмар"},
+		},
+		Question: {
+			"en": {"?", "how do", "how can", "how long", "when will", "when can", "where is", "where are", "why is",
+				"why did", "can you", "could you", "is it possible", "please tell", "i need"},
+			"ru": {"?", "подскажите", "скажите", "когда будет", "как мне", "как можно", "где мой", "где моя",
+				"почему", "можно ли", "нужно узнать"},
+		},
+		Thanks: {
+			"en": {"thank", "thx", "great", "excellent", "awesome", "perfect", "love", "helpful", "appreciate",
+				"wonderful", "amazing", "good job", "well done"},
+			"ru": {"спасиб", "благодар", "отличн", "супер", "молодц", "прекрасн", "замечательн", "класс", "помогли"},
+		},
+	}
+}
+
+// Validate names the first problem of each rule: an unknown label, an
+// empty language or an empty keyword.
+func (r Rules) Validate() []string {
+	var problems []string
+	for _, name := range sortedKeys(r) {
+		if !Valid(name) {
+			problems = append(problems, fmt.Sprintf("labels.%s: %q is not thanks, complaint or question", name, name))
+			continue
+		}
+		for _, lang := range sortedKeys(r[name]) {
+			key := fmt.Sprintf("labels.%s.%s", name, lang)
+			if strings.TrimSpace(lang) == "" {
+				problems = append(problems, fmt.Sprintf("labels.%s: a language code is empty", name))
+			}
+			if len(r[name][lang]) == 0 {
+				problems = append(problems, key+": needs at least one keyword")
+			}
+			for i, kw := range r[name][lang] {
+				if strings.TrimSpace(kw) == "" {
+					problems = append(problems, fmt.Sprintf("%s[%d]: is empty", key, i))
+				}
+			}
+		}
+	}
+	return problems
+}
+
+// Merge returns the defaults with each label the YAML names replaced by
+// its rules there.
+func Merge(defaults, over Rules) Rules {
+	out := Rules{}
+	for name, langs := range defaults {
+		out[name] = langs
+	}
+	for name, langs := range over {
+		out[name] = langs
+	}
+	return out
+}
+
+// Classifier labels texts by Rules.
+type Classifier struct {
+	// words are letter-only keywords matched at a word's start; phrases
+	// are the rest, matched anywhere.
+	words, phrases map[string][]string
+}
+
+// New builds a classifier from rules; every language's keywords apply to
+// every text, as customers mix languages.
+func New(r Rules) *Classifier {
+	c := &Classifier{words: map[string][]string{}, phrases: map[string][]string{}}
+	for name, langs := range r {
+		for _, kws := range langs {
+			for _, kw := range kws {
+				kw = strings.ToLower(strings.TrimSpace(kw))
+				switch {
+				case kw == "":
+				case onlyLetters(kw):
+					c.words[name] = append(c.words[name], kw)
+				default:
+					c.phrases[name] = append(c.phrases[name], kw)
+				}
+			}
+		}
+	}
+	return c
+}
+
+// Label is the label of text by the rules, tried in the order of All, or
+// "" when no keyword matches.
+func (c *Classifier) Label(text string) string {
+	lower := strings.ToLower(text)
+	words := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
+	for _, name := range All {
+		for _, p := range c.phrases[name] {
+			if strings.Contains(lower, p) {
+				return name
+			}
+		}
+		for _, kw := range c.words[name] {
+			for _, w := range words {
+				if strings.HasPrefix(w, kw) {
+					return name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// ForScore labels a survey comment: by the rules, or when none matches by
+// the score it came with — a detractor's (0 to 6) is a complaint, a
+// promoter's (9 to 10) thanks, a passive's a question to answer.
+func (c *Classifier) ForScore(text string, score int) string {
+	if l := c.Label(text); l != "" {
+		return l
+	}
+	switch {
+	case score <= 6:
+		return Complaint
+	case score >= 9:
+		return Thanks
+	}
+	return Question
+}
+
+func onlyLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,70 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ProactiveSince counts the proactive messages (Message.Proactive) written
+// to customer customerID at or after since, on any channel: what
+// proactive_per_day is measured against.
+func (s *Storage) ProactiveSince(ctx context.Context, customerID uint64, since time.Time) (int, error) {
+	var n int64
+	err := s.q(ctx).Model(&Message{}).
+		Joins("JOIN conversations ON conversations.id = messages.conversation_id").
+		Where("conversations.customer_id = ? AND messages.proactive = ? AND messages.created_at >= ?", customerID, true, since.UTC()).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count proactive messages to customer %d: %w", customerID, err)
+	}
+	return int(n), nil
+}
+
+// SetProactiveOptOut records whether customer id wants nothing they did
+// not ask for (surveys); replies to them are not affected.
+func (s *Storage) SetProactiveOptOut(ctx context.Context, id uint64, out bool) error {
+	err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).
+		Updates(map[string]any{"proactive_opt_out": out, "updated_at": time.Now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("set proactive opt-out of customer %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetMessageLabel labels message id (thanks, complaint, question, or ""
+// for none) and says who did: "rules" or "operator".
+func (s *Storage) SetMessageLabel(ctx context.Context, id uint64, label, source string) (Message, error) {
+	var m Message
+	err := s.Tx(ctx, func(tx *Storage) error {
+		res := tx.q(ctx).Model(&Message{}).Where("id = ?", id).Updates(map[string]any{"label": label, "label_source": source})
+		if res.Error != nil {
+			return fmt.Errorf("label message %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("label message %d: %w", id, ErrNotFound)
+		}
+		return tx.q(ctx).Take(&m, id).Error
+	})
+	return m, err
+}
+
+// ConversationHasLabel reports whether a message of conversation convID
+// carries label l.
+func (s *Storage) ConversationHasLabel(ctx context.Context, convID uint64, l string) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&Message{}).Where("conversation_id = ? AND label = ?", convID, l).Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look for %s in conversation %d: %w", l, convID, err)
+	}
+	return n > 0, nil
+}
+
+// GetMessage loads message id.
+func (s *Storage) GetMessage(ctx context.Context, id uint64) (Message, error) {
+	var m Message
+	if err := s.q(ctx).Take(&m, id).Error; err != nil {
+		return m, fmt.Errorf("get message %d: %w", id, notFound(err))
+	}
+	return m, nil
+}
