@@ -114,6 +114,8 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/conversations/:id/notes", a.addNote, authed)
 	g.POST("/conversations/:id/transfer", a.transfer, authed)
 	g.PATCH("/messages/:id", a.relabelMessage, authed)
+	g.GET("/followups", a.listFollowUps, authed)
+	g.POST("/followups/:id/close", a.closeFollowUp, authed)
 	g.GET("/customers/:id/history", a.customerHistory, authed)
 	g.PATCH("/customers/:id", a.updateCustomer, authed)
 	g.GET("/callbacks", a.listCallbacks, authed)

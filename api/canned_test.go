@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/storage"
@@ -33,8 +34,16 @@ func TestCannedResponsesAreSeeded(t *testing.T) {
 			t.Errorf("seeded %+v lacks a title, text or time", c)
 		}
 	}
-	if fmt.Sprint(shortcuts) != "[complaint praise question]" {
-		t.Errorf("seeded shortcuts = %v, want complaint, praise and question", shortcuts)
+	if fmt.Sprint(shortcuts) != "[complaint complaint_ru praise praise_ru question question_ru]" {
+		t.Errorf("seeded shortcuts = %v, want complaint, praise and question in English and Russian", shortcuts)
+	}
+	for _, c := range list.Canned {
+		if c.Shortcut == "praise" && !strings.Contains(c.Text, "small thank-you") {
+			t.Errorf("the praise reply offers no small gift: %q", c.Text)
+		}
+		if c.Shortcut == "complaint" && !strings.Contains(c.Text, "what will be better") {
+			t.Errorf("the complaint reply does not say what will be better: %q", c.Text)
+		}
 	}
 }
 

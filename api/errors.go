@@ -70,7 +70,9 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrInactiveOperator), errors.Is(err, storage.ErrShortcutTaken):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, dialog.ErrTransferNotAllowed):
+	case errors.Is(err, dialog.ErrEmptyDecision), errors.Is(err, dialog.ErrDecisionTooLong):
+		return http.StatusBadRequest, err.Error()
+	case errors.Is(err, dialog.ErrTransferNotAllowed), errors.Is(err, dialog.ErrNotFeedbackOwner):
 		return http.StatusForbidden, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled or timed out"

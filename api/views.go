@@ -185,6 +185,8 @@ func viewEventData(data any) any {
 		return conversationEvent{conversationView: viewConversation(d.Conversation, nil)}
 	case dialog.CallbackView:
 		return viewCallback(d.Callback)
+	case dialog.FollowUpView:
+		return viewFollowUp(d.FollowUp, nil)
 	}
 	return data
 }

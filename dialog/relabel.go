@@ -19,12 +19,14 @@ var ErrNotCustomerMessage = errors.New("only a customer's message can be labelle
 var ErrUnknownLabel = errors.New(`label must be "thanks", "complaint", "question" or "" for none`)
 
 // Relabel sets the label of customer message id as operator op corrects
-// it ("" takes it off), and tells event listeners.
+// it ("" takes it off), and tells event listeners; a message newly
+// labelled a complaint opens a follow-up for the feedback owner.
 func (e *Engine) Relabel(ctx context.Context, id uint64, op storage.Operator, l string) (storage.Message, error) {
 	if l != "" && !label.Valid(l) {
 		return storage.Message{}, ErrUnknownLabel
 	}
 	var m storage.Message
+	var opened []events.Event
 	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
 		old, err := tx.GetMessage(ctx, id)
 		if err != nil {
@@ -33,7 +35,18 @@ func (e *Engine) Relabel(ctx context.Context, id uint64, op storage.Operator, l 
 		if old.Direction != storage.Inbound || old.Author != storage.AuthorCustomer {
 			return fmt.Errorf("label message %d: %w", id, ErrNotCustomerMessage)
 		}
-		m, err = tx.SetMessageLabel(ctx, id, l, LabelByOperator)
+		if m, err = tx.SetMessageLabel(ctx, id, l, LabelByOperator); err != nil {
+			return err
+		}
+		if l != label.Complaint || old.Label == label.Complaint {
+			return nil
+		}
+		conv, err := tx.GetConversation(ctx, m.ConversationID)
+		if err != nil {
+			return err
+		}
+		f, err := e.openFollowUp(ctx, tx, conv, storage.FollowUpComplaint, &m, nil)
+		opened = append(opened, followUpChanged(f))
 		return err
 	})
 	if err != nil {
@@ -41,6 +54,9 @@ func (e *Engine) Relabel(ctx context.Context, id uint64, op storage.Operator, l 
 	}
 	e.log.Info("message relabelled", "message_id", id, "label", l, "operator_id", op.ID)
 	e.broker.Publish(messageUpdated(m))
+	for _, ev := range opened {
+		e.broker.Publish(ev)
+	}
 	return m, nil
 }
 

@@ -193,6 +193,11 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 		if _, err := t.tx.ScoreSurvey(ctx, sv.ID, score, t.now); err != nil {
 			return true, err
 		}
+		if score <= 6 {
+			if err := t.followUp(ctx, storage.FollowUpDetractor, nil, &score); err != nil {
+				return true, err
+			}
+		}
 		t.conv.Step = stepSurveyComment
 		key := TextSurveyAskBetter
 		if score >= 9 {
@@ -254,6 +259,9 @@ func (t *turn) labelInbound(ctx context.Context, l string) error {
 		return err
 	}
 	t.inbound.Label, t.inbound.LabelSource = m.Label, m.LabelSource
+	if l == label.Complaint {
+		return t.followUp(ctx, storage.FollowUpComplaint, &m, nil)
+	}
 	return nil
 }
 

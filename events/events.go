@@ -16,6 +16,9 @@ const (
 	MessageCreated = "message.created"
 	// MessageLabelled: an operator changed a customer message's label.
 	MessageLabelled = "message.labelled"
+	// FollowUpChanged: a complaint or a detractor's score opened a
+	// follow-up for the feedback owner, joined one, or it was closed.
+	FollowUpChanged = "followup.changed"
 	// ConversationChanged: a conversation's state, queue or operator changed.
 	ConversationChanged = "conversation.changed"
 	// MessageDelivery: an outbound message's delivery state changed.

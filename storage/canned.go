@@ -26,8 +26,29 @@ type CannedResponse struct {
 }
 
 // seedCanned is what a new installation starts with: one reply for each
-// kind of message customers send most, to edit or replace.
+// kind of message customers send, in English and Russian, following the
+// practice — a question: thank, answer, next step; a complaint: thank,
+// explain, apologise, say how it is fixed and what will be better;
+// praise: thank, a kind word, a small gift. Operators edit or replace
+// them.
 var seedCanned = []CannedResponse{
+	{Shortcut: "question", Title: "Answer a question",
+		Text: "Thank you for your question! [The answer.] As a next step, [what happens now, or what you can do]. If anything is still unclear, just reply here."},
+	{Shortcut: "complaint", Title: "Reply to a complaint",
+		Text: "Thank you for telling us about this. [What happened and why.] We are sorry for the trouble it has caused you. To put it right, [how it is being fixed]. From now on, [what will be better]. We will keep you posted here."},
+	{Shortcut: "praise", Title: "Thank for kind words",
+		Text: "Thank you so much for your kind words! It is a pleasure to help customers like you, and we have passed them on to the team. As a small thank-you, [a gift: a discount code, free delivery on your next order]. Have a wonderful day!"},
+	{Shortcut: "question_ru", Title: "Ответ на вопрос",
+		Text: "Спасибо за вопрос! [Ответ.] Дальше [что произойдёт теперь или что можно сделать]. Если что-то осталось непонятным, просто напишите здесь."},
+	{Shortcut: "complaint_ru", Title: "Ответ на жалобу",
+		Text: "Спасибо, что рассказали нам об этом. [Что произошло и почему.] Приносим извинения за доставленные неудобства. Чтобы всё исправить, [что мы делаем]. Теперь [что станет лучше]. Мы будем держать вас в курсе здесь."},
+	{Shortcut: "praise_ru", Title: "Благодарность за отзыв",
+		Text: "Большое спасибо за добрые слова! Помогать таким клиентам, как вы, — удовольствие, и мы передали ваш отзыв команде. В знак благодарности [небольшой подарок: промокод, бесплатная доставка]. Хорошего дня!"},
+}
+
+// firstSeeds are what migration 3 seeded, as it was released: migration
+// 12 brings those still word for word up to seedCanned.
+var firstSeeds = []CannedResponse{
 	{Shortcut: "question", Title: "Answer a question",
 		Text: "Thank you for your question! [The answer.] As a next step, [what happens now, or what you can do]. If anything is still unclear, just reply here."},
 	{Shortcut: "complaint", Title: "Reply to a complaint",
@@ -50,8 +71,8 @@ func migrateConsole(tx *gorm.DB) error {
 		}
 	}
 	now := time.Now().UTC()
-	seeds := make([]CannedResponse, len(seedCanned))
-	for i, c := range seedCanned {
+	seeds := make([]CannedResponse, len(firstSeeds))
+	for i, c := range firstSeeds {
 		c.CreatedAt, c.UpdatedAt = now, now
 		seeds[i] = c
 	}

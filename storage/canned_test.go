@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/storage"
@@ -81,5 +82,41 @@ func TestConsoleMigrationUpgradesAnOlderDatabase(t *testing.T) {
 	note := storage.Message{ConversationID: conv.ID, Direction: storage.Internal, Author: storage.AuthorOperator, Kind: storage.KindNote, Text: "n"}
 	if err := s.InsertMessage(ctx, &note); err != nil {
 		t.Fatalf("store a note after upgrading: %v", err)
+	}
+}
+
+func TestFollowUpMigrationUpdatesOnlyUneditedSeeds(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	// Back to before migration 12, with the first seeds, one edited.
+	for _, sql := range []string{
+		"DROP TABLE follow_ups", "DELETE FROM schema_migrations WHERE version = 12",
+		"DELETE FROM canned_responses WHERE shortcut LIKE '%_ru'",
+		"UPDATE canned_responses SET text = 'Thank you so much for your kind words! They mean a lot to our team, and we have passed them on. Have a wonderful day!' WHERE shortcut = 'praise'",
+		"UPDATE canned_responses SET text = 'Our own complaint reply.' WHERE shortcut = 'complaint'",
+	} {
+		if err := s.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate applied %d, err %v; want migration 12 alone", n, err)
+	}
+	all, err := s.ListCanned(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, c := range all {
+		texts[c.Shortcut] = c.Text
+	}
+	if !strings.Contains(texts["praise"], "small thank-you") {
+		t.Errorf("the unedited praise seed was not brought up to date: %q", texts["praise"])
+	}
+	if texts["complaint"] != "Our own complaint reply." {
+		t.Errorf("an edited seed was overwritten: %q", texts["complaint"])
+	}
+	if len(all) != 6 || texts["praise_ru"] == "" {
+		t.Errorf("after upgrading: %d canned replies, want the Russian ones added", len(all))
 	}
 }

@@ -95,6 +95,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{11, "feedback: surveys; message labels and proactive marks; customers' opt-out", migrateFeedback},
+	{12, "feedback: follow-ups for the feedback owner; canned replies that follow the practice", migrateFollowUps},
 }
 
 // SchemaVersion is the newest migration this build knows.
