@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/switchboardhq/switchboard/storage"
@@ -21,7 +22,7 @@ func (e *Engine) RemindCallback(ctx context.Context, id uint64) (bool, error) {
 		return tx.ClaimReminder(ctx, id, e.now())
 	}, func(t *turn, cb storage.Callback) string {
 		return t.text(TextCallbackReminder, "phone", cb.Phone, "when", e.callbackWhen(t.lang, cb))
-	})
+	}, false)
 	if err != nil {
 		return false, fmt.Errorf("remind callback %d: %w", id, err)
 	}
@@ -39,7 +40,7 @@ func (e *Engine) TellCallbackLate(ctx context.Context, id uint64) (bool, error) 
 		return tx.ClaimLateNotice(ctx, id, e.now())
 	}, func(t *turn, cb storage.Callback) string {
 		return t.text(TextCallbackLate, "phone", cb.Phone)
-	})
+	}, true)
 	if err != nil {
 		return false, fmt.Errorf("tell callback %d runs late: %w", id, err)
 	}
@@ -48,9 +49,14 @@ func (e *Engine) TellCallbackLate(ctx context.Context, id uint64) (bool, error) 
 
 // noticeCallback claims a notice of callback id with claim and, when it
 // claimed it, writes the text made by say to the customer in the same
-// transaction; messages and outbox items are handed on after commit.
+// transaction; messages and outbox items are handed on after commit. A
+// proactive notice (a late notice; a reminder is not one) waits, unclaimed,
+// while the customer's quiet hours last, and is withheld — claimed, not
+// written — when proactive_per_day proactive messages went to the customer
+// in the last 24 hours.
 func (e *Engine) noticeCallback(ctx context.Context, id uint64,
-	claim func(*storage.Storage) (storage.Callback, bool, error), say func(*turn, storage.Callback) string) (bool, error) {
+	claim func(*storage.Storage) (storage.Callback, bool, error), say func(*turn, storage.Callback) string,
+	proactive bool) (bool, error) {
 	var (
 		t       *turn
 		claimed bool
@@ -60,13 +66,39 @@ func (e *Engine) noticeCallback(ctx context.Context, id uint64,
 		if err != nil || !ok {
 			return err
 		}
+		if !proactive {
+			claimed = true
+			t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply { return Reply{Text: say(t, cb)} })
+			return err
+		}
+		turn, err := e.callbackTurn(ctx, tx, cb)
+		if err != nil || turn == nil || turn.ident.Channel == ChannelVoice {
+			claimed = err == nil
+			return err
+		}
+		if e.slots.Quiet.Contains(turn.now, cb.Location(e.schedule.Location())) {
+			return errQuietNow
+		}
 		claimed = true
-		t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply { return Reply{Text: say(t, cb)} })
-		return err
+		if capped, err := turn.capped(ctx); err != nil || capped {
+			if capped {
+				e.log.Info("callback notice withheld: proactive_per_day reached", "callback_id", cb.ID, "customer_id", cb.CustomerID)
+			}
+			return err
+		}
+		t = turn
+		return turn.proactive(ctx, Reply{Text: say(turn, cb)})
 	})
+	if errors.Is(err, errQuietNow) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
 	e.afterTelling(t)
 	return claimed, nil
 }
+
+// errQuietNow rolls back a notice claimed in the customer's quiet hours,
+// to be sent once they end.
+var errQuietNow = errors.New("the customer's quiet hours")

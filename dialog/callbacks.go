@@ -299,7 +299,9 @@ func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (s
 			return err
 		}
 		text := t.text(TextCallbackFailed, "phone", cb.Phone, "rebook", t.e.texts.Get(t.lang, rebookKey(t.ident.Channel)))
-		return t.reply(ctx, storage.AuthorBot, nil, t.withRebookButton(Reply{Text: text}))
+		// Proactive, so it counts against proactive_per_day, yet never
+		// withheld: it is the outcome of the customer's own request.
+		return t.proactive(ctx, t.withRebookButton(Reply{Text: text}))
 	})
 	if err != nil {
 		return cb, fmt.Errorf("fail callback %d: %w", id, err)

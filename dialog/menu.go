@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -182,6 +183,34 @@ func (t *turn) tellWaiting(ctx context.Context, key string) error {
 }
 
 func (t *turn) status(ctx context.Context) error {
+	if err := t.statusOfRequest(ctx); err != nil {
+		return err
+	}
+	return t.statusOfCallback(ctx)
+}
+
+// statusOfCallback tells the customer of their next booked callback, if
+// any: asked how their request stands, they hear all of it.
+func (t *turn) statusOfCallback(ctx context.Context) error {
+	cbs, err := t.tx.ListCallbacks(ctx, storage.CallbackFilter{State: policy.Scheduled, CustomerID: t.cust.ID, Limit: 1})
+	if err != nil || len(cbs) == 0 {
+		return err
+	}
+	cb := cbs[0]
+	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.e.texts.Get(t.lang, TextStatusCallback,
+		"ticket", storage.FormatTicket(callbackTicket(cb, t.conv.ID)), "phone", cb.Phone, "when", t.e.callbackWhen(t.lang, cb))})
+}
+
+// callbackTicket is the ticket a callback was booked for, else fallback.
+func callbackTicket(cb storage.Callback, fallback uint64) uint64 {
+	if cb.ConversationID != nil {
+		return *cb.ConversationID
+	}
+	return fallback
+}
+
+// statusOfRequest says how the turn's ticket stands.
+func (t *turn) statusOfRequest(ctx context.Context) error {
 	switch t.conv.State {
 	case storage.StateWaiting:
 		return t.tellWaiting(ctx, TextStillWaiting)

@@ -107,11 +107,11 @@ func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
 			_, err := tx.PostponeSurvey(ctx, id, at)
 			return err
 		}
-		sent, err := tx.ProactiveSince(ctx, turn.cust.ID, turn.now.Add(-ProactiveWindow))
+		capped, err := turn.capped(ctx)
 		if err != nil {
 			return err
 		}
-		if sent >= e.settings.ProactivePerDay {
+		if capped {
 			_, err := tx.SkipSurvey(ctx, id, storage.SkipCapped)
 			return err
 		}
@@ -152,6 +152,13 @@ func (t *turn) surveyQuestion() Reply {
 	}
 	return Reply{Text: t.text(TextSurveyQuestion), Buttons: [][]Button{row(0, 5), row(6, 10),
 		{{Data: buttonSurveyStop, Label: t.text(TextSurveyStopButton)}}}}
+}
+
+// capped reports whether proactive_per_day proactive messages went to the
+// turn's customer in the last ProactiveWindow, on any channel.
+func (t *turn) capped(ctx context.Context) (bool, error) {
+	n, err := t.tx.ProactiveSince(ctx, t.cust.ID, t.now.Add(-ProactiveWindow))
+	return n >= t.e.settings.ProactivePerDay, err
 }
 
 // proactive writes r as a proactive message: one the customer did not ask

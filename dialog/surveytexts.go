@@ -10,6 +10,8 @@ const (
 	TextSurveyAskLiked    = "survey_ask_liked"    // {ticket} {score}
 	TextSurveyThanks      = "survey_thanks"       // {ticket}
 	TextSurveyStopped     = "survey_stopped"      //
+	// TextStatusCallback follows /status when a callback is booked.
+	TextStatusCallback = "status_callback" // {ticket} {phone} {when}
 )
 
 var surveyTexts = map[string]map[string]string{
@@ -21,6 +23,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyAskLiked:    "Thank you for your {score}! What did you like most? Just write a few words.",
 		TextSurveyThanks:      "Thank you for your feedback on request {ticket}. It goes straight to the team.",
 		TextSurveyStopped:     "Understood: we will not ask you for feedback again.",
+		TextStatusCallback:    "Your callback for request {ticket} is booked: we will call you at {phone} {when}.",
 	},
 	"ru": {
 		TextSurveyQuestion:    "Ваше обращение {ticket} недавно решено. Насколько вероятно, что вы порекомендуете нас друзьям, от 0 (точно нет) до 10 (обязательно)?",
@@ -30,6 +33,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyAskLiked:    "Спасибо за оценку {score}! Что вам понравилось больше всего? Напишите пару слов.",
 		TextSurveyThanks:      "Спасибо за отзыв об обращении {ticket}. Он сразу попадёт к команде.",
 		TextSurveyStopped:     "Поняли: больше не будем просить отзыв.",
+		TextStatusCallback:    "Обратный звонок по обращению {ticket} заказан: мы позвоним вам по номеру {phone} {when}.",
 	},
 }
 
