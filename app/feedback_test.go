@@ -1,0 +1,87 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/feedback"
+	"github.com/switchboardhq/switchboard/internal/faketelegram"
+)
+
+// TestSurveyJourneyOnTelegram: a resolved ticket's survey reaches the
+// customer a day later through the real Bot API client, buttons and all;
+// their score and comment come back through the webhook and show in the
+// API, and a redelivered press is handled once.
+func TestSurveyJourneyOnTelegram(t *testing.T) {
+	clock := &shiftedClock{start: time.Now()}
+	h := start(t, withOptions(func(o *app.Options) {
+		o.Clock = clock.Now
+		o.Surveys = feedback.Config{Interval: 20 * time.Millisecond}
+	}))
+	h.send(faketelegram.CommandUpdate(1, ann, "start", ""))
+	greeting := h.waitSent(1)[0]
+	h.send(faketelegram.CallbackUpdate(2, ann, greeting.MessageID, "op"))
+	h.waitSent(2)
+	token := h.login(adminEmail, adminPassword)
+	const id = 1
+	for _, step := range []string{"claim", "resolve"} {
+		if code := h.call(http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/%s", id, step), token, nil, nil); code != http.StatusOK {
+			t.Fatalf("%s: status %d", step, code)
+		}
+	}
+	h.waitSent(4)
+	var conv struct {
+		ResolvedAt  time.Time  `json:"resolved_at"`
+		SurveyDueAt *time.Time `json:"survey_due_at"`
+		Survey      struct {
+			State string `json:"state"`
+			Score *int   `json:"score"`
+		} `json:"survey"`
+		Messages []struct {
+			Text  string `json:"text"`
+			Label string `json:"label"`
+		} `json:"messages"`
+	}
+	h.call(http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d", id), token, nil, &conv)
+	if conv.SurveyDueAt == nil || conv.SurveyDueAt.Sub(conv.ResolvedAt).Round(time.Minute) != 24*time.Hour {
+		t.Fatalf("survey_due_at %v for a ticket resolved %v, want a day later", conv.SurveyDueAt, conv.ResolvedAt)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(h.tg.SentMessages()); n != 4 {
+		t.Fatalf("%d messages before the survey was due, want 4", n)
+	}
+
+	clock.Skip(24 * time.Hour)
+	survey := h.waitSent(5)[4]
+	rows := survey.ReplyMarkup.Inline
+	if !strings.Contains(survey.Text, "0 (not at all) to 10") || len(rows) != 3 || len(rows[0]) != 6 || len(rows[1]) != 5 ||
+		rows[0][0].CallbackData != "sv:0" || rows[1][4].Text != "10" || rows[2][0].CallbackData != "sv:stop" {
+		t.Fatalf("survey %q with keyboard %+v", survey.Text, rows)
+	}
+	press := faketelegram.CallbackUpdate(5, ann, survey.MessageID, "sv:9")
+	h.send(press)
+	if asked := h.waitSent(6)[5]; !strings.Contains(asked.Text, "What did you like most?") {
+		t.Fatalf("after a 9: %q", asked.Text)
+	}
+	h.send(press) // Telegram redelivers
+	h.send(faketelegram.TextUpdate(6, ann, "Fast and friendly, thank you"))
+	if thanks := h.waitSent(7)[6]; !strings.Contains(thanks.Text, "Thank you for your feedback") {
+		t.Fatalf("after the comment: %q", thanks.Text)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(h.tg.SentMessages()); n != 7 {
+		t.Fatalf("%d messages sent, want 7: the redelivered press was handled twice", n)
+	}
+	h.call(http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d", id), token, nil, &conv)
+	if conv.Survey.State != "answered" || conv.Survey.Score == nil || *conv.Survey.Score != 9 {
+		t.Fatalf("survey = %+v", conv.Survey)
+	}
+	last := conv.Messages[len(conv.Messages)-2]
+	if last.Text != "Fast and friendly, thank you" || last.Label != "thanks" {
+		t.Fatalf("the comment %+v, want it labelled thanks", last)
+	}
+}
