@@ -134,6 +134,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/operators", a.createOperator, authed, onlySupervisors)
 	g.PATCH("/operators/:id", a.updateOperator, authed, onlySupervisors)
 	g.POST("/operators/:id/password", a.resetPassword, authed, onlySupervisors)
+	g.GET("/reports/feedback", a.feedbackReport, authed)
 	g.GET("/events", a.streamEvents, authed)
 }
 

@@ -30,6 +30,10 @@
 //	POST /callback/fail    {"id":N,"outcome":"no-answer"}: gives up on callback N
 //	                       as the dialer does after its last attempt (the harness
 //	                       has no Twilio, so nothing dials); answers {"id","status","outcome"}
+//	POST /reports/seed     {"answers":[{channel,operator_id,score,at,first_response_seconds,
+//	                       resolution_seconds}],"labels":[{channel,operator_id,label,at}]}:
+//	                       survey answers and labelled messages on resolved tickets, written
+//	                       straight to the store (seed.go); answers {"answers":N,"labels":N}
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -323,6 +327,7 @@ func (h *harness) routes() http.Handler {
 	})
 	mux.HandleFunc("POST /callback/book", h.bookCallback)
 	mux.HandleFunc("POST /callback/fail", h.failCallback)
+	mux.HandleFunc("POST /reports/seed", h.seedReports)
 	return mux
 }
 

@@ -188,5 +188,10 @@ export const dialCallback = (cbid) => request('POST', `/callbacks/${id(cbid)}/di
 
 export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);
 
+/** GET /reports/feedback for params { from, to, tz } (docs/reports.md). */
+export const feedbackReport = (params) => request('GET', `/reports/feedback?${new URLSearchParams(params)}`);
+/** The same report's CSV download, as a URL for a link (the session cookie authenticates it). */
+export const feedbackReportCSV = (params) => `${BASE}/reports/feedback?${new URLSearchParams({ ...params, format: 'csv' })}`;
+
 /** The event stream's URL (EventSource sends the session cookie). */
 export const eventsURL = `${BASE}/events`;

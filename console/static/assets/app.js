@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/callbacks, #/admin/operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/callbacks, #/reports, #/admin/operators|canned|menu), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';
@@ -11,6 +11,7 @@ import * as conversation from './conversation.js';
 import { showSupervisor, renderOperators } from './supervisor.js';
 import { loadCanned } from './canned.js';
 import { showCallbacks, leaveCallbacks } from './callbacks.js';
+import { showReports, leaveReports } from './reports.js';
 import { loadCallbacks, onCallbackChanged } from './callbackstore.js';
 import * as live from './live.js';
 import { playChime, notify, permissionButton, askPermission, needsPermission } from './notify.js';
@@ -108,6 +109,7 @@ function renderHeader() {
     el('span', { class: `connection connection-${store.connection}`, 'data-testid': 'connection', title: connection[1] }, connection[0]),
     el('span', { class: 'spacer' }),
     permissionButton(),
+    el('a', { href: '#/reports', class: 'link-button', 'data-testid': 'nav-reports' }, 'Reports'),
     isSupervisor() ? el('a', { href: '#/admin/operators', class: 'link-button', 'data-testid': 'nav-supervisor' }, 'Supervisor') : null,
     el('button', { type: 'button', class: 'link-button', 'data-testid': 'show-shortcuts', title: 'Keyboard shortcuts (?)', onclick: showShortcuts }, '?'),
     el('span', { class: 'me' },
@@ -174,6 +176,7 @@ function route() {
   const hash = location.hash || '#/queue';
   let m;
   if (hash !== '#/callbacks') leaveCallbacks();
+  if (hash !== '#/reports') leaveReports();
   if ((m = /^#\/c\/(\d+)$/.exec(hash))) {
     const id = Number(m[1]);
     if (store.currentId !== id || !conversation.currentView()) {
@@ -192,6 +195,11 @@ function route() {
     store.currentId = null;
     conversation.leave();
     showCallbacks(pane);
+    document.body.classList.add('show-pane');
+  } else if (hash === '#/reports') {
+    store.currentId = null;
+    conversation.leave();
+    showReports(pane);
     document.body.classList.add('show-pane');
   } else {
     store.currentId = null;

@@ -65,7 +65,12 @@ export function isTyping(target = document.activeElement) {
 export function formatWaited(since, now = Date.now()) {
   const t = Date.parse(since);
   if (Number.isNaN(t)) return '';
-  let s = Math.max(0, Math.floor((now - t) / 1000));
+  return formatSeconds(Math.floor((now - t) / 1000));
+}
+
+/** A span of seconds as "42s", "5m 03s", "2h 07m" or "3d 4h". */
+export function formatSeconds(seconds) {
+  let s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   let m = Math.floor(s / 60); s %= 60;
   if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;

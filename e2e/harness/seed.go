@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboardhq/switchboard/feedback/label"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// seedRequest is the body of POST /reports/seed: survey answers and
+// labelled customer messages, each on a resolved ticket of its own.
+type seedRequest struct {
+	Answers []seedAnswer `json:"answers"`
+	Labels  []seedLabel  `json:"labels"`
+}
+
+// seedAnswer is a score given at At to a ticket of Channel that operator
+// OperatorID (none when 0) handled: the ticket started ResolutionSeconds
+// before At (default 600), was handed over then, answered
+// FirstResponseSeconds later (when set and it had an operator) and
+// resolved at At.
+type seedAnswer struct {
+	Channel              string    `json:"channel"`
+	OperatorID           uint64    `json:"operator_id"`
+	Score                int       `json:"score"`
+	At                   time.Time `json:"at"`
+	FirstResponseSeconds int       `json:"first_response_seconds"`
+	ResolutionSeconds    int       `json:"resolution_seconds"`
+}
+
+// seedLabel is a customer message labelled Label written at At.
+type seedLabel struct {
+	Channel    string    `json:"channel"`
+	OperatorID uint64    `json:"operator_id"`
+	Label      string    `json:"label"`
+	At         time.Time `json:"at"`
+}
+
+var seeded atomic.Int64
+
+// seedReports answers POST /reports/seed, writing straight to the store
+// what the survey scheduler and the labelling rules would have written
+// over days.
+func (h *harness) seedReports(w http.ResponseWriter, r *http.Request) {
+	var req seedRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	for i, a := range req.Answers {
+		if err := h.seedAnswer(ctx, a); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("answers[%d]: %v", i, err)})
+			return
+		}
+	}
+	for i, l := range req.Labels {
+		if err := h.seedLabel(ctx, l); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("labels[%d]: %v", i, err)})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"answers": len(req.Answers), "labels": len(req.Labels)})
+}
+
+func (h *harness) seedAnswer(ctx context.Context, a seedAnswer) error {
+	if a.ResolutionSeconds <= 0 {
+		a.ResolutionSeconds = 600
+	}
+	conv, err := h.seedTicket(ctx, a.Channel, a.OperatorID, a.At.Add(-time.Duration(a.ResolutionSeconds)*time.Second), a.At)
+	if err != nil {
+		return err
+	}
+	if conv.OperatorID != nil && a.FirstResponseSeconds > 0 {
+		reply := storage.Message{ConversationID: conv.ID, Direction: storage.Outbound, Author: storage.AuthorOperator,
+			OperatorID: conv.OperatorID, Kind: "text", Text: "Let me look into it.", Channel: conv.Channel,
+			CreatedAt: conv.HandedOverAt.Add(time.Duration(a.FirstResponseSeconds) * time.Second)}
+		if err := h.store.InsertMessage(ctx, &reply); err != nil {
+			return err
+		}
+	}
+	sv, err := h.store.ScheduleSurvey(ctx, conv, a.At, "")
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.ClaimSurvey(ctx, sv.ID, a.At); err != nil {
+		return err
+	}
+	_, err = h.store.ScoreSurvey(ctx, sv.ID, a.Score, a.At)
+	return err
+}
+
+func (h *harness) seedLabel(ctx context.Context, l seedLabel) error {
+	if !label.Valid(l.Label) {
+		return fmt.Errorf("label %q is not thanks, complaint or question", l.Label)
+	}
+	conv, err := h.seedTicket(ctx, l.Channel, l.OperatorID, l.At.Add(-time.Hour), l.At.Add(-time.Minute))
+	if err != nil {
+		return err
+	}
+	m := storage.Message{ConversationID: conv.ID, Direction: storage.Inbound, Author: storage.AuthorCustomer, Kind: "text",
+		Text: "(" + l.Label + ")", Channel: conv.Channel, Label: l.Label, LabelSource: "rules", CreatedAt: l.At}
+	return h.store.InsertMessage(ctx, &m)
+}
+
+// seedTicket stores a ticket of a new customer of channel, started and
+// handed over at start and resolved at end by operatorID (none when 0).
+func (h *harness) seedTicket(ctx context.Context, channel string, operatorID uint64, start, end time.Time) (storage.Conversation, error) {
+	if channel == "" {
+		return storage.Conversation{}, fmt.Errorf("channel is missing")
+	}
+	ext := fmt.Sprintf("seed-%d", seeded.Add(1))
+	id, cust, err := h.store.FindOrCreateIdentity(ctx, storage.Contact{Channel: channel, ExternalID: ext, Address: ext, Name: "Seeded " + ext})
+	if err != nil {
+		return storage.Conversation{}, err
+	}
+	start, end = start.UTC(), end.UTC()
+	conv := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: channel, State: storage.StateResolved,
+		CreatedAt: start, HandedOverAt: &start, ResolvedAt: &end, LastMessageAt: end}
+	if operatorID != 0 {
+		conv.OperatorID = &operatorID
+		conv.ClaimedAt = &start
+	}
+	return conv, h.store.CreateConversation(ctx, &conv)
+}
