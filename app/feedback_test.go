@@ -85,3 +85,51 @@ func TestSurveyJourneyOnTelegram(t *testing.T) {
 		t.Fatalf("the comment %+v, want it labelled thanks", last)
 	}
 }
+
+// TestSurveyBySMSAndTheFollowUpItOpens: by SMS the survey asks for a
+// digit; a 4 and a complaint come back through Twilio's signed webhook,
+// and the feedback owner — here the supervisor — finds one follow-up.
+func TestSurveyBySMSAndTheFollowUpItOpens(t *testing.T) {
+	clock := &shiftedClock{start: time.Now()}
+	w := startSMS(t, withOptions(func(o *app.Options) {
+		o.Clock = clock.Now
+		o.Surveys = feedback.Config{Interval: 20 * time.Millisecond}
+	}))
+	w.text(smsAnn, "Hello")
+	w.waitSMS(1)
+	w.text(smsAnn, "0")
+	w.waitSMS(2)
+	token := w.login(adminEmail, adminPassword)
+	const id = 1
+	for _, step := range []string{"claim", "resolve"} {
+		if code := w.call(http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/%s", id, step), token, nil, nil); code != http.StatusOK {
+			t.Fatalf("%s: status %d", step, code)
+		}
+	}
+	w.waitSMS(4)
+	clock.Skip(24 * time.Hour)
+	if survey := w.waitSMS(5)[4]; survey.To != smsAnn || !strings.Contains(survey.Body, "Reply with a number from 0 (not at all) to 10") {
+		t.Fatalf("survey SMS %+v", survey)
+	}
+	w.text(smsAnn, "4")
+	if asked := w.waitSMS(6)[5]; !strings.Contains(asked.Body, "What could we do better?") {
+		t.Fatalf("after a 4: %q", asked.Body)
+	}
+	w.text(smsAnn, "The courier was rude")
+	if thanks := w.waitSMS(7)[6]; !strings.Contains(thanks.Body, "Thank you for your feedback") {
+		t.Fatalf("after the comment: %q", thanks.Body)
+	}
+	var list struct {
+		FollowUps []struct {
+			Kind    string `json:"kind"`
+			Score   *int   `json:"score"`
+			Summary string `json:"summary"`
+			Ticket  string `json:"ticket"`
+		} `json:"followups"`
+	}
+	w.call(http.MethodGet, "/api/v1/followups?state=open", token, nil, &list)
+	if len(list.FollowUps) != 1 || list.FollowUps[0].Kind != "complaint" || *list.FollowUps[0].Score != 4 ||
+		list.FollowUps[0].Summary != "The courier was rude" || list.FollowUps[0].Ticket != "SB-000001" {
+		t.Fatalf("follow-ups = %+v", list.FollowUps)
+	}
+}
