@@ -65,16 +65,20 @@ type world struct {
 }
 
 // newWorld starts an engine with settings on a fresh database, the clock at
-// monday10 and one operator online.
-func newWorld(t *testing.T, settings config.Settings) *world {
+// monday10 and one operator online; edits change its options.
+func newWorld(t *testing.T, settings config.Settings, edits ...func(*dialog.Options)) *world {
 	t.Helper()
 	w := &world{t: t, store: storagetest.Open(t), clock: &clock{now: monday10}}
 	w.online.Store(1)
-	e, err := dialog.New(w.store, dialog.Options{
+	o := dialog.Options{
 		Settings:        settings,
 		Clock:           w.clock.Now,
 		OnlineOperators: func() int { return int(w.online.Load()) },
-	})
+	}
+	for _, edit := range edits {
+		edit(&o)
+	}
+	e, err := dialog.New(w.store, o)
 	if err != nil {
 		t.Fatalf("dialog.New: %v", err)
 	}

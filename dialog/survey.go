@@ -52,11 +52,33 @@ func (t *turn) surveyBlocked() string {
 	switch {
 	case t.cust.ProactiveOptOut, t.ident.OptedOut:
 		return storage.SkipOptedOut
-	case t.ident.Unreachable, t.ident.Channel == ChannelVoice:
-		// A caller has no channel a survey can wait in.
+	case t.ident.Unreachable, t.ident.Channel == ChannelVoice && (!t.e.textCallers || t.ident.Address == ""):
+		// A call cannot wait for an answer; a text can, when SMS is on.
 		return storage.SkipUnreachable
 	}
 	return ""
+}
+
+// surveyByText moves a caller's resolved ticket to the SMS identity of
+// the number they called from, so the survey goes by text and the answer
+// finds its ticket: from now on the ticket continues by SMS. It reports
+// false, changing nothing, when that number has a newer conversation by
+// SMS: the customer is in touch about something else.
+func (t *turn) surveyByText(ctx context.Context) (bool, error) {
+	number := t.ident.Address
+	sms, _, err := t.tx.FindOrCreateIdentity(ctx, storage.Contact{Channel: ChannelSMS, ExternalID: number, Address: number, Phone: number})
+	if err != nil {
+		return false, err
+	}
+	latest, err := t.tx.LatestConversation(ctx, sms.ID)
+	switch {
+	case err == nil && latest.CreatedAt.After(t.conv.CreatedAt):
+		return false, nil
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		return false, err
+	}
+	t.ident, t.conv.IdentityID = sms, sms.ID
+	return true, nil
 }
 
 // customerLocation is where cust lives: the zone set for them, else their
@@ -98,6 +120,16 @@ func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
 		}
 		if conv.State != storage.StateResolved {
 			return tx.HoldSurvey(ctx, conv.ID)
+		}
+		if turn.ident.Channel == ChannelVoice && turn.surveyBlocked() == "" {
+			ok, err := turn.surveyByText(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				_, err := tx.SkipSurvey(ctx, id, storage.SkipUnreachable)
+				return err
+			}
 		}
 		if reason := turn.surveyBlocked(); reason != "" {
 			_, err := tx.SkipSurvey(ctx, id, reason)

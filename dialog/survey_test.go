@@ -323,3 +323,56 @@ func TestMessagesAboutResolvedTicketsAreLabelled(t *testing.T) {
 		}
 	}
 }
+
+// TestCallersAreSurveyedByText: with SMS on, a caller's resolved ticket is
+// surveyed by text to the number they called from, and the texted answer
+// finds the ticket; without SMS, a caller cannot be surveyed.
+func TestCallersAreSurveyedByText(t *testing.T) {
+	w := newWorld(t, parseSettings(t, berlinHours), func(o *dialog.Options) { o.TextCallers = true })
+	c := caller("+4915112345600")
+	res := w.callToAPerson(c, "CA100")
+	op := w.operator("Olga")
+	if _, err := w.engine.Claim(t.Context(), res.ConversationID, op); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.engine.Resolve(t.Context(), res.ConversationID, op); err != nil {
+		t.Fatal(err)
+	}
+	if sv := w.survey(res.ConversationID); sv.State != storage.SurveyScheduled {
+		t.Fatalf("a caller's survey = %+v, want scheduled", sv)
+	}
+	w.clock.Advance(24 * time.Hour)
+	if sent := w.sendDue(); !slices.Equal(sent, []uint64{res.ConversationID}) {
+		t.Fatalf("sent %v", sent)
+	}
+	items, err := w.store.ListOutbox(t.Context(), res.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := items[len(items)-1]
+	if last.Channel != dialog.ChannelSMS || last.Address != c.Phone {
+		t.Fatalf("the caller's survey went to %s %s, want an SMS to %s", last.Channel, last.Address, c.Phone)
+	}
+	text := smsCustomer(c.Phone)
+	if got := w.text(text, "8"); got.ConversationID != res.ConversationID {
+		t.Fatalf("the texted score went to conversation %d, want the call's %d", got.ConversationID, res.ConversationID)
+	}
+	w.text(text, "Shorter hold music")
+	if sv := w.survey(res.ConversationID); sv.State != storage.SurveyAnswered || *sv.Score != 8 {
+		t.Fatalf("survey = %+v", sv)
+	}
+
+	// Without SMS a call has nowhere a survey could wait for an answer.
+	quiet := newWorld(t, parseSettings(t, berlinHours))
+	res = quiet.callToAPerson(caller("+4915112345601"), "CA200")
+	op = quiet.operator("Olga")
+	if _, err := quiet.engine.Claim(t.Context(), res.ConversationID, op); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := quiet.engine.Resolve(t.Context(), res.ConversationID, op); err != nil {
+		t.Fatal(err)
+	}
+	if sv := quiet.survey(res.ConversationID); sv.State != storage.SurveySkipped || sv.SkipReason != storage.SkipUnreachable {
+		t.Fatalf("survey of a caller without SMS = %+v", sv)
+	}
+}
