@@ -26,13 +26,8 @@ func TestSurveyJourneyOnTelegram(t *testing.T) {
 	greeting := h.waitSent(1)[0]
 	h.send(faketelegram.CallbackUpdate(2, ann, greeting.MessageID, "op"))
 	h.waitSent(2)
-	token := h.login(adminEmail, adminPassword)
 	const id = 1
-	for _, step := range []string{"claim", "resolve"} {
-		if code := h.call(http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/%s", id, step), token, nil, nil); code != http.StatusOK {
-			t.Fatalf("%s: status %d", step, code)
-		}
-	}
+	token := h.claimAndResolve(id)
 	h.waitSent(4)
 	var conv struct {
 		ResolvedAt  time.Time  `json:"resolved_at"`
@@ -99,13 +94,8 @@ func TestSurveyBySMSAndTheFollowUpItOpens(t *testing.T) {
 	w.waitSMS(1)
 	w.text(smsAnn, "0")
 	w.waitSMS(2)
-	token := w.login(adminEmail, adminPassword)
 	const id = 1
-	for _, step := range []string{"claim", "resolve"} {
-		if code := w.call(http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/%s", id, step), token, nil, nil); code != http.StatusOK {
-			t.Fatalf("%s: status %d", step, code)
-		}
-	}
+	token := w.claimAndResolve(id)
 	w.waitSMS(4)
 	clock.Skip(24 * time.Hour)
 	if survey := w.waitSMS(5)[4]; survey.To != smsAnn || !strings.Contains(survey.Body, "Reply with a number from 0 (not at all) to 10") {
@@ -132,4 +122,17 @@ func TestSurveyBySMSAndTheFollowUpItOpens(t *testing.T) {
 		list.FollowUps[0].Summary != "The courier was rude" || list.FollowUps[0].Ticket != "SB-000001" {
 		t.Fatalf("follow-ups = %+v", list.FollowUps)
 	}
+}
+
+// claimAndResolve logs the first supervisor in, has them claim and resolve
+// conversation id, and returns their token.
+func (h *harness) claimAndResolve(id uint64) string {
+	h.t.Helper()
+	token := h.login(adminEmail, adminPassword)
+	for _, step := range []string{"claim", "resolve"} {
+		if code := h.call(http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/%s", id, step), token, nil, nil); code != http.StatusOK {
+			h.t.Fatalf("%s: status %d", step, code)
+		}
+	}
+	return token
 }
