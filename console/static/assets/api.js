@@ -38,6 +38,13 @@
 // 11. Callbacks in REST answers carry "customer"; callback.changed events
 //     do not, so the console keeps the customers it has seen by id and
 //     asks GET /callbacks?customer_id=N&limit=1 for one it has not.
+// 12. conversation.changed events carry no survey fields (survey_due_at,
+//     survey_skipped, survey): the console asks GET /conversations/{id}
+//     again for the resolved conversation on screen.
+// 13. followup.changed events reach every operator and carry owner_id but
+//     no owner: the console keeps the open follow-ups the caller would be
+//     listed (a supervisor every one, an operator their own) and names the
+//     owner from its operators.
 
 /** An error answer from the API: status and the server's message. */
 export class ApiError extends Error {
@@ -185,6 +192,15 @@ export const bookCallback = (booking) => request('POST', '/callbacks', booking);
 export const updateCallback = (cbid, patch) => request('PATCH', `/callbacks/${id(cbid)}`, patch);
 export const cancelCallback = (cbid) => request('POST', `/callbacks/${id(cbid)}/cancel`);
 export const dialCallback = (cbid) => request('POST', `/callbacks/${id(cbid)}/dial`);
+
+/** PATCH /messages/{id}: label is thanks, complaint, question or '' for none. */
+export const relabel = (mid, label) => request('PATCH', `/messages/${id(mid)}`, { label });
+
+export async function followUps(params) {
+  const q = new URLSearchParams(params).toString();
+  return listOf(await request('GET', `/followups${q ? `?${q}` : ''}`), 'followups');
+}
+export const closeFollowUp = (fid, decision) => request('POST', `/followups/${id(fid)}/close`, { decision });
 
 export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);
 

@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/callbacks, #/reports, #/admin/operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/callbacks, #/followups, #/reports, #/admin/operators|canned|menu), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';
@@ -12,6 +12,7 @@ import { showSupervisor, renderOperators } from './supervisor.js';
 import { loadCanned } from './canned.js';
 import { showCallbacks, leaveCallbacks } from './callbacks.js';
 import { showReports, leaveReports } from './reports.js';
+import { showFollowUps, leaveFollowUps, loadFollowUps, onFollowUpChanged, followUpsNav } from './followups.js';
 import { loadCallbacks, onCallbackChanged } from './callbackstore.js';
 import * as live from './live.js';
 import { playChime, notify, permissionButton, askPermission, needsPermission } from './notify.js';
@@ -41,6 +42,7 @@ function toLogin(notice) {
   store.convs.clear();
   store.callbacks.clear();
   store.customers.clear();
+  store.followups.clear();
   store.currentId = null;
   for (const d of document.querySelectorAll('dialog')) d.remove();
   showLogin(root, (operator) => {
@@ -69,14 +71,17 @@ function startWorkspace(me) {
   route();
   loadLists().catch((err) => showError('Load the queue', err));
   loadCallbacks();
+  loadFollowUps();
   loadCanned();
   loadOperators();
   live.connect({
     'message.created': onMessageCreated,
+    'message.labelled': conversation.onLabelled,
     'conversation.changed': onConversationChanged,
     'message.delivery': conversation.onDelivery,
     'operator.changed': onOperatorChanged,
     'callback.changed': onCallbackChanged,
+    'followup.changed': onFollowUpChanged,
     resync,
   });
 }
@@ -109,6 +114,7 @@ function renderHeader() {
     el('span', { class: `connection connection-${store.connection}`, 'data-testid': 'connection', title: connection[1] }, connection[0]),
     el('span', { class: 'spacer' }),
     permissionButton(),
+    followUpsNav(),
     el('a', { href: '#/reports', class: 'link-button', 'data-testid': 'nav-reports' }, 'Reports'),
     isSupervisor() ? el('a', { href: '#/admin/operators', class: 'link-button', 'data-testid': 'nav-supervisor' }, 'Supervisor') : null,
     el('button', { type: 'button', class: 'link-button', 'data-testid': 'show-shortcuts', title: 'Keyboard shortcuts (?)', onclick: showShortcuts }, '?'),
@@ -177,6 +183,7 @@ function route() {
   let m;
   if (hash !== '#/callbacks') leaveCallbacks();
   if (hash !== '#/reports') leaveReports();
+  if (hash !== '#/followups') leaveFollowUps();
   if ((m = /^#\/c\/(\d+)$/.exec(hash))) {
     const id = Number(m[1]);
     if (store.currentId !== id || !conversation.currentView()) {
@@ -195,6 +202,11 @@ function route() {
     store.currentId = null;
     conversation.leave();
     showCallbacks(pane);
+    document.body.classList.add('show-pane');
+  } else if (hash === '#/followups') {
+    store.currentId = null;
+    conversation.leave();
+    showFollowUps(pane);
     document.body.classList.add('show-pane');
   } else if (hash === '#/reports') {
     store.currentId = null;
@@ -280,8 +292,10 @@ function onOperatorChanged(op) {
   if (!op || op.id == null) return;
   store.operators.set(op.id, { ...(store.operators.get(op.id) || {}), ...op });
   if (store.me && op.id === store.me.id) {
+    const roleChanged = op.role !== undefined && op.role !== store.me.role;
     store.me = { ...store.me, ...op };
     emit('me');
+    if (roleChanged) loadFollowUps(); // a supervisor is listed every follow-up
   }
   renderOperators();
   emit('operators');
@@ -289,6 +303,7 @@ function onOperatorChanged(op) {
 
 async function resync() {
   loadCallbacks();
+  loadFollowUps();
   try {
     await loadLists();
   } catch (err) {

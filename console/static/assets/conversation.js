@@ -1,11 +1,12 @@
 // conversation.js — one conversation on screen: the customer's whole
 // history across channels and tickets, where they live (time zone), the
-// actions (claim, transfer, resolve) and the reply box, kept live by the event handlers below.
+// survey of a resolved ticket, the actions (claim, transfer, resolve) and
+// the reply box, kept live by the event handlers below.
 
 import * as api from './api.js';
 import { store, emit, mergeConversation, customerName, operatorName, isSupervisor } from './store.js';
 import { el, fill, formatTime, showError, toast } from './ui.js';
-import { messageNode, updateDelivery } from './messages.js';
+import { messageNode, updateDelivery, updateLabel } from './messages.js';
 import { composer } from './composer.js';
 import { openTransfer } from './transfer.js';
 import { showTabFor } from './queue.js';
@@ -40,7 +41,10 @@ export async function showConversation(pane, id) {
   const list = el('div', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
   const composerSlot = el('div', { class: 'composer-slot' });
   // While loading, live messages wait in buffer (history would race them).
-  const v = { id, conv: null, customerId: null, groups: new Map(), items: new Map(), loading: true, buffer: [], title, sub, actions, notice, list };
+  const v = {
+    id, conv: null, customerId: null, groups: new Map(), items: new Map(), loading: true, buffer: [], title, sub, actions, notice, list,
+    survey: null, surveyAsk: 0,
+  };
   view = v;
 
   fill(pane, el('section', { class: 'conversation', 'data-testid': 'conversation', 'data-conversation-id': String(id) },
@@ -64,6 +68,7 @@ export async function showConversation(pane, id) {
   delete current.messages;
   v.conv = mergeConversation(current).conv;
   v.customerId = conv.customer_id;
+  v.survey = surveyOf(conv);
   renderHead(v);
   fill(zone, customerZone(conv.customer || { id: conv.customer_id }));
   fill(composerSlot, composer(id, (msg) => addMessage(msg)));
@@ -137,7 +142,8 @@ function renderHead(v) {
     c.queue ? [' · queue ', c.queue] : null,
     c.operator_id != null ? [' · ', el('span', { 'data-testid': 'conversation-operator' },
       c.operator_id === me?.id ? 'with you' : `with ${operatorName(c.operator_id)}`)] : null,
-    c.customer && c.customer.username ? [' · @', c.customer.username] : null);
+    c.customer && c.customer.username ? [' · @', c.customer.username] : null,
+    c.status === 'resolved' ? surveyNode(v.survey) : null);
   const mine = c.operator_id != null && c.operator_id === me?.id;
   // Claiming works on a conversation nobody has; taking one from a colleague is a transfer.
   const canClaim = (c.status === 'waiting' || c.status === 'bot' || c.status === 'open') && c.operator_id == null;
@@ -149,6 +155,44 @@ function renderHead(v) {
     el('button', { type: 'button', 'data-testid': 'transfer', hidden: !canTransfer, onclick: () => openTransfer(v.conv) }, 'Transfer'),
     el('button', { type: 'button', 'data-testid': 'book-callback', title: 'Book a call back to this customer', onclick: () => openBookCallback(v.conv) }, 'Call back'),
     el('button', { type: 'button', 'data-testid': 'resolve', hidden: !canResolve, title: 'Resolve (Alt+R)', onclick: resolveCurrent }, 'Resolve'));
+}
+
+// --- survey -----------------------------------------------------------------
+
+/** The survey fields of conversation JSON from a REST answer (events have none). */
+function surveyOf(c) {
+  return { dueAt: c.survey_due_at || '', skipped: c.survey_skipped || '', survey: c.survey || null };
+}
+
+/** What became of a resolved conversation's survey, for its header; null when unknown. */
+function surveyNode(s) {
+  if (!s) return null;
+  const sv = s.survey;
+  const at = (iso) => el('time', { datetime: iso, title: iso }, formatTime(iso));
+  let text;
+  if (sv && sv.score != null) text = `Survey: ${sv.score}/10`;
+  else if (sv && sv.state === 'sent') text = ['Survey sent ', at(sv.sent_at)];
+  else if (s.dueAt) text = ['Survey due ', at(s.dueAt)];
+  else if (s.skipped) text = `No survey: ${s.skipped}`;
+  else return null;
+  return [' · ', el('span', { class: 'survey-status', 'data-testid': 'survey-status', 'data-state': sv ? sv.state : '' }, text)];
+}
+
+/**
+ * Asks the server for the survey of the conversation on screen: a
+ * conversation.changed event does not carry it. The last one known stays
+ * on show meanwhile; an answer to an older ask is dropped.
+ */
+async function refreshSurvey(v) {
+  const ask = ++v.surveyAsk;
+  try {
+    const c = await api.conversation(v.id);
+    if (view !== v || ask !== v.surveyAsk) return;
+    v.survey = surveyOf(c);
+    renderHead(v);
+  } catch {
+    // The header keeps the survey it showed until the next change.
+  }
 }
 
 function scrollToEnd(v, force) {
@@ -201,6 +245,12 @@ export function onMessage(m) {
   if (m.conversation_id === view.id && m.direction === 'in') markRead();
 }
 
+/** A message.labelled event: an operator corrected a customer message's label. */
+export function onLabelled(m) {
+  const item = view && view.items.get(m.id);
+  if (item) updateLabel(item, m);
+}
+
 /** A message.delivery event. */
 export function onDelivery(d) {
   const item = view && view.items.get(d.message_id);
@@ -211,12 +261,24 @@ export function onDelivery(d) {
   }
 }
 
-/** A conversation.changed event, after the store has merged it. */
-export function onConversationChanged(c) {
+/**
+ * A conversation.changed event, after the store has merged it; rest when c
+ * is a REST answer, which carries the survey.
+ */
+export function onConversationChanged(c, { rest = false } = {}) {
   const v = view;
   if (!v) return;
   if (c.id === v.id && v.conv) {
     v.conv = store.convs.get(c.id) || { ...v.conv, ...c };
+    if (v.conv.status !== 'resolved') {
+      v.survey = null;
+      v.surveyAsk++;
+    } else if (rest) {
+      v.survey = surveyOf(c);
+      v.surveyAsk++;
+    } else {
+      refreshSurvey(v);
+    }
     renderHead(v);
   }
   const g = v.groups.get(c.id);
@@ -261,7 +323,7 @@ export async function resolveCurrent() {
     const updated = await api.resolve(c.id);
     mergeConversation(updated);
     emit('convs');
-    onConversationChanged(updated);
+    onConversationChanged(updated, { rest: true });
     toast(`${updated.ticket} resolved`);
   } catch (err) {
     showError(`Resolve ${c.ticket}`, err);

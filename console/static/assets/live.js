@@ -6,7 +6,10 @@
 import * as api from './api.js';
 import { store, emit } from './store.js';
 
-const TYPES = ['message.created', 'conversation.changed', 'message.delivery', 'operator.changed', 'callback.changed'];
+const TYPES = [
+  'message.created', 'message.labelled', 'conversation.changed', 'message.delivery', 'operator.changed',
+  'callback.changed', 'followup.changed',
+];
 
 let source = null;
 let lastId = 0;

@@ -83,7 +83,7 @@ export function notify(title, body, { tag, onClick } = {}) {
 export function permissionButton() {
   const button = el('button', {
     type: 'button', class: 'link-button', 'data-testid': 'enable-alerts', hidden: !needsPermission(),
-    title: 'Play a sound and show a notification when a customer is waiting',
+    title: 'Play a sound and show a notification when a customer is waiting or feedback needs a decision',
     onclick: async () => { await askPermission(); button.hidden = !needsPermission(); },
   }, 'Enable alerts');
   return button;

@@ -18,6 +18,8 @@ export const store = {
   callbacks: new Map(),
   /** Customers seen on callbacks, by id (callback events carry none). */
   customers: new Map(),
+  /** Open follow-ups the operator is listed (a supervisor: all), by id. */
+  followups: new Map(),
   /** The conversation on screen, or null. */
   currentId: null,
   /** Whether the live event stream is connected: 'live', 'connecting', 'off'. */
