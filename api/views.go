@@ -77,7 +77,8 @@ type conversationView struct {
 	Messages []messageView `json:"messages,omitempty"`
 	// SurveyDueAt is when a resolved conversation's survey goes out;
 	// SurveySkipped says instead why none will (opted out, already
-	// surveyed, capped, unreachable); Survey is the survey itself.
+	// surveyed, capped, unreachable, newer request); Survey is the survey
+	// itself.
 	SurveyDueAt   *time.Time  `json:"survey_due_at,omitempty"`
 	SurveySkipped string      `json:"survey_skipped,omitempty"`
 	Survey        *surveyView `json:"survey,omitempty"`

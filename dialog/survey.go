@@ -63,7 +63,7 @@ func (t *turn) surveyBlocked() string {
 // the number they called from, so the survey goes by text and the answer
 // finds its ticket: from now on the ticket continues by SMS. It reports
 // false, changing nothing, when that number has a newer conversation by
-// SMS: the customer is in touch about something else.
+// SMS, where the answer would land.
 func (t *turn) surveyByText(ctx context.Context) (bool, error) {
 	number := t.ident.Address
 	sms, _, err := t.tx.FindOrCreateIdentity(ctx, storage.Contact{Channel: ChannelSMS, ExternalID: number, Address: number, Phone: number})
@@ -100,9 +100,10 @@ func (e *Engine) outOfQuietHours(cust storage.Customer, at time.Time) time.Time 
 // SendSurvey sends scheduled survey id if it may go now, in one
 // transaction with the mark that it went, so it goes once however many
 // processes try. A survey due in the customer's quiet hours moves to
-// their morning; one for a customer who opted out, cannot be reached, or
-// had proactive_per_day proactive messages in the last 24 hours is
-// skipped with the reason. It reports whether the question went out.
+// their morning; one for a customer who opted out, cannot be reached,
+// has written since about a newer request, or had proactive_per_day
+// proactive messages in the last 24 hours is skipped with the reason. It
+// reports whether the question went out.
 func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
 	var t *turn
 	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
@@ -127,9 +128,14 @@ func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
 				return err
 			}
 			if !ok {
-				_, err := tx.SkipSurvey(ctx, id, storage.SkipUnreachable)
+				_, err := tx.SkipSurvey(ctx, id, storage.SkipNewerRequest)
 				return err
 			}
+		} else if latest, err := tx.LatestConversation(ctx, turn.ident.ID); err != nil {
+			return err
+		} else if latest.ID != conv.ID {
+			_, err := tx.SkipSurvey(ctx, id, storage.SkipNewerRequest)
+			return err
 		}
 		if reason := turn.surveyBlocked(); reason != "" {
 			_, err := tx.SkipSurvey(ctx, id, reason)

@@ -235,19 +235,15 @@ func TestSurveyDueInQuietHoursMovesToTheMorning(t *testing.T) {
 func TestSurveysAreCappedPerCustomerPerDay(t *testing.T) {
 	w := newWorld(t, parseSettings(t, berlinHours+"survey: {delay: 12h}"))
 	w.clock.Set(time.Date(2026, 3, 9, 7, 0, 0, 0, berlin)) // due 19:00 and 20:00, out of quiet hours
-	c := customer(830, "en")
-	first, op := w.resolved(c, "Olga")
+	// One customer on two channels: the cap counts them together.
+	const number = "+4915112345670"
+	tg := customer(830, "en")
+	tg.Phone = number
+	first, _ := w.resolved(tg, "Olga")
 	w.clock.Advance(time.Hour)
-	w.command(c, "start") // a new ticket
-	res := w.press(c, dialog.ButtonPerson)
-	if res.ConversationID == first.ID {
-		t.Fatal("no new ticket")
-	}
-	if _, err := w.engine.Claim(t.Context(), res.ConversationID, op); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.engine.Resolve(t.Context(), res.ConversationID, op); err != nil {
-		t.Fatal(err)
+	second, _ := w.resolved(smsCustomer(number), "Pavel")
+	if second.CustomerID != first.CustomerID {
+		t.Fatal("the SMS ticket is another customer's")
 	}
 	w.clock.Advance(11 * time.Hour) // the first is due
 	if sent := w.sendDue(); !slices.Equal(sent, []uint64{first.ID}) {
@@ -257,8 +253,25 @@ func TestSurveysAreCappedPerCustomerPerDay(t *testing.T) {
 	if sent := w.sendDue(); len(sent) != 0 {
 		t.Fatalf("a second survey within a day: %v", sent)
 	}
-	if sv := w.survey(res.ConversationID); sv.State != storage.SurveySkipped || sv.SkipReason != storage.SkipCapped {
+	if sv := w.survey(second.ID); sv.State != storage.SurveySkipped || sv.SkipReason != storage.SkipCapped {
 		t.Fatalf("second survey = %+v, want skipped: capped", sv)
+	}
+}
+
+func TestNoSurveyOnceTheCustomerStartedANewRequest(t *testing.T) {
+	w := newWorld(t, parseSettings(t, berlinHours))
+	c := customer(835, "en")
+	old, _ := w.resolved(c, "Olga")
+	w.clock.Advance(time.Hour)
+	if res := w.command(c, "start"); res.ConversationID == old.ID {
+		t.Fatal("no new ticket")
+	}
+	w.clock.Advance(23 * time.Hour)
+	if sent := w.sendDue(); len(sent) != 0 {
+		t.Fatalf("the old ticket was surveyed into the new one: %v", sent)
+	}
+	if sv := w.survey(old.ID); sv.State != storage.SurveySkipped || sv.SkipReason != storage.SkipNewerRequest {
+		t.Fatalf("old ticket's survey = %+v, want skipped: newer request", sv)
 	}
 }
 

@@ -28,6 +28,9 @@ const (
 	SkipAlreadySurveyed = "already surveyed"
 	SkipCapped          = "capped"
 	SkipUnreachable     = "unreachable"
+	// SkipNewerRequest: the customer wrote since about something else; a
+	// survey of the old ticket would be answered in the new one.
+	SkipNewerRequest = "newer request"
 )
 
 // Survey is the one feedback survey of a ticket: "how likely are you to
