@@ -55,7 +55,9 @@ func TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks(t *testing.T) {
 	}{
 		{"not a zone", path, `{"time_zone":"Mars/Olympus"}`, http.StatusBadRequest, "time_zone"},
 		{"the server's zone", path, `{"time_zone":"Local"}`, http.StatusBadRequest, "IANA"},
-		{"missing", path, `{}`, http.StatusBadRequest, `"time_zone" is missing`},
+		{"missing", path, `{}`, http.StatusBadRequest, `nothing to change`},
+		{"opt-out not a bool", path, `{"proactive_opt_out":"yes"}`, http.StatusBadRequest, "proactive_opt_out"},
+		{"opt-out of an unknown customer", "/api/v1/customers/999999", `{"proactive_opt_out":true}`, http.StatusNotFound, "customer"},
 		{"unknown field", path, `{"zone":"Asia/Tokyo"}`, http.StatusBadRequest, "zone"},
 		{"not a string", path, `{"time_zone":9}`, http.StatusBadRequest, "time_zone"},
 		{"unknown customer", "/api/v1/customers/999999", `{"time_zone":"Asia/Tokyo"}`, http.StatusNotFound, "customer"},
@@ -70,5 +72,26 @@ func TestCustomerTimeZoneIsSetAndFollowedByTheirCallbacks(t *testing.T) {
 				t.Errorf("error %q, want it to name %q", got.Error, c.want)
 			}
 		})
+	}
+}
+
+func TestOperatorRecordsACustomersSurveyOptOut(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	id := s.waitingConversation(t, "Please stop the surveys")
+	conv, err := s.store.GetConversation(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/customers/%d", conv.CustomerID)
+	for _, out := range []bool{true, false} {
+		var got struct {
+			ProactiveOptOut bool `json:"proactive_opt_out"`
+		}
+		s.mustDo(t, http.MethodPatch, path, token, fmt.Sprintf(`{"proactive_opt_out":%t}`, out), http.StatusOK, &got)
+		cust, err := s.store.GetCustomer(t.Context(), conv.CustomerID)
+		if err != nil || got.ProactiveOptOut != out || cust.ProactiveOptOut != out {
+			t.Fatalf("after setting %t: answer %+v, stored %+v, %v", out, got, cust, err)
+		}
 	}
 }

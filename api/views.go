@@ -45,11 +45,13 @@ type customerView struct {
 	// TimeZone is the IANA zone set for the customer, "" when none is
 	// (their number's country's applies).
 	TimeZone string `json:"time_zone"`
+	// ProactiveOptOut is set when the customer asked for no surveys.
+	ProactiveOptOut bool `json:"proactive_opt_out"`
 }
 
 func viewCustomer(c storage.Customer) *customerView {
 	return &customerView{ID: c.ID, Name: c.Name, Username: c.Username, Language: c.Language, Phone: c.Phone,
-		TimeZone: c.TimeZone}
+		TimeZone: c.TimeZone, ProactiveOptOut: c.ProactiveOptOut}
 }
 
 type conversationView struct {

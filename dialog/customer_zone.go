@@ -33,3 +33,17 @@ func (e *Engine) SetCustomerTimeZone(ctx context.Context, id uint64, zone string
 	}
 	return cust, nil
 }
+
+// SetProactiveOptOut records that customer id wants no surveys (out) or
+// wants them again, as they told an operator; "Don't ask me again" under a
+// survey sets it too. Replies are not affected.
+func (e *Engine) SetProactiveOptOut(ctx context.Context, id uint64, out bool) error {
+	if _, err := e.store.GetCustomer(ctx, id); err != nil {
+		return err
+	}
+	if err := e.store.SetProactiveOptOut(ctx, id, out); err != nil {
+		return err
+	}
+	e.log.Info("customer's survey opt-out set", "customer_id", id, "opted_out", out)
+	return nil
+}
