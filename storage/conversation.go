@@ -44,7 +44,7 @@ type Conversation struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 	HandedOverAt  *time.Time `gorm:"index:idx_conversation_state_queue,priority:2" json:"handed_over_at,omitempty"`
 	ClaimedAt     *time.Time `json:"claimed_at,omitempty"`
-	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
+	ResolvedAt    *time.Time `gorm:"index" json:"resolved_at,omitempty"`
 	LastMessageAt time.Time  `json:"last_message_at"`
 }
 

@@ -96,6 +96,12 @@ var migrations = []migration{
 	}},
 	{11, "feedback: surveys; message labels and proactive marks; customers' opt-out", migrateFeedback},
 	{12, "feedback: follow-ups for the feedback owner; canned replies that follow the practice", migrateFollowUps},
+	{13, "reports: conversations by when they were resolved", func(tx *gorm.DB) error {
+		if tx.Migrator().HasIndex(&Conversation{}, "ResolvedAt") {
+			return nil
+		}
+		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
+	}},
 }
 
 // SchemaVersion is the newest migration this build knows.
