@@ -375,6 +375,21 @@ func TestCallersAreSurveyedByText(t *testing.T) {
 		t.Fatalf("survey = %+v", sv)
 	}
 
+	// A caller who has texted since about something else is not
+	// surveyed: the texted answer would land in that newer request.
+	other := caller("+4915112345602")
+	res = w.callToAPerson(other, "CA300")
+	if _, err := w.engine.Resolve(t.Context(), res.ConversationID, op); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(time.Hour)
+	w.text(smsCustomer(other.Phone), "Another thing: my invoice")
+	w.clock.Advance(24 * time.Hour)
+	w.sendDue()
+	if sv := w.survey(res.ConversationID); sv.State != storage.SurveySkipped || sv.SkipReason != storage.SkipNewerRequest {
+		t.Fatalf("survey of a caller who texted since = %+v, want skipped: newer request", sv)
+	}
+
 	// Without SMS a call has nowhere a survey could wait for an answer.
 	quiet := newWorld(t, parseSettings(t, berlinHours))
 	res = quiet.callToAPerson(caller("+4915112345601"), "CA200")
