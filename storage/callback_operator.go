@@ -35,10 +35,11 @@ func (s *Storage) FreeCallbackOperators(ctx context.Context, limit int) ([]Opera
 }
 
 // AssignCallbackOperator gives the call of callback id, dialing under
-// owner's lease, to operator operatorID. The operator's row is locked
-// first, so two dialers giving one operator a call decide in turn: the
-// second gets ErrOperatorBusy. A callback no longer dialing under owner's
-// lease is ErrLeaseLost.
+// owner's lease, to operator operatorID, and marks the operator assigned
+// at at, so calls and chats share out by who had work least recently. The
+// operator's row is locked first, so two dialers giving one operator a
+// call decide in turn: the second gets ErrOperatorBusy. A callback no
+// longer dialing under owner's lease is ErrLeaseLost.
 func (s *Storage) AssignCallbackOperator(ctx context.Context, id uint64, owner string, operatorID uint64, at time.Time) (Callback, error) {
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
@@ -59,7 +60,8 @@ func (s *Storage) AssignCallbackOperator(ctx context.Context, id uint64, owner s
 		}
 		switch {
 		case res.RowsAffected == 1:
-			return nil
+			// Work given: the next call (or chat) goes to someone else first.
+			return tx.MarkAssigned(ctx, operatorID, at.UTC())
 		case cb.State != policy.Dialing || cb.LeaseOwner != owner:
 			return fmt.Errorf("give callback %d to operator %d: %w", id, operatorID, ErrLeaseLost)
 		}

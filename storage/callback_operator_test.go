@@ -92,3 +92,28 @@ func TestReturnUndialledTakesBackTheAttemptOnce(t *testing.T) {
 		t.Fatalf("repeated return: moved %v, %v", moved, err)
 	}
 }
+
+func TestCallbackCallsShareOutAmongOperators(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Second)
+	ann, bob := onlineOperator(t, s, "ann@example.com"), onlineOperator(t, s, "bob@example.com")
+	cb := newCallback(t, s, now, time.Time{})
+	if got := claimIDs(t, s, now, "a", 1); len(got) != 1 {
+		t.Fatalf("claimed %v", got)
+	}
+	free, err := s.FreeCallbackOperators(ctx, 10)
+	if err != nil || len(free) != 2 || free[0].ID != ann.ID {
+		t.Fatalf("free before = %+v, %v; want Ann first", free, err)
+	}
+	if _, err := s.AssignCallbackOperator(ctx, cb.ID, "a", ann.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishCallback(ctx, cb.ID, policy.Completed, "completed", nil, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	free, err = s.FreeCallbackOperators(ctx, 10)
+	if err != nil || len(free) != 2 || free[0].ID != bob.ID {
+		t.Fatalf("free after Ann's call = %+v, %v; want Bob first", free, err)
+	}
+}
