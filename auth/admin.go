@@ -46,3 +46,23 @@ func EnsureAdmin(ctx context.Context, store *storage.Storage, email, password st
 	}
 	return generatedPassword, nil
 }
+
+// ResetPassword gives the operator with email a new password — password,
+// or a generated one when it is empty — and ends their sessions; it
+// returns the password set. It is the way back in for someone who lost
+// the first supervisor's password (switchboard reset-password).
+func ResetPassword(ctx context.Context, store *storage.Storage, email, password string) (string, error) {
+	op, err := store.OperatorByEmail(ctx, email)
+	if err != nil {
+		return "", fmt.Errorf("reset password of %s: %w", email, err)
+	}
+	if password == "" {
+		if password, err = GeneratePassword(); err != nil {
+			return "", err
+		}
+	}
+	if err := SetPassword(ctx, store, op.ID, password, ""); err != nil {
+		return "", fmt.Errorf("reset password of %s: %w", email, err)
+	}
+	return password, nil
+}

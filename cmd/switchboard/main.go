@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bots/telegram"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/storage"
@@ -32,6 +33,8 @@ commands:
   version                print the version
   telegram set-webhook   register $SWITCHBOARD_PUBLIC_URL/webhooks/telegram at Telegram
   healthcheck            exit 0 when this host's /readyz answers 200
+  reset-password EMAIL   give the operator EMAIL a new password ($SWITCHBOARD_ADMIN_PASSWORD,
+                         else a random one, printed) and end their sessions
 
 configuration comes from the environment; see README.md.
 `
@@ -50,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "serve", "migrate", "telegram", "healthcheck":
+	case "serve", "migrate", "telegram", "healthcheck", "reset-password":
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -68,6 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return healthcheck(cfg, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout, stderr)
+	case "reset-password":
+		if len(args) != 2 || args[1] == "" {
+			fmt.Fprintf(stderr, "switchboard: want \"reset-password EMAIL\"\n\n%s", usage)
+			return 2
+		}
+		return resetPassword(ctx, cfg, args[1], stdout, stderr)
 	case "telegram":
 		if len(args) < 2 || args[1] != "set-webhook" {
 			fmt.Fprintf(stderr, "switchboard: want \"telegram set-webhook\"\n\n%s", usage)
@@ -89,6 +98,8 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, log
 	fmt.Fprintf(stdout, "switchboard %s: console at %s/ (listening on %s)\n", version, cfg.PublicURL, a.Addr())
 	if a.AdminPassword != "" {
 		fmt.Fprintf(stdout, "first supervisor created: log in as %s with password %s (shown once; change it)\n", cfg.AdminEmail, a.AdminPassword)
+	} else {
+		fmt.Fprintf(stdout, "log in with your operator account; a lost password: switchboard reset-password EMAIL\n")
 	}
 	if err := a.Run(ctx); err != nil {
 		return fail(stderr, err)
@@ -107,6 +118,31 @@ func migrate(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) i
 		return fail(stderr, err)
 	}
 	fmt.Fprintf(stdout, "applied %d migrations; schema version %d\n", n, storage.SchemaVersion())
+	return 0
+}
+
+func resetPassword(ctx context.Context, cfg config.Config, email string, stdout, stderr io.Writer) int {
+	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fail(stderr, &app.StartupError{Err: fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)})
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return fail(stderr, err)
+	}
+	password, err := auth.ResetPassword(ctx, store, email, cfg.AdminPassword)
+	if errors.Is(err, storage.ErrNotFound) {
+		fmt.Fprintf(stderr, "switchboard: no operator has the email %q\n", email)
+		return 1
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if cfg.AdminPassword != "" {
+		fmt.Fprintf(stdout, "password of %s set from SWITCHBOARD_ADMIN_PASSWORD; their sessions are ended\n", email)
+	} else {
+		fmt.Fprintf(stdout, "password of %s reset to %s (shown once; change it); their sessions are ended\n", email, password)
+	}
 	return 0
 }
 

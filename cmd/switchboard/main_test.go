@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -56,5 +59,38 @@ func TestHealthcheckFailsWhenNothingListens(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"healthcheck"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "healthcheck") {
 		t.Fatalf("exit %d, %q", code, errOut.String())
+	}
+}
+
+func TestResetPasswordLetsTheSupervisorBackIn(t *testing.T) {
+	t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite://"+t.TempDir()+"/sb.db")
+	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", "")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"reset-password", "admin@localhost"}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "no operator") {
+		t.Fatalf("before any operator exists: exit %d, %q", code, errOut.String())
+	}
+	ctx := t.Context()
+	store, err := storage.Open(ctx, os.Getenv("SWITCHBOARD_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.EnsureAdmin(ctx, store, "admin@localhost", "first password here"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"reset-password", "admin@localhost"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, %q", code, errOut.String())
+	}
+	_, rest, _ := strings.Cut(out.String(), "reset to ")
+	password, _, _ := strings.Cut(rest, " ")
+	if _, _, err := auth.Login(ctx, store, "admin@localhost", password, time.Hour); err != nil || len(password) < 16 {
+		t.Fatalf("log in with the printed password %q: %v (output %q)", password, err, out.String())
+	}
+	if code := run([]string{"reset-password"}, &out, &errOut); code != 2 {
+		t.Fatalf("without an email: exit %d", code)
 	}
 }
