@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -45,8 +46,13 @@ func (t *turn) decide(ctx context.Context, ev Event, fresh bool) error {
 		// Typed instead of picking: never a dead end, a person takes it.
 		return t.handover(ctx, "", ev.Text)
 	case storage.StateResolved:
-		if err := t.labelAboutResolved(ctx, ev); err != nil {
+		l, err := t.labelAboutResolved(ctx, ev)
+		if err != nil {
 			return err
+		}
+		if l == label.Thanks {
+			// Thanks need no one to reopen the ticket: say it back.
+			return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextThanksResolved)})
 		}
 		return t.reopen(ctx)
 	}

@@ -35,7 +35,7 @@ func (e *Engine) Relabel(ctx context.Context, id uint64, op storage.Operator, l 
 		if old.Direction != storage.Inbound || old.Author != storage.AuthorCustomer {
 			return fmt.Errorf("label message %d: %w", id, ErrNotCustomerMessage)
 		}
-		if m, err = tx.SetMessageLabel(ctx, id, l, LabelByOperator); err != nil {
+		if m, err = tx.SetMessageLabel(ctx, id, l, LabelByOperator, nil); err != nil {
 			return err
 		}
 		if l != label.Complaint || old.Label == label.Complaint {

@@ -256,7 +256,7 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 		if err := t.tx.Flush(ctx); err != nil { // the comment needs its id
 			return true, err
 		}
-		if err := t.labelInbound(ctx, t.e.labels.ForScore(ev.Text, *sv.Score)); err != nil {
+		if err := t.labelInbound(ctx, t.e.labels.ForScore(ev.Text, *sv.Score), sv.OperatorID); err != nil {
 			return true, err
 		}
 		if _, err := t.tx.CommentSurvey(ctx, sv.ID, t.inbound.ID, t.now); err != nil {
@@ -291,15 +291,15 @@ func surveyScore(ev Event) (int, bool) {
 }
 
 // labelInbound labels the event's stored message by the rules, once it
-// has its id.
-func (t *turn) labelInbound(ctx context.Context, l string) error {
+// has its id, crediting the feedback to operator credit (if any).
+func (t *turn) labelInbound(ctx context.Context, l string, credit *uint64) error {
 	if t.inbound == nil || l == "" {
 		return nil
 	}
 	if err := t.tx.Flush(ctx); err != nil {
 		return err
 	}
-	m, err := t.tx.SetMessageLabel(ctx, t.inbound.ID, l, LabelByRules)
+	m, err := t.tx.SetMessageLabel(ctx, t.inbound.ID, l, LabelByRules, credit)
 	if err != nil {
 		return err
 	}
@@ -317,14 +317,15 @@ const (
 )
 
 // labelAboutResolved labels what a customer wrote about their resolved
-// ticket: by the rules, else as a question to answer.
-func (t *turn) labelAboutResolved(ctx context.Context, ev Event) error {
+// ticket — by the rules, else as a question to answer — credited to the
+// operator who resolved it, and returns the label ("" for no text).
+func (t *turn) labelAboutResolved(ctx context.Context, ev Event) (string, error) {
 	if ev.Kind != KindText || strings.TrimSpace(ev.Text) == "" {
-		return nil
+		return "", nil
 	}
 	l := t.e.labels.Label(ev.Text)
 	if l == "" {
 		l = label.Question
 	}
-	return t.labelInbound(ctx, l)
+	return l, t.labelInbound(ctx, l, t.conv.OperatorID)
 }

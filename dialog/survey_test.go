@@ -314,25 +314,32 @@ func TestOptedOutCustomersGetNoSurvey(t *testing.T) {
 
 func TestMessagesAboutResolvedTicketsAreLabelled(t *testing.T) {
 	w := newWorld(t, parseSettings(t, berlinHours))
-	cases := []struct{ text, want string }{
-		{"Thank you so much!", label.Thanks},
-		{"Это ужасно, заказ так и не пришёл", label.Complaint},
-		{"Can I change the address", label.Question},
-		{"hello again", label.Question},
+	cases := []struct {
+		text, want, state string
+	}{
+		{"Thank you so much!", label.Thanks, storage.StateResolved},
+		{"Это ужасно, заказ так и не пришёл", label.Complaint, storage.StateWaiting},
+		{"Can I change the address", label.Question, storage.StateWaiting},
+		{"hello again", label.Question, storage.StateWaiting},
 	}
 	for i, tc := range cases {
 		c := customer(850+i, "en")
-		conv, _ := w.resolved(c, fmt.Sprintf("Olga%d", i))
-		w.text(c, tc.text)
-		msgs := w.messages(conv.ID)
-		var got string
-		for _, m := range msgs {
+		conv, op := w.resolved(c, fmt.Sprintf("Olga%d", i))
+		res := w.text(c, tc.text)
+		if res.State != tc.state {
+			t.Errorf("%q left the ticket %s, want %s", tc.text, res.State, tc.state)
+		}
+		var got storage.Message
+		for _, m := range w.messages(conv.ID) {
 			if m.Text == tc.text {
-				got = m.Label
+				got = m
 			}
 		}
-		if got != tc.want {
-			t.Errorf("%q labelled %q, want %q", tc.text, got, tc.want)
+		if got.Label != tc.want || got.OperatorID == nil || *got.OperatorID != op.ID {
+			t.Errorf("%q labelled %q credited to %v, want %q credited to operator %d", tc.text, got.Label, got.OperatorID, tc.want, op.ID)
+		}
+		if tc.want == label.Thanks {
+			wantContains(t, "answer to thanks", w.lastReply(conv.ID).Text, "stays resolved")
 		}
 	}
 }

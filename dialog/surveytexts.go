@@ -12,6 +12,9 @@ const (
 	TextSurveyStopped     = "survey_stopped"      //
 	// TextStatusCallback follows /status when a callback is booked.
 	TextStatusCallback = "status_callback" // {ticket} {phone} {when}
+	// TextThanksResolved answers thanks written to a resolved ticket,
+	// which stays resolved.
+	TextThanksResolved = "thanks_resolved" // {ticket}
 )
 
 var surveyTexts = map[string]map[string]string{
@@ -24,6 +27,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyThanks:      "Thank you for your feedback on request {ticket}. It goes straight to the team.",
 		TextSurveyStopped:     "Understood: we will not ask you for feedback again.",
 		TextStatusCallback:    "Your callback for request {ticket} is booked: we will call you at {phone} {when}.",
+		TextThanksResolved:    "Thank you for your kind words, it was a pleasure to help! Request {ticket} stays resolved; write any time you need us.",
 	},
 	"ru": {
 		TextSurveyQuestion:    "Ваше обращение {ticket} недавно решено. Насколько вероятно, что вы порекомендуете нас друзьям, от 0 (точно нет) до 10 (обязательно)?",
@@ -34,6 +38,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyThanks:      "Спасибо за отзыв об обращении {ticket}. Он сразу попадёт к команде.",
 		TextSurveyStopped:     "Поняли: больше не будем просить отзыв.",
 		TextStatusCallback:    "Обратный звонок по обращению {ticket} заказан: мы позвоним вам по номеру {phone} {when}.",
+		TextThanksResolved:    "Спасибо за добрые слова, нам было приятно помочь! Обращение {ticket} остаётся решённым; пишите, когда понадобимся.",
 	},
 }
 

@@ -33,11 +33,17 @@ func (s *Storage) SetProactiveOptOut(ctx context.Context, id uint64, out bool) e
 }
 
 // SetMessageLabel labels message id (thanks, complaint, question, or ""
-// for none) and says who did: "rules" or "operator".
-func (s *Storage) SetMessageLabel(ctx context.Context, id uint64, label, source string) (Message, error) {
+// for none) and says who did: "rules" or "operator". A credit, when not
+// nil, is the operator the feedback counts for (the one who handled the
+// ticket when the customer wrote), kept in the message's operator_id.
+func (s *Storage) SetMessageLabel(ctx context.Context, id uint64, label, source string, credit *uint64) (Message, error) {
 	var m Message
 	err := s.Tx(ctx, func(tx *Storage) error {
-		res := tx.q(ctx).Model(&Message{}).Where("id = ?", id).Updates(map[string]any{"label": label, "label_source": source})
+		changes := map[string]any{"label": label, "label_source": source}
+		if credit != nil {
+			changes["operator_id"] = *credit
+		}
+		res := tx.q(ctx).Model(&Message{}).Where("id = ?", id).Updates(changes)
 		if res.Error != nil {
 			return fmt.Errorf("label message %d: %w", id, res.Error)
 		}

@@ -172,7 +172,7 @@ func (s *Storage) FeedbackReport(ctx context.Context, from, to time.Time, loc *t
 	}
 
 	labelled := s.q(ctx).Table("messages").
-		Select("messages.label, messages.channel, conversations.channel, conversations.operator_id, messages.created_at").
+		Select("messages.label, messages.channel, conversations.channel, COALESCE(messages.operator_id, conversations.operator_id), messages.created_at").
 		Joins("JOIN conversations ON conversations.id = messages.conversation_id").
 		Where("messages.label IN ? AND messages.created_at >= ? AND messages.created_at < ?", label.All, from, to)
 	err = eachRow(labelled, func(rows *sql.Rows) error {
