@@ -49,6 +49,12 @@ func TestFeedbackSettingsErrorsNameTheKey(t *testing.T) {
 		{"feedback_owner: not an email", "feedback_owner"},
 		{"labels: {praise: {en: [nice]}}", "labels.praise"},
 		{"labels: {thanks: {en: []}}", "labels.thanks.en"},
+		{"labels: {thanks: {}}", "labels.thanks"},
+		{"labels: [thanks]", "labels"},
+		{"labels: {thanks: {en: thank}}", "labels.thanks.en"},
+		{"proactive_per_day: 1.5", "proactive_per_day"},
+		{"queue: {minutes_per_customer: 2.5}", "queue.minutes_per_customer"},
+		{"callbacks: {max_attempts: 2.0}", "callbacks.max_attempts"},
 	}
 	for _, tc := range cases {
 		_, err := config.ParseSettings([]byte(tc.yaml))

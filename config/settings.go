@@ -206,6 +206,9 @@ func ParseSettings(raw []byte) (Settings, error) {
 	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
 		return s, yamlProblems(raw, err)
 	}
+	if err := wholeNumberProblems(raw); err != nil {
+		return s, err
+	}
 	if file.DefaultLanguage != "" {
 		s.DefaultLanguage = file.DefaultLanguage
 	}

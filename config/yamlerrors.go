@@ -34,6 +34,9 @@ func yamlProblems(raw []byte, err error) error {
 var (
 	unknownField = regexp.MustCompile("^line (\\d+): field (\\S+) not found in type \\S+$")
 	wrongType    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+	// wrongShape is a list or a map where something else belongs: the
+	// library quotes no value.
+	wrongShape = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(seq|map) into (\\S+)$")
 )
 
 // typeWords say what a Go type wants, for a wrong value.
@@ -42,6 +45,8 @@ var typeWords = map[string]string{
 	"bool":          "true or false",
 	"int":           "a whole number",
 	"string":        "a text",
+	"[]string":      "a list such as [thank*, cheers]",
+	"label.Rules":   "a map of label to language to keywords, such as {thanks: {en: [thank*]}}",
 }
 
 // placeProblem names the key of one type error message.
@@ -60,6 +65,17 @@ func placeProblem(root *yaml.Node, msg string) error {
 		}
 		if path, ok := findNode(root, "", line, m[2], false); ok {
 			return keyErr(path, "%q is not %s", m[2], want)
+		}
+	}
+	if m := wrongShape.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		want, ok := typeWords[m[3]]
+		if !ok {
+			want = "a " + strings.TrimPrefix(m[3], "config.")
+		}
+		shape := map[string]string{"seq": "a list", "map": "a map"}[m[2]]
+		if path, ok := findShape(root, "", line); ok {
+			return keyErr(path, "is %s; want %s", shape, want)
 		}
 	}
 	return keyErr("SWITCHBOARD_CONFIG", "YAML: %s", msg)
@@ -99,6 +115,40 @@ func findNode(n *yaml.Node, path string, line int, text string, wantKey bool) (s
 				return p, true
 			}
 			if found, ok := findNode(c, p, line, text, wantKey); ok {
+				return found, true
+			}
+		}
+	}
+	return "", false
+}
+
+// findShape finds, under n at path, the key whose list or map value starts
+// on line, and returns its dotted path.
+func findShape(n *yaml.Node, path string, line int) (string, bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p, ok := findShape(c, path, line); ok {
+				return p, true
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if found, ok := findShape(v, p, line); ok {
+				return found, true
+			}
+			if (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && v.Line == line {
+				return p, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if found, ok := findShape(c, fmt.Sprintf("%s[%d]", path, i), line); ok {
 				return found, true
 			}
 		}

@@ -26,20 +26,24 @@ var All = []string{Complaint, Question, Thanks}
 func Valid(s string) bool { return slices.Contains(All, s) }
 
 // Rules map a label to its keywords per language (YAML: labels.<label>.<language>).
-// A keyword of letters only matches the start of a word, so a stem such as
-// "спасиб" or "thank" matches every ending; any other keyword ("?", "not
-// working") matches anywhere in the text. Matching ignores case.
+// A keyword of letters matches a whole word ("bad" is not in "badge"); one
+// of letters ending in * matches a word's start, so a stem such as
+// "спасиб*" or "thank*" matches every ending; any other keyword ("?", "not
+// working") matches anywhere in the text. A word keyword right after a
+// negation ("not bad", "не долго", "no refund needed") does not count.
+// Matching ignores case.
 type Rules map[string]map[string][]string
 
 // DefaultRules are the built-in English and Russian keywords.
 func DefaultRules() Rules {
 	return Rules{
 		Complaint: {
-			"en": {"complain", "complaint", "terrible", "awful", "horrible", "rude", "disappoint", "unacceptable",
-				"worst", "angry", "bad", "broken", "never again", "not working", "doesn't work", "didn't work",
-				"still waiting", "waste", "refund", "poor", "slow"},
-			"ru": {"жалоб", "ужасн", "плох", "отвратительн", "хамств", "грубо", "груб", "разочарова", "безобраз",
-				"недоволен", "недовольн", "не работает", "не помогл", "до сих пор", "верните", "возврат", "долго", "кошмар"},
+			"en": {"complain*", "terrible", "awful", "horrible", "rude", "disappoint*", "unacceptable", "worst",
+				"angry", "furious", "bad", "broken", "useless", "poor", "slow", "waste*", "refund*",
+				"never again", "not working", "doesn't work", "didn't work", "still waiting"},
+			"ru": {"жалоб*", "ужасн*", "плох*", "отвратительн*", "хамств*", "груб*", "нагруб*", "разочарова*",
+				"безобраз*", "недовол*", "кошмар*", "вернит*", "возврат*", "долго",
+				"не работает", "не помогл", "до сих пор"},
 		},
 		Question: {
 			"en": {"?", "how do", "how can", "how long", "when will", "when can", "where is", "where are", "why is",
@@ -48,11 +52,18 @@ func DefaultRules() Rules {
 				"почему", "можно ли", "нужно узнать"},
 		},
 		Thanks: {
-			"en": {"thank", "thx", "great", "excellent", "awesome", "perfect", "love", "helpful", "appreciate",
-				"wonderful", "amazing", "good job", "well done"},
-			"ru": {"спасиб", "благодар", "отличн", "супер", "молодц", "прекрасн", "замечательн", "класс", "помогли"},
+			"en": {"thank*", "thx", "cheers", "great", "excellent", "awesome", "perfect", "love*", "helpful",
+				"appreciate*", "wonderful", "amazing", "good job", "well done"},
+			"ru": {"спасиб*", "благодар*", "отличн*", "супер", "молодц*", "прекрасн*", "замечательн*", "класс*", "помогли"},
 		},
 	}
+}
+
+// negations undo a word keyword right after them (or one word later:
+// "not at all bad" aside, "not too slow").
+var negations = map[string]bool{
+	"not": true, "no": true, "never": true, "isn't": true, "wasn't": true, "don't": true, "didn't": true,
+	"не": true, "нет": true, "ни": true, "без": true,
 }
 
 // Validate names the first problem of each rule: an unknown label, an
@@ -64,6 +75,9 @@ func (r Rules) Validate() []string {
 			problems = append(problems, fmt.Sprintf("labels.%s: %q is not thanks, complaint or question", name, name))
 			continue
 		}
+		if len(r[name]) == 0 {
+			problems = append(problems, fmt.Sprintf("labels.%s: needs keywords for at least one language, e.g. {en: [thank*]}; leave it out to keep the built-in ones", name))
+		}
 		for _, lang := range sortedKeys(r[name]) {
 			key := fmt.Sprintf("labels.%s.%s", name, lang)
 			if strings.TrimSpace(lang) == "" {
@@ -73,7 +87,7 @@ func (r Rules) Validate() []string {
 				problems = append(problems, key+": needs at least one keyword")
 			}
 			for i, kw := range r[name][lang] {
-				if strings.TrimSpace(kw) == "" {
+				if k := strings.TrimSpace(kw); k == "" || k == "*" {
 					problems = append(problems, fmt.Sprintf("%s[%d]: is empty", key, i))
 				}
 			}
@@ -97,21 +111,23 @@ func Merge(defaults, over Rules) Rules {
 
 // Classifier labels texts by Rules.
 type Classifier struct {
-	// words are letter-only keywords matched at a word's start; phrases
-	// are the rest, matched anywhere.
-	words, phrases map[string][]string
+	// words match whole words, stems the start of one, phrases anywhere.
+	words, stems, phrases map[string][]string
 }
 
 // New builds a classifier from rules; every language's keywords apply to
 // every text, as customers mix languages.
 func New(r Rules) *Classifier {
-	c := &Classifier{words: map[string][]string{}, phrases: map[string][]string{}}
+	c := &Classifier{words: map[string][]string{}, stems: map[string][]string{}, phrases: map[string][]string{}}
 	for name, langs := range r {
 		for _, kws := range langs {
 			for _, kw := range kws {
 				kw = strings.ToLower(strings.TrimSpace(kw))
+				stem, isStem := strings.CutSuffix(kw, "*")
 				switch {
 				case kw == "":
+				case isStem && onlyLetters(stem):
+					c.stems[name] = append(c.stems[name], stem)
 				case onlyLetters(kw):
 					c.words[name] = append(c.words[name], kw)
 				default:
@@ -127,22 +143,39 @@ func New(r Rules) *Classifier {
 // "" when no keyword matches.
 func (c *Classifier) Label(text string) string {
 	lower := strings.ToLower(text)
-	words := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
+	words := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' })
 	for _, name := range All {
 		for _, p := range c.phrases[name] {
 			if strings.Contains(lower, p) {
 				return name
 			}
 		}
-		for _, kw := range c.words[name] {
-			for _, w := range words {
-				if strings.HasPrefix(w, kw) {
+		for i, w := range words {
+			if negated(words, i) {
+				continue
+			}
+			if slices.Contains(c.words[name], w) {
+				return name
+			}
+			for _, stem := range c.stems[name] {
+				if strings.HasPrefix(w, stem) {
 					return name
 				}
 			}
 		}
 	}
 	return ""
+}
+
+// negated reports whether words[i] follows a negation, directly or with
+// one word between ("not too slow").
+func negated(words []string, i int) bool {
+	for j := max(0, i-2); j < i; j++ {
+		if negations[strings.ReplaceAll(words[j], "’", "'")] {
+			return true
+		}
+	}
+	return false
 }
 
 // ForScore labels a survey comment: by the rules, or when none matches by

@@ -20,6 +20,12 @@ func TestLabelByDefaultRules(t *testing.T) {
 		{"Where is my parcel?", label.Question},
 		{"Подскажите, когда будет доставка", label.Question},
 		{"Thanks! How long does delivery take?", label.Question},
+		{"Thanks, not bad at all!", label.Thanks},
+		{"Thank you! The badge arrived", label.Thanks},
+		{"Thanks, you were not slow at all", label.Thanks},
+		{"Great, it works now, no refund needed, thank you", label.Thanks},
+		{"Спасибо, всё хорошо, не долго ждал", label.Thanks},
+		{"Ждал очень долго", label.Complaint},
 		{"ok", ""},
 		{"", ""},
 	}
@@ -30,13 +36,21 @@ func TestLabelByDefaultRules(t *testing.T) {
 	}
 }
 
-func TestLabelWordStartsOnly(t *testing.T) {
-	c := label.New(label.Rules{label.Thanks: {"en": {"thank"}}, label.Complaint: {"en": {"bad"}}})
-	if got := c.Label("thankful"); got != label.Thanks {
-		t.Errorf("a stem should match a word's start, got %q", got)
+func TestWordsStemsAndNegations(t *testing.T) {
+	c := label.New(label.Rules{label.Thanks: {"en": {"thank*"}}, label.Complaint: {"en": {"bad", "not working"}}})
+	cases := []struct{ text, want string }{
+		{"thankful", label.Thanks}, // a stem matches a word's start
+		{"unthankful", ""},         // but not inside one
+		{"the badge arrived", ""},  // a word matches only itself
+		{"that was bad", label.Complaint},
+		{"not bad at all", ""},                 // negated
+		{"not too bad", ""},                    // negated with a word between
+		{"it is not working", label.Complaint}, // a phrase is never negated
 	}
-	if got := c.Label("a nice abadie"); got != "" {
-		t.Errorf("a stem must not match inside a word, got %q", got)
+	for _, tc := range cases {
+		if got := c.Label(tc.text); got != tc.want {
+			t.Errorf("Label(%q) = %q, want %q", tc.text, got, tc.want)
+		}
 	}
 }
 
@@ -63,11 +77,14 @@ func TestValidateNamesTheKey(t *testing.T) {
 	problems := label.Rules{
 		"praise":        {"en": {"nice"}},
 		label.Thanks:    {"en": {}},
-		label.Complaint: {"ru": {"плохо", " "}},
+		label.Complaint: {"ru": {"плохо", " ", "*"}},
+		label.Question:  {},
 	}.Validate()
 	want := []string{
 		`labels.complaint.ru[1]: is empty`,
+		`labels.complaint.ru[2]: is empty`,
 		`labels.praise: "praise" is not thanks, complaint or question`,
+		`labels.question: needs keywords for at least one language, e.g. {en: [thank*]}; leave it out to keep the built-in ones`,
 		`labels.thanks.en: needs at least one keyword`,
 	}
 	if len(problems) != len(want) {
