@@ -79,11 +79,18 @@ func TestOperatorRecordsACustomersSurveyOptOut(t *testing.T) {
 	s := newServer(t)
 	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
 	id := s.waitingConversation(t, "Please stop the surveys")
+	s.mustDo(t, http.MethodPost, fmt.Sprintf("/api/v1/conversations/%d/resolve", id), token, "", http.StatusOK, nil)
 	conv, err := s.store.GetConversation(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := fmt.Sprintf("/api/v1/customers/%d", conv.CustomerID)
+	// A refused zone changes nothing, the opt-out included.
+	status, raw := s.do(t, http.MethodPatch, path, token, `{"time_zone":"Nowhere/X","proactive_opt_out":true}`)
+	wantError(t, status, raw, http.StatusBadRequest, "time_zone")
+	if cust, _ := s.store.GetCustomer(t.Context(), conv.CustomerID); cust.ProactiveOptOut {
+		t.Fatal("a refused request opted the customer out")
+	}
 	for _, out := range []bool{true, false} {
 		var got struct {
 			ProactiveOptOut bool `json:"proactive_opt_out"`
@@ -92,6 +99,14 @@ func TestOperatorRecordsACustomersSurveyOptOut(t *testing.T) {
 		cust, err := s.store.GetCustomer(t.Context(), conv.CustomerID)
 		if err != nil || got.ProactiveOptOut != out || cust.ProactiveOptOut != out {
 			t.Fatalf("after setting %t: answer %+v, stored %+v, %v", out, got, cust, err)
+		}
+		if out {
+			// The survey already planned shows the opt-out at once.
+			var view surveyConversationJSON
+			s.mustDo(t, http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d", id), token, "", http.StatusOK, &view)
+			if view.SurveyDueAt != nil || view.SurveySkipped != storage.SkipOptedOut {
+				t.Fatalf("after opting out: survey_due_at %v, survey_skipped %q", view.SurveyDueAt, view.SurveySkipped)
+			}
 		}
 	}
 }

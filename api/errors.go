@@ -58,7 +58,7 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "an operator with this email exists"
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState):
+	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState), errors.Is(err, storage.ErrFollowUpClosed):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, dialog.ErrEmptyReply), errors.Is(err, dialog.ErrReplyTooLong):
 		return http.StatusBadRequest, err.Error()

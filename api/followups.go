@@ -42,7 +42,8 @@ type followUpList struct {
 
 // listFollowUps answers GET /followups?state=S&limit=N: a supervisor sees
 // every follow-up, an operator those that went to them as the feedback
-// owner. Open ones come oldest first.
+// owner. Open ones come oldest first; closed ones, and all when no state
+// is given, newest first.
 func (a *API) listFollowUps(c echo.Context) error {
 	state := c.QueryParam("state")
 	if state != "" && state != storage.FollowUpOpen && state != storage.FollowUpClosed {

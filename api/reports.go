@@ -126,7 +126,7 @@ func parseReportPeriod(c echo.Context, now time.Time) (reportPeriod, error) {
 		}
 		p.loc = loc
 	}
-	switch format := c.QueryParam("format"); format {
+	switch format := strings.ToLower(c.QueryParam("format")); format {
 	case "":
 		p.csv = acceptsCSV(c.Request().Header.Get(echo.HeaderAccept))
 	case "csv", "json":

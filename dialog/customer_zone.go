@@ -41,7 +41,17 @@ func (e *Engine) SetProactiveOptOut(ctx context.Context, id uint64, out bool) er
 	if _, err := e.store.GetCustomer(ctx, id); err != nil {
 		return err
 	}
-	if err := e.store.SetProactiveOptOut(ctx, id, out); err != nil {
+	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+		if err := tx.SetProactiveOptOut(ctx, id, out); err != nil {
+			return err
+		}
+		if !out {
+			return nil
+		}
+		_, err := tx.SkipCustomerSurveys(ctx, id, "", storage.SkipOptedOut)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	e.log.Info("customer's survey opt-out set", "customer_id", id, "opted_out", out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/storage"
@@ -81,6 +82,19 @@ func (e *Engine) openFollowUp(ctx context.Context, tx *storage.Storage, conv sto
 	return f, nil
 }
 
+// mayClose reports whether op may close f: a supervisor any, the owner
+// it went to theirs, and the feedback owner now configured those that
+// went to no one (opened before there was one).
+func mayClose(f storage.FollowUp, op storage.Operator, owner string) bool {
+	switch {
+	case op.Role == storage.RoleSupervisor:
+		return true
+	case f.OwnerID != nil:
+		return *f.OwnerID == op.ID
+	}
+	return owner != "" && strings.EqualFold(op.Email, owner)
+}
+
 // CloseFollowUp closes follow-up id with what op decided and tells the
 // customer the decision in their conversation, through their channel,
 // in one transaction. Only the feedback owner it went to, or a
@@ -97,7 +111,7 @@ func (e *Engine) CloseFollowUp(ctx context.Context, id uint64, op storage.Operat
 		if err != nil {
 			return err
 		}
-		if op.Role != storage.RoleSupervisor && (f.OwnerID == nil || *f.OwnerID != op.ID) {
+		if !mayClose(f, op, e.settings.FeedbackOwner) {
 			return fmt.Errorf("close follow-up %d: %w", id, ErrNotFeedbackOwner)
 		}
 		if closed, err = tx.CloseFollowUp(ctx, id, decision, op.ID, e.now()); err != nil {

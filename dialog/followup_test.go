@@ -56,7 +56,7 @@ func TestDetractorAndComplaintGoToTheFeedbackOwnerAsOneTask(t *testing.T) {
 	if got := w.lastReply(conv.ID).Text; got != "We have spoken to the team; a colleague calls you today at 15:00." {
 		t.Fatalf("the customer was told %q", got)
 	}
-	if _, err := w.engine.CloseFollowUp(t.Context(), open[0].ID, owner, "again"); !errors.Is(err, storage.ErrWrongState) {
+	if _, err := w.engine.CloseFollowUp(t.Context(), open[0].ID, owner, "again"); !errors.Is(err, storage.ErrFollowUpClosed) {
 		t.Fatalf("closed twice: %v", err)
 	}
 }
@@ -102,5 +102,47 @@ func TestRelabellingAsComplaintOpensAFollowUp(t *testing.T) {
 	}
 	if _, err := w.engine.Relabel(t.Context(), msg.ID, olga, "praise"); !errors.Is(err, dialog.ErrUnknownLabel) {
 		t.Fatalf("an unknown label: %v", err)
+	}
+}
+
+func TestLaterComplaintsJoinTheFirstOnesFollowUp(t *testing.T) {
+	w := newWorld(t, parseSettings(t, berlinHours))
+	ann := customer(904, "en")
+	conv, olga := w.resolved(ann, "Olga")
+	w.text(ann, "The parcel is broken") // reopens the ticket
+	if _, err := w.engine.Resolve(t.Context(), conv.ID, olga); err != nil {
+		t.Fatal(err)
+	}
+	w.text(ann, "And the courier was rude")
+	open := w.followUps(storage.FollowUpOpen)
+	if len(open) != 1 || open[0].Summary != "The parcel is broken · And the courier was rude" {
+		t.Fatalf("follow-ups = %+v", open)
+	}
+	var first storage.Message
+	for _, m := range w.messages(conv.ID) {
+		if m.Text == "The parcel is broken" {
+			first = m
+		}
+	}
+	if open[0].MessageID == nil || *open[0].MessageID != first.ID {
+		t.Fatalf("the follow-up is about message %v, want the first complaint %d", open[0].MessageID, first.ID)
+	}
+}
+
+func TestTheOwnerAddedLaterClosesWhatCameBefore(t *testing.T) {
+	w := newWorld(t, parseSettings(t, berlinHours+"feedback_owner: quality@example.org\n"))
+	ann := customer(905, "en")
+	_, olga := w.resolved(ann, "Olga")
+	w.text(ann, "This is unacceptable")
+	open := w.followUps(storage.FollowUpOpen)
+	if len(open) != 1 || open[0].OwnerID != nil {
+		t.Fatalf("before the owner exists: %+v", open)
+	}
+	owner := w.operator("Quality") // quality@example.org
+	if _, err := w.engine.CloseFollowUp(t.Context(), open[0].ID, olga, "x"); !errors.Is(err, dialog.ErrNotFeedbackOwner) {
+		t.Fatalf("closed by another operator: %v", err)
+	}
+	if _, err := w.engine.CloseFollowUp(t.Context(), open[0].ID, owner, "We are sorry; a new parcel goes out today."); err != nil {
+		t.Fatalf("the feedback owner closes one opened before they existed: %v", err)
 	}
 }

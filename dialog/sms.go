@@ -25,7 +25,11 @@ func (t *turn) carrierKeyword(ctx context.Context, ev Event) (bool, error) {
 	switch {
 	case optOutWords[word]:
 		t.ident.OptedOut = true
-		return true, t.tx.SetOptedOut(ctx, t.ident.ID, true)
+		if err := t.tx.SetOptedOut(ctx, t.ident.ID, true); err != nil {
+			return true, err
+		}
+		_, err := t.tx.SkipCustomerSurveys(ctx, t.cust.ID, ChannelSMS, storage.SkipOptedOut)
+		return true, err
 	case optInWords[word]:
 		t.ident.OptedOut = false
 		if err := t.tx.SetOptedOut(ctx, t.ident.ID, false); err != nil {

@@ -226,6 +226,9 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 		if err := t.tx.SetProactiveOptOut(ctx, t.cust.ID, true); err != nil {
 			return true, err
 		}
+		if _, err := t.tx.SkipCustomerSurveys(ctx, t.cust.ID, "", storage.SkipOptedOut); err != nil {
+			return true, err
+		}
 		t.conv.Step = ""
 		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyStopped)})
 	}

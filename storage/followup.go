@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -45,8 +47,10 @@ type FollowUp struct {
 }
 
 // OpenFollowUp records f as the open follow-up of its ticket: a new one,
-// or the open one joined — a complaint outranks a detractor, and the
-// newest message and score are kept. It reports whether a task was made.
+// or the open one joined — a complaint outranks a detractor, the first
+// message stays the one it is about with later words added to the
+// summary, and the newest score is kept. It reports whether a task was
+// made.
 func (s *Storage) OpenFollowUp(ctx context.Context, f FollowUp) (FollowUp, bool, error) {
 	var out FollowUp
 	created := false
@@ -70,8 +74,14 @@ func (s *Storage) OpenFollowUp(ctx context.Context, f FollowUp) (FollowUp, bool,
 		if f.Kind == FollowUpComplaint {
 			old.Kind = FollowUpComplaint
 		}
-		if f.MessageID != nil {
+		switch {
+		case f.MessageID == nil:
+		case old.MessageID == nil:
 			old.MessageID, old.Summary = f.MessageID, f.Summary
+		case !strings.Contains(old.Summary, f.Summary):
+			// The first complaint stays what the task is about; later
+			// words join its summary.
+			old.Summary = clipRunes(old.Summary+" · "+f.Summary, 512)
 		}
 		if f.Score != nil {
 			old.Score = f.Score
@@ -130,8 +140,12 @@ func (s *Storage) ListFollowUps(ctx context.Context, f FollowUpFilter) ([]Follow
 	return out, nil
 }
 
+// ErrFollowUpClosed is returned when a follow-up closed before is closed
+// again.
+var ErrFollowUpClosed = errors.New("the follow-up is closed already")
+
 // CloseFollowUp closes open follow-up id with decision, by operator by.
-// One closed before is ErrWrongState.
+// One closed before is ErrFollowUpClosed.
 func (s *Storage) CloseFollowUp(ctx context.Context, id uint64, decision string, by uint64, at time.Time) (FollowUp, error) {
 	var f FollowUp
 	err := s.Tx(ctx, func(tx *Storage) error {
@@ -146,9 +160,18 @@ func (s *Storage) CloseFollowUp(ctx context.Context, id uint64, decision string,
 			return err
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("close follow-up %d: it is %s: %w", id, f.State, ErrWrongState)
+			return fmt.Errorf("close follow-up %d: %w", id, ErrFollowUpClosed)
 		}
 		return nil
 	})
 	return f, err
+}
+
+// clipRunes cuts s to at most n characters.
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }

@@ -239,3 +239,19 @@ func (s *Storage) GetSurvey(ctx context.Context, id uint64) (Survey, error) {
 	}
 	return sv, nil
 }
+
+// SkipCustomerSurveys skips, for reason, every survey of customer
+// customerID still to go out (scheduled or held) — on channel, or on any
+// when channel is "" — and reports how many: what the customer asked
+// for shows at once, not when each falls due.
+func (s *Storage) SkipCustomerSurveys(ctx context.Context, customerID uint64, channel, reason string) (int, error) {
+	q := s.q(ctx).Model(&Survey{}).Where("customer_id = ? AND state IN ?", customerID, []string{SurveyScheduled, SurveyHeld})
+	if channel != "" {
+		q = q.Where("channel = ?", channel)
+	}
+	res := q.Updates(map[string]any{"state": SurveySkipped, "skip_reason": reason, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return 0, fmt.Errorf("skip surveys of customer %d: %w", customerID, res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
