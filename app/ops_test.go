@@ -2,11 +2,15 @@ package app_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
@@ -49,5 +53,32 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	if code, body := get("/api/v1/nothing"); code != http.StatusNotFound && code != http.StatusUnauthorized || !strings.Contains(body, `"error"`) {
 		t.Fatalf("unknown API path: %d %s", code, body)
+	}
+}
+
+// TestStartsWhileTelegramIsOutOfReach: a Telegram outage during a restart
+// must not keep the console and the other channels down; a token Telegram
+// refuses still stops start-up.
+func TestStartsWhileTelegramIsOutOfReach(t *testing.T) {
+	h := start(t, withEnv("TELEGRAM_API_ENDPOINT", "http://127.0.0.1:1/bot%s/%s"))
+	h.send(faketelegram.TextUpdate(1, ann, "Hello while Telegram is down"))
+	token := h.login(adminEmail, adminPassword)
+	var list struct {
+		Conversations []conversationJSON `json:"conversations"`
+	}
+	if code := h.call(http.MethodGet, "/api/v1/conversations", token, nil, &list); code != http.StatusOK || len(list.Conversations) != 1 {
+		t.Fatalf("conversations: %d, %+v", code, list)
+	}
+
+	env := map[string]string{
+		"SWITCHBOARD_DATABASE_URL": storagetest.URL(t), "TELEGRAM_BOT_TOKEN": faketelegram.RejectedToken,
+		"TELEGRAM_API_ENDPOINT": h.tg.Endpoint(),
+	}
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.New(t.Context(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler)}); err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") {
+		t.Fatalf("a refused token: %v, want start-up to stop naming TELEGRAM_BOT_TOKEN", err)
 	}
 }

@@ -6,6 +6,7 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -44,13 +45,25 @@ func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, err
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 128, 64
 	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}, pollCtx: pollCtx}
-	api, err := tgbotapi.NewBotAPIWithClient(token, endpoint, client)
-	if err != nil {
-		stopPolls()
-		return nil, fmt.Errorf("connect to Telegram (getMe): %w", err)
-	}
 	if log == nil {
 		log = slog.Default()
+	}
+	api := &tgbotapi.BotAPI{Token: token, Client: client, Buffer: 100}
+	api.SetAPIEndpoint(endpoint)
+	self, err := api.GetMe()
+	var refused *tgbotapi.Error
+	switch {
+	case err == nil:
+		api.Self = self
+	case errors.As(err, &refused) && refused.Code != http.StatusTooManyRequests && refused.Code < 500:
+		// Telegram answered and refused the token: that will not mend.
+		stopPolls()
+		return nil, fmt.Errorf("connect to Telegram (getMe): %w", err)
+	default:
+		// Telegram is out of reach (or failing) right now: the console and
+		// the other channels must not wait for it. Replies wait in the
+		// outbox, and polling retries.
+		log.Warn("telegram not reachable at start; starting anyway, its messages wait in the outbox", "err", err)
 	}
 	return &Bot{api: api, submitter: sub, log: log, answers: make(chan struct{}, 64), stopPolls: stopPolls}, nil
 }
