@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -78,6 +79,15 @@ func TestSurveyJourneyOnTelegram(t *testing.T) {
 	last := conv.Messages[len(conv.Messages)-2]
 	if last.Text != "Fast and friendly, thank you" || last.Label != "thanks" {
 		t.Fatalf("the comment %+v, want it labelled thanks", last)
+	}
+	resp, err := http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `switchboard_surveys_total{outcome="sent"}`) {
+		t.Error("/metrics does not count the survey sent")
 	}
 }
 

@@ -3,12 +3,14 @@ package dialog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/feedback/label"
+	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -105,73 +107,87 @@ func (e *Engine) outOfQuietHours(cust storage.Customer, at time.Time) time.Time 
 // proactive messages in the last 24 hours is skipped with the reason. It
 // reports whether the question went out.
 func (e *Engine) SendSurvey(ctx context.Context, id uint64) (bool, error) {
-	var t *turn
+	var (
+		t       *turn
+		outcome string
+	)
 	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
-		sv, err := tx.GetSurvey(ctx, id)
-		if err != nil || sv.State != storage.SurveyScheduled {
-			return err
-		}
-		conv, err := tx.GetConversation(ctx, sv.ConversationID)
-		if err != nil {
-			return err
-		}
-		turn, err := e.turnOn(ctx, tx, conv)
-		if err != nil {
-			return err
-		}
-		if conv.State != storage.StateResolved {
-			return tx.HoldSurvey(ctx, conv.ID)
-		}
-		if turn.ident.Channel == ChannelVoice && turn.surveyBlocked() == "" {
-			ok, err := turn.surveyByText(ctx)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				_, err := tx.SkipSurvey(ctx, id, storage.SkipNewerRequest)
-				return err
-			}
-		} else if latest, err := tx.LatestConversation(ctx, turn.ident.ID); err != nil {
-			return err
-		} else if latest.ID != conv.ID {
-			_, err := tx.SkipSurvey(ctx, id, storage.SkipNewerRequest)
-			return err
-		}
-		if reason := turn.surveyBlocked(); reason != "" {
-			_, err := tx.SkipSurvey(ctx, id, reason)
-			return err
-		}
-		if at := e.outOfQuietHours(turn.cust, turn.now); at.After(turn.now) {
-			_, err := tx.PostponeSurvey(ctx, id, at)
-			return err
-		}
-		capped, err := turn.capped(ctx)
-		if err != nil {
-			return err
-		}
-		if capped {
-			_, err := tx.SkipSurvey(ctx, id, storage.SkipCapped)
-			return err
-		}
-		if _, err := tx.ClaimSurvey(ctx, id, turn.now); err != nil {
-			return err
-		}
-		if err := turn.proactive(ctx, turn.surveyQuestion()); err != nil {
-			return err
-		}
-		turn.conv.Step, turn.conv.LastMessageAt = stepSurvey, turn.now
-		if err := tx.SaveConversation(ctx, &turn.conv); err != nil {
-			return err
-		}
-		turn.emitConversation()
-		t = turn
-		return nil
+		var err error
+		t, outcome, err = e.sendSurveyTx(ctx, tx, id)
+		return err
 	})
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("send survey %d: %w", id, err)
+	}
+	if outcome != "" {
+		metrics.Surveys.WithLabelValues(outcome).Inc()
 	}
 	e.afterTelling(t)
 	return t != nil, nil
+}
+
+// sendSurveyTx is SendSurvey's transaction: the turn that wrote the
+// question (nil when none went) and what became of the survey — sent,
+// postponed, held, or skipped with the reason ("" when it was no longer
+// scheduled).
+func (e *Engine) sendSurveyTx(ctx context.Context, tx *storage.Storage, id uint64) (*turn, string, error) {
+	sv, err := tx.GetSurvey(ctx, id)
+	if err != nil || sv.State != storage.SurveyScheduled {
+		return nil, "", err
+	}
+	skip := func(reason string) (*turn, string, error) {
+		_, err := tx.SkipSurvey(ctx, id, reason)
+		return nil, "skipped: " + reason, err
+	}
+	conv, err := tx.GetConversation(ctx, sv.ConversationID)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := e.turnOn(ctx, tx, conv)
+	if err != nil {
+		return nil, "", err
+	}
+	if conv.State != storage.StateResolved {
+		return nil, "held", tx.HoldSurvey(ctx, conv.ID)
+	}
+	if t.ident.Channel == ChannelVoice && t.surveyBlocked() == "" {
+		ok, err := t.surveyByText(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if !ok {
+			return skip(storage.SkipNewerRequest)
+		}
+	} else if latest, err := tx.LatestConversation(ctx, t.ident.ID); err != nil {
+		return nil, "", err
+	} else if latest.ID != conv.ID {
+		return skip(storage.SkipNewerRequest)
+	}
+	if reason := t.surveyBlocked(); reason != "" {
+		return skip(reason)
+	}
+	if at := e.outOfQuietHours(t.cust, t.now); at.After(t.now) {
+		_, err := tx.PostponeSurvey(ctx, id, at)
+		return nil, "postponed", err
+	}
+	if capped, err := t.capped(ctx); err != nil || capped {
+		if err != nil {
+			return nil, "", err
+		}
+		return skip(storage.SkipCapped)
+	}
+	if _, err := tx.ClaimSurvey(ctx, id, t.now); err != nil {
+		return nil, "", err
+	}
+	if err := t.proactive(ctx, t.surveyQuestion()); err != nil {
+		return nil, "", err
+	}
+	t.conv.Step, t.conv.LastMessageAt = stepSurvey, t.now
+	if err := tx.SaveConversation(ctx, &t.conv); err != nil {
+		return nil, "", err
+	}
+	t.emitConversation()
+	return t, "sent", nil
 }
 
 // surveyQuestion is the 0 to 10 question: buttons on Telegram, a reply

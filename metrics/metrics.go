@@ -45,6 +45,14 @@ var (
 		Help: "Live events not delivered to a subscriber that fell behind.",
 	})
 
+	// Surveys counts what became of surveys as they fell due: sent,
+	// postponed (quiet hours), held (the ticket was reopened) or
+	// "skipped: <reason>".
+	Surveys = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "switchboard_surveys_total",
+		Help: "Surveys as they fell due, by outcome (sent, postponed, held, skipped: reason).",
+	}, []string{"outcome"})
+
 	// DeliveryLatency measures from queuing a reply to the channel
 	// accepting it.
 	DeliveryLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -55,6 +63,6 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(WebhookUpdates, EventsDropped, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
+	Registry.MustRegister(WebhookUpdates, EventsDropped, Surveys, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 }
