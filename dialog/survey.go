@@ -227,7 +227,29 @@ func (t *turn) proactive(ctx context.Context, r Reply) error {
 // answer; it reports false for an event that is no answer, which then
 // goes on as a message about the resolved ticket.
 func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
+	if ev.Kind == KindButton && ev.Button == buttonSurveyStop {
+		// Pressed any time after, it still holds.
+		if err := t.tx.SetProactiveOptOut(ctx, t.cust.ID, true); err != nil {
+			return true, err
+		}
+		if _, err := t.tx.SkipCustomerSurveys(ctx, t.cust.ID, "", storage.SkipOptedOut); err != nil {
+			return true, err
+		}
+		if strings.HasPrefix(t.conv.Step, stepSurvey) {
+			t.conv.Step = ""
+		}
+		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyStopped)})
+	}
+	// A score pressed twice, or on a survey's keyboard after it ended, is
+	// no menu choice: say the survey is closed.
+	pressed := ev.Kind == KindButton && strings.HasPrefix(ev.Button, buttonSurveyPfx)
+	closed := func() (bool, error) {
+		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyClosed)})
+	}
 	if t.conv.State != storage.StateResolved || !strings.HasPrefix(t.conv.Step, stepSurvey) {
+		if pressed {
+			return closed()
+		}
 		return false, nil
 	}
 	sv, err := t.tx.SurveyOf(ctx, t.conv.ID)
@@ -238,20 +260,13 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if ev.Kind == KindButton && ev.Button == buttonSurveyStop {
-		if err := t.tx.SetProactiveOptOut(ctx, t.cust.ID, true); err != nil {
-			return true, err
-		}
-		if _, err := t.tx.SkipCustomerSurveys(ctx, t.cust.ID, "", storage.SkipOptedOut); err != nil {
-			return true, err
-		}
-		t.conv.Step = ""
-		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextSurveyStopped)})
-	}
 	switch t.conv.Step {
 	case stepSurvey:
 		score, ok := surveyScore(ev)
 		if !ok || sv.State != storage.SurveySent {
+			if pressed {
+				return closed()
+			}
 			return false, nil
 		}
 		if _, err := t.tx.ScoreSurvey(ctx, sv.ID, score, t.now); err != nil {
@@ -269,6 +284,9 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 		}
 		return true, t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key, "score", strconv.Itoa(score))})
 	case stepSurveyComment:
+		if pressed {
+			return closed()
+		}
 		if ev.Kind != KindText || strings.TrimSpace(ev.Text) == "" || sv.State != storage.SurveyScored || sv.Score == nil {
 			return false, nil
 		}

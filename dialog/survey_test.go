@@ -411,3 +411,27 @@ func TestCallersAreSurveyedByText(t *testing.T) {
 		t.Fatalf("survey of a caller without SMS = %+v", sv)
 	}
 }
+
+func TestAScorePressedTwiceOrLateIsNoMenuChoice(t *testing.T) {
+	w := newWorld(t, parseSettings(t, berlinHours))
+	c := customer(860, "en")
+	conv, _ := w.resolved(c, "Olga")
+	w.clock.Advance(24 * time.Hour)
+	w.sendDue()
+	w.press(c, "sv:8")
+	w.press(c, "sv:9") // a double tap
+	wantContains(t, "second press", w.lastReply(conv.ID).Text, "survey is closed")
+	if sv := w.survey(conv.ID); *sv.Score != 8 {
+		t.Fatalf("score %d, want the first press's 8", *sv.Score)
+	}
+	w.text(c, "All good")
+	w.press(c, "sv:3") // the old keyboard, after it all
+	wantContains(t, "late press", w.lastReply(conv.ID).Text, "survey is closed")
+	w.press(c, "sv:stop") // still holds after the survey ended
+	if cust, _ := w.store.GetCustomer(t.Context(), conv.CustomerID); !cust.ProactiveOptOut {
+		t.Fatal("a late \"Don't ask me again\" did not opt the customer out")
+	}
+	if sv := w.survey(conv.ID); sv.State != storage.SurveyAnswered || *sv.Score != 8 {
+		t.Fatalf("survey = %+v", sv)
+	}
+}

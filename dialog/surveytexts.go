@@ -10,6 +10,7 @@ const (
 	TextSurveyAskLiked    = "survey_ask_liked"    // {ticket} {score}
 	TextSurveyThanks      = "survey_thanks"       // {ticket}
 	TextSurveyStopped     = "survey_stopped"      //
+	TextSurveyClosed      = "survey_closed"       //
 	// TextStatusCallback follows /status when a callback is booked.
 	TextStatusCallback = "status_callback" // {ticket} {phone} {when}
 	// TextThanksResolved answers thanks written to a resolved ticket,
@@ -26,6 +27,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyAskLiked:    "Thank you for your {score}! What did you like most? Just write a few words.",
 		TextSurveyThanks:      "Thank you for your feedback on request {ticket}. It goes straight to the team.",
 		TextSurveyStopped:     "Understood: we will not ask you for feedback again.",
+		TextSurveyClosed:      "Thank you! That survey is closed; if there is anything we can do, just write to us.",
 		TextStatusCallback:    "Your callback for request {ticket} is booked: we will call you at {phone} {when}.",
 		TextThanksResolved:    "Thank you for your kind words, it was a pleasure to help! Request {ticket} stays resolved; write any time you need us.",
 	},
@@ -37,6 +39,7 @@ var surveyTexts = map[string]map[string]string{
 		TextSurveyAskLiked:    "Спасибо за оценку {score}! Что вам понравилось больше всего? Напишите пару слов.",
 		TextSurveyThanks:      "Спасибо за отзыв об обращении {ticket}. Он сразу попадёт к команде.",
 		TextSurveyStopped:     "Поняли: больше не будем просить отзыв.",
+		TextSurveyClosed:      "Спасибо! Этот опрос закрыт; если мы можем чем-то помочь, просто напишите нам.",
 		TextStatusCallback:    "Обратный звонок по обращению {ticket} заказан: мы позвоним вам по номеру {phone} {when}.",
 		TextThanksResolved:    "Спасибо за добрые слова, нам было приятно помочь! Обращение {ticket} остаётся решённым; пишите, когда понадобимся.",
 	},
