@@ -84,71 +84,52 @@ func placeProblem(root *yaml.Node, msg string) error {
 // findNode finds, under n at path, the key (wantKey) or the value on line
 // whose text is text, and returns its dotted path ("callbacks.retry_after[0]").
 func findNode(n *yaml.Node, path string, line int, text string, wantKey bool) (string, bool) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			if p, ok := findNode(c, path, line, text, wantKey); ok {
-				return p, true
-			}
+	return findPath(n, path, func(key, v *yaml.Node) bool {
+		if wantKey {
+			return key != nil && key.Line == line && key.Value == text
 		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			if wantKey && k.Line == line && k.Value == text {
-				return p, true
-			}
-			if !wantKey && v.Kind == yaml.ScalarNode && v.Line == line && v.Value == text {
-				return p, true
-			}
-			if found, ok := findNode(v, p, line, text, wantKey); ok {
-				return found, true
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if !wantKey && c.Kind == yaml.ScalarNode && c.Line == line && c.Value == text {
-				return p, true
-			}
-			if found, ok := findNode(c, p, line, text, wantKey); ok {
-				return found, true
-			}
-		}
-	}
-	return "", false
+		return v.Kind == yaml.ScalarNode && v.Line == line && v.Value == text
+	})
 }
 
 // findShape finds, under n at path, the key whose list or map value starts
-// on line, and returns its dotted path.
+// on line, the innermost when several do, and returns its dotted path.
 func findShape(n *yaml.Node, path string, line int) (string, bool) {
+	return findPath(n, path, func(key, v *yaml.Node) bool {
+		return key != nil && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && v.Line == line
+	})
+}
+
+// findPath walks the values under n, each below its dotted path, children
+// first, and returns the path of the first that match takes; key is the
+// value's key node, nil for a list item.
+func findPath(n *yaml.Node, path string, match func(key, v *yaml.Node) bool) (string, bool) {
+	visit := func(key, v *yaml.Node, p string) (string, bool) {
+		if found, ok := findPath(v, p, match); ok {
+			return found, true
+		}
+		return p, match(key, v)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if p, ok := findShape(c, path, line); ok {
+			if p, ok := findPath(c, path, match); ok {
 				return p, true
 			}
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
+			p := n.Content[i].Value
 			if path != "" {
-				p = path + "." + k.Value
+				p = path + "." + p
 			}
-			if found, ok := findShape(v, p, line); ok {
+			if found, ok := visit(n.Content[i], n.Content[i+1], p); ok {
 				return found, true
-			}
-			if (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && v.Line == line {
-				return p, true
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if found, ok := findShape(c, fmt.Sprintf("%s[%d]", path, i), line); ok {
+			if found, ok := visit(nil, c, fmt.Sprintf("%s[%d]", path, i)); ok {
 				return found, true
 			}
 		}
