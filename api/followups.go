@@ -12,21 +12,23 @@ import (
 
 // followUpView is a follow-up as the API shows it.
 type followUpView struct {
-	ID             uint64       `json:"id"`
-	Ticket         string       `json:"ticket"`
-	ConversationID uint64       `json:"conversation_id"`
-	CustomerID     uint64       `json:"customer_id"`
-	Kind           string       `json:"kind"`
-	State          string       `json:"state"`
-	MessageID      *uint64      `json:"message_id"`
-	Score          *int         `json:"score"`
-	Summary        string       `json:"summary"`
-	Owner          *operatorRef `json:"owner"`
-	OwnerID        *uint64      `json:"owner_id"`
-	Decision       string       `json:"decision"`
-	ClosedByID     *uint64      `json:"closed_by_id"`
-	ClosedAt       *time.Time   `json:"closed_at"`
-	CreatedAt      time.Time    `json:"created_at"`
+	ID             uint64 `json:"id"`
+	Ticket         string `json:"ticket"`
+	ConversationID uint64 `json:"conversation_id"`
+	CustomerID     uint64 `json:"customer_id"`
+	// Customer is set in lists, not in events.
+	Customer   *customerView `json:"customer,omitempty"`
+	Kind       string        `json:"kind"`
+	State      string        `json:"state"`
+	MessageID  *uint64       `json:"message_id"`
+	Score      *int          `json:"score"`
+	Summary    string        `json:"summary"`
+	Owner      *operatorRef  `json:"owner"`
+	OwnerID    *uint64       `json:"owner_id"`
+	Decision   string        `json:"decision"`
+	ClosedByID *uint64       `json:"closed_by_id"`
+	ClosedAt   *time.Time    `json:"closed_at"`
+	CreatedAt  time.Time     `json:"created_at"`
 }
 
 func viewFollowUp(f storage.FollowUp, owner *operatorRef) followUpView {
@@ -76,6 +78,14 @@ func (a *API) listFollowUps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	customerIDs := make([]uint64, 0, len(found))
+	for _, f := range found {
+		customerIDs = append(customerIDs, f.CustomerID)
+	}
+	customers, err := a.store.CustomersByID(ctx, customerIDs)
+	if err != nil {
+		return err
+	}
 	out := followUpList{FollowUps: make([]followUpView, 0, len(found))}
 	for _, f := range found {
 		var owner *operatorRef
@@ -84,7 +94,11 @@ func (a *API) listFollowUps(c echo.Context) error {
 				owner = &operatorRef{ID: o.ID, Name: o.Name}
 			}
 		}
-		out.FollowUps = append(out.FollowUps, viewFollowUp(f, owner))
+		v := viewFollowUp(f, owner)
+		if cust, ok := customers[f.CustomerID]; ok {
+			v.Customer = viewCustomer(cust)
+		}
+		out.FollowUps = append(out.FollowUps, v)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -16,6 +16,9 @@ type followUpJSON struct {
 	State    string `json:"state"`
 	Summary  string `json:"summary"`
 	Decision string `json:"decision"`
+	Customer *struct {
+		Name string `json:"name"`
+	} `json:"customer"`
 }
 
 func TestComplaintFollowUpIsClosedWithADecisionTheCustomerGets(t *testing.T) {
@@ -32,7 +35,7 @@ func TestComplaintFollowUpIsClosedWithADecisionTheCustomerGets(t *testing.T) {
 	}
 	s.mustDo(t, http.MethodGet, "/api/v1/followups?state=open", boss, "", http.StatusOK, &list)
 	if len(list.FollowUps) != 1 || list.FollowUps[0].Kind != "complaint" || list.FollowUps[0].Ticket != storage.FormatTicket(id) ||
-		list.FollowUps[0].Summary != "The parcel arrived broken, awful" {
+		list.FollowUps[0].Summary != "The parcel arrived broken, awful" || list.FollowUps[0].Customer == nil || list.FollowUps[0].Customer.Name != "Ann" {
 		t.Fatalf("supervisor's follow-ups = %+v", list.FollowUps)
 	}
 	var mine struct {

@@ -53,9 +53,10 @@ export function onFollowUpChanged(f) {
   if (!f || f.id == null || !store.me) return;
   const prev = store.followups.get(f.id);
   if (f.state === 'open' && listed(f)) {
-    // Events name the owner only by id.
+    // Events name the owner only by id, and carry no customer.
     const owner = f.owner || (prev && prev.owner_id === f.owner_id ? prev.owner : null);
-    store.followups.set(f.id, { ...(prev || {}), ...f, owner });
+    const customer = f.customer || (prev && prev.customer) || null;
+    store.followups.set(f.id, { ...(prev || {}), ...f, owner, customer });
   } else {
     store.followups.delete(f.id);
   }
@@ -222,6 +223,8 @@ function renderInfo(info, f) {
   fill(info,
     el('div', { class: 'fu-top' },
       el('a', { href: `#/c/${Number(f.conversation_id)}`, class: 'ticket', 'data-testid': 'followup-ticket' }, f.ticket || `#${f.conversation_id}`),
+      el('span', { class: 'fu-customer', 'data-testid': 'followup-customer' },
+        f.customer && f.customer.name ? f.customer.name : `Customer #${Number(f.customer_id)}`),
       el('span', { class: `fu-kind fu-kind-${cssToken(f.kind)}`, 'data-testid': 'followup-kind' }, f.kind),
       f.score != null ? el('span', { class: 'fu-score', 'data-testid': 'followup-score' }, `score ${f.score}/10`) : null,
       el('span', { class: 'spacer' }),
