@@ -122,13 +122,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, fmt.Errorf("create first supervisor: %w", err)
 	}
-	if owner := cfg.Settings.FeedbackOwner; owner != "" {
-		// Not fatal: the owner may be added later; until then supervisors
-		// get the follow-ups.
-		if op, err := store.OperatorByEmail(ctx, owner); err != nil || !op.Active {
-			log.Warn("feedback_owner is no active operator: complaints and detractor scores go to supervisors until one is added", "feedback_owner", owner)
-		}
-	}
 	a.Dispatcher = outbox.New(store, o.Outbox, a.Broker, log)
 	a.Engine, err = dialog.New(store, dialog.Options{
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
@@ -139,6 +132,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		store.Close()
 		return nil, &StartupError{err}
+	}
+	if err := a.Engine.CheckFeedbackOwner(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("check feedback_owner: %w", err)
 	}
 	workers, batch := DefaultCommitWorkers, 128
 	if o.CommitWorkers > 0 {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"net/mail"
-	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/feedback/label"
@@ -60,8 +59,7 @@ func (s Settings) feedbackProblems() []error {
 		}
 	}
 	for _, p := range s.Labels.Validate() {
-		key, problem, _ := strings.Cut(p, ": ")
-		errs = append(errs, keyErr(key, "%s", problem))
+		errs = append(errs, keyErr(p.Key, "%s", p.Problem))
 	}
 	return errs
 }

@@ -66,20 +66,22 @@ func (e *Engine) noticeCallback(ctx context.Context, id uint64,
 		if err != nil || !ok {
 			return err
 		}
-		if !proactive {
-			claimed = true
-			t, err = e.tellAboutCallback(ctx, tx, cb, func(t *turn) Reply { return Reply{Text: say(t, cb)} })
+		turn, err := e.callbackTurn(ctx, tx, cb)
+		if err != nil {
 			return err
 		}
-		turn, err := e.callbackTurn(ctx, tx, cb)
-		if err != nil || turn == nil || turn.ident.Channel == ChannelVoice {
-			claimed = err == nil
-			return err
+		claimed = true
+		if turn == nil || turn.ident.Channel == ChannelVoice {
+			return nil // nobody to write to: taken all the same
+		}
+		r := Reply{Text: say(turn, cb)}
+		if !proactive {
+			t = turn
+			return turn.reply(ctx, storage.AuthorBot, nil, r)
 		}
 		if e.slots.Quiet.Contains(turn.now, cb.Location(e.schedule.Location())) {
 			return errQuietNow
 		}
-		claimed = true
 		if capped, err := turn.capped(ctx); err != nil || capped {
 			if capped {
 				e.log.Info("callback notice withheld: proactive_per_day reached", "callback_id", cb.ID, "customer_id", cb.CustomerID)
@@ -87,7 +89,7 @@ func (e *Engine) noticeCallback(ctx context.Context, id uint64,
 			return err
 		}
 		t = turn
-		return turn.proactive(ctx, Reply{Text: say(turn, cb)})
+		return turn.proactive(ctx, r)
 	})
 	if errors.Is(err, errQuietNow) {
 		return false, nil

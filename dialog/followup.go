@@ -33,22 +33,29 @@ func followUpChanged(f storage.FollowUp) events.Event {
 }
 
 // feedbackOwner is the operator feedback_owner names, nil when it names
-// none that is active (the follow-up then goes to every supervisor).
+// none that is active (the follow-up then goes to every supervisor, and a
+// warning says so).
 func (e *Engine) feedbackOwner(ctx context.Context, tx *storage.Storage) (*uint64, error) {
 	if e.settings.FeedbackOwner == "" {
 		return nil, nil
 	}
 	op, err := tx.OperatorByEmail(ctx, e.settings.FeedbackOwner)
 	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		e.log.Warn("feedback_owner is no operator: follow-ups go to supervisors", "feedback_owner", e.settings.FeedbackOwner)
-		return nil, nil
-	case err != nil:
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
 		return nil, err
-	case !op.Active:
+	case err != nil || !op.Active:
+		e.log.Warn("feedback_owner is no active operator: complaints and detractor scores go to supervisors until one is",
+			"feedback_owner", e.settings.FeedbackOwner)
 		return nil, nil
 	}
 	return &op.ID, nil
+}
+
+// CheckFeedbackOwner warns, at start, when feedback_owner names no active
+// operator; not an error, as the owner may be added later.
+func (e *Engine) CheckFeedbackOwner(ctx context.Context) error {
+	_, err := e.feedbackOwner(ctx, e.store)
+	return err
 }
 
 // followUp opens (or joins) the follow-up of the turn's ticket for the

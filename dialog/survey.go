@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/storage"
@@ -44,7 +43,7 @@ func (t *turn) scheduleSurvey(ctx context.Context) error {
 	if complained {
 		delay = t.e.settings.Survey.AfterComplaint
 	}
-	due := t.e.outOfQuietHours(t.cust, t.now.Add(delay))
+	due := t.outOfQuietHours(t.now.Add(delay))
 	_, err = t.tx.ScheduleSurvey(ctx, t.conv, due, t.surveyBlocked())
 	return err
 }
@@ -83,20 +82,10 @@ func (t *turn) surveyByText(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// customerLocation is where cust lives: the zone set for them, else their
-// number's country's, else business hours' zone.
-func (e *Engine) customerLocation(cust storage.Customer) *time.Location {
-	return policy.CustomerLocation(cust.TimeZone, cust.Phone, e.schedule.Location())
-}
-
 // outOfQuietHours is at, or when the customer's quiet hours end if at
-// falls in them.
-func (e *Engine) outOfQuietHours(cust storage.Customer, at time.Time) time.Time {
-	loc := e.customerLocation(cust)
-	if e.slots.Quiet.Contains(at, loc) {
-		return e.slots.Quiet.End(at, loc)
-	}
-	return at
+// falls in them (on their own clock: see customerZone).
+func (t *turn) outOfQuietHours(at time.Time) time.Time {
+	return t.e.slots.Quiet.End(at, t.customerZone(t.cust.Phone))
 }
 
 // SendSurvey sends scheduled survey id if it may go now, in one
@@ -166,7 +155,7 @@ func (e *Engine) sendSurveyTx(ctx context.Context, tx *storage.Storage, id uint6
 	if reason := t.surveyBlocked(); reason != "" {
 		return skip(reason)
 	}
-	if at := e.outOfQuietHours(t.cust, t.now); at.After(t.now) {
+	if at := t.outOfQuietHours(t.now); at.After(t.now) {
 		_, err := tx.PostponeSurvey(ctx, id, at)
 		return nil, "postponed", err
 	}
@@ -290,9 +279,6 @@ func (t *turn) surveyAnswer(ctx context.Context, ev Event) (bool, error) {
 		if ev.Kind != KindText || strings.TrimSpace(ev.Text) == "" || sv.State != storage.SurveyScored || sv.Score == nil {
 			return false, nil
 		}
-		if err := t.tx.Flush(ctx); err != nil { // the comment needs its id
-			return true, err
-		}
 		if err := t.labelInbound(ctx, t.e.labels.ForScore(ev.Text, *sv.Score), sv.OperatorID); err != nil {
 			return true, err
 		}
@@ -328,7 +314,8 @@ func surveyScore(ev Event) (int, bool) {
 }
 
 // labelInbound labels the event's stored message by the rules, once it
-// has its id, crediting the feedback to operator credit (if any).
+// has its id (written now if a batch held it back), crediting the
+// feedback to operator credit (if any).
 func (t *turn) labelInbound(ctx context.Context, l string, credit *uint64) error {
 	if t.inbound == nil || l == "" {
 		return nil

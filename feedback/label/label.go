@@ -66,29 +66,41 @@ var negations = map[string]bool{
 	"не": true, "нет": true, "ни": true, "без": true,
 }
 
-// Validate names the first problem of each rule: an unknown label, an
-// empty language or an empty keyword.
-func (r Rules) Validate() []string {
-	var problems []string
+// Problem is what is wrong with one YAML key of the rules.
+type Problem struct {
+	// Key is the YAML key, such as labels.thanks.en[2].
+	Key     string
+	Problem string
+}
+
+func (p Problem) String() string { return p.Key + ": " + p.Problem }
+
+// Validate names every problem of the rules: an unknown label, a label or
+// language without keywords, an empty keyword.
+func (r Rules) Validate() []Problem {
+	var problems []Problem
+	add := func(key, format string, args ...any) {
+		problems = append(problems, Problem{Key: key, Problem: fmt.Sprintf(format, args...)})
+	}
 	for _, name := range sortedKeys(r) {
+		key := "labels." + name
 		if !Valid(name) {
-			problems = append(problems, fmt.Sprintf("labels.%s: %q is not thanks, complaint or question", name, name))
+			add(key, "%q is not thanks, complaint or question", name)
 			continue
 		}
 		if len(r[name]) == 0 {
-			problems = append(problems, fmt.Sprintf("labels.%s: needs keywords for at least one language, e.g. {en: [thank*]}; leave it out to keep the built-in ones", name))
+			add(key, "needs keywords for at least one language, e.g. {en: [thank*]}; leave it out to keep the built-in ones")
 		}
 		for _, lang := range sortedKeys(r[name]) {
-			key := fmt.Sprintf("labels.%s.%s", name, lang)
 			if strings.TrimSpace(lang) == "" {
-				problems = append(problems, fmt.Sprintf("labels.%s: a language code is empty", name))
+				add(key, "a language code is empty")
 			}
 			if len(r[name][lang]) == 0 {
-				problems = append(problems, key+": needs at least one keyword")
+				add(key+"."+lang, "needs at least one keyword")
 			}
 			for i, kw := range r[name][lang] {
 				if k := strings.TrimSpace(kw); k == "" || k == "*" {
-					problems = append(problems, fmt.Sprintf("%s[%d]: is empty", key, i))
+					add(fmt.Sprintf("%s.%s[%d]", key, lang, i), "is empty")
 				}
 			}
 		}

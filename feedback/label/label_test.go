@@ -91,7 +91,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		t.Fatalf("problems = %q, want %q", problems, want)
 	}
 	for i := range want {
-		if problems[i] != want[i] {
+		if problems[i].String() != want[i] {
 			t.Errorf("problem %d = %q, want %q", i, problems[i], want[i])
 		}
 	}
