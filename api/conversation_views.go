@@ -8,14 +8,19 @@ import (
 
 // viewConversations renders convs for the calling operator with their
 // customers, their operators ({id, name}), the caller's unread counts and
-// their surveys:
-// four queries however many conversations there are.
+// the surveys of the resolved ones: at most four queries however many
+// conversations there are (the queue's lists have no resolved ones, so
+// three).
 func (a *API) viewConversations(ctx context.Context, caller storage.Operator, convs []storage.Conversation) ([]conversationView, error) {
 	customerIDs := make([]uint64, 0, len(convs))
 	operatorIDs := make([]uint64, 0, len(convs))
 	convIDs := make([]uint64, 0, len(convs))
+	var resolvedIDs []uint64
 	for _, c := range convs {
 		customerIDs, convIDs = append(customerIDs, c.CustomerID), append(convIDs, c.ID)
+		if c.State == storage.StateResolved {
+			resolvedIDs = append(resolvedIDs, c.ID)
+		}
 		if c.OperatorID != nil {
 			operatorIDs = append(operatorIDs, *c.OperatorID)
 		}
@@ -32,7 +37,7 @@ func (a *API) viewConversations(ctx context.Context, caller storage.Operator, co
 	if err != nil {
 		return nil, err
 	}
-	surveys, err := a.store.SurveysOf(ctx, convIDs)
+	surveys, err := a.store.SurveysOf(ctx, resolvedIDs)
 	if err != nil {
 		return nil, err
 	}

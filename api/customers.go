@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 type updateCustomerRequest struct {
@@ -31,21 +33,18 @@ func (a *API) updateCustomer(c echo.Context) error {
 		return badRequest(`nothing to change: send "time_zone" (e.g. "Europe/London", "" for the phone number's country's) or "proactive_opt_out" (true or false)`)
 	}
 	ctx := c.Request().Context()
+	var cust storage.Customer
 	// The zone first: it is the one that can be refused, and a refused
 	// request changes nothing.
 	if req.TimeZone != nil {
-		if _, err := a.engine.SetCustomerTimeZone(ctx, id, *req.TimeZone); err != nil {
+		if cust, err = a.engine.SetCustomerTimeZone(ctx, id, *req.TimeZone); err != nil {
 			return err
 		}
 	}
 	if req.ProactiveOptOut != nil {
-		if err := a.engine.SetProactiveOptOut(ctx, id, *req.ProactiveOptOut); err != nil {
+		if cust, err = a.engine.SetProactiveOptOut(ctx, id, *req.ProactiveOptOut); err != nil {
 			return err
 		}
-	}
-	cust, err := a.store.GetCustomer(ctx, id)
-	if err != nil {
-		return err
 	}
 	return c.JSON(http.StatusOK, viewCustomer(cust))
 }

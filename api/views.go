@@ -100,7 +100,6 @@ type surveyView struct {
 func (v *conversationView) withSurvey(sv storage.Survey) {
 	v.Survey = &surveyView{State: sv.State, DueAt: sv.DueAt.UTC(), SentAt: utc(sv.SentAt), Score: sv.Score, CommentID: sv.CommentID}
 	switch {
-	case v.Status != storage.StateResolved:
 	case sv.State == storage.SurveyScheduled:
 		due := sv.DueAt.UTC()
 		v.SurveyDueAt = &due

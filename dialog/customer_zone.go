@@ -35,13 +35,15 @@ func (e *Engine) SetCustomerTimeZone(ctx context.Context, id uint64, zone string
 }
 
 // SetProactiveOptOut records that customer id wants no surveys (out) or
-// wants them again, as they told an operator; "Don't ask me again" under a
-// survey sets it too. Replies are not affected.
-func (e *Engine) SetProactiveOptOut(ctx context.Context, id uint64, out bool) error {
-	if _, err := e.store.GetCustomer(ctx, id); err != nil {
-		return err
+// wants them again, as they told an operator, and returns the customer;
+// "Don't ask me again" under a survey sets it too. Replies are not
+// affected.
+func (e *Engine) SetProactiveOptOut(ctx context.Context, id uint64, out bool) (storage.Customer, error) {
+	cust, err := e.store.GetCustomer(ctx, id)
+	if err != nil {
+		return cust, err
 	}
-	err := e.store.Tx(ctx, func(tx *storage.Storage) error {
+	err = e.store.Tx(ctx, func(tx *storage.Storage) error {
 		if err := tx.SetProactiveOptOut(ctx, id, out); err != nil {
 			return err
 		}
@@ -52,8 +54,9 @@ func (e *Engine) SetProactiveOptOut(ctx context.Context, id uint64, out bool) er
 		return err
 	})
 	if err != nil {
-		return err
+		return cust, err
 	}
 	e.log.Info("customer's survey opt-out set", "customer_id", id, "opted_out", out)
-	return nil
+	cust.ProactiveOptOut = out
+	return cust, nil
 }
