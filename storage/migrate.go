@@ -35,64 +35,25 @@ var migrations = []migration{
 	{2, "operators: capacity, presence, last assignment; login failures", migrateOperators},
 	{3, "console: canned responses (seeded), read marks", migrateConsole},
 	{4, "phone channels: identity opt-out, responses said in a call", func(tx *gorm.DB) error {
-		for _, c := range []struct {
-			model any
-			field string
-		}{{&Identity{}, "OptedOut"}, {&Message{}, "Response"}} {
-			if tx.Migrator().HasColumn(c.model, c.field) {
-				continue
-			}
-			if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
-				return fmt.Errorf("add %s: %w", c.field, err)
-			}
-		}
-		return nil
+		return addColumns(tx, column{&Identity{}, "OptedOut"}, column{&Message{}, "Response"})
 	}},
 	{5, "messages: the choices offered with a reply", func(tx *gorm.DB) error {
-		if tx.Migrator().HasColumn(&Message{}, "Choices") {
-			return nil
-		}
-		return tx.Migrator().AddColumn(&Message{}, "Choices")
+		return addColumns(tx, column{&Message{}, "Choices"})
 	}},
 	{6, "callbacks: durable callback requests, leased by dialers", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Callback{})
 	}},
 	{7, "operators: the phone callback calls ring", func(tx *gorm.DB) error {
-		if tx.Migrator().HasColumn(&Operator{}, "Phone") {
-			return nil
-		}
-		return tx.Migrator().AddColumn(&Operator{}, "Phone")
+		return addColumns(tx, column{&Operator{}, "Phone"})
 	}},
 	{8, "callbacks: dial now, ahead of the queue", func(tx *gorm.DB) error {
-		if tx.Migrator().HasColumn(&Callback{}, "DialNow") {
-			return nil
-		}
-		return tx.Migrator().AddColumn(&Callback{}, "DialNow")
+		return addColumns(tx, column{&Callback{}, "DialNow"})
 	}},
 	{9, "callbacks: reminder and late notice sent, once each", func(tx *gorm.DB) error {
-		for _, field := range []string{"RemindedAt", "LateNoticeAt"} {
-			if tx.Migrator().HasColumn(&Callback{}, field) {
-				continue
-			}
-			if err := tx.Migrator().AddColumn(&Callback{}, field); err != nil {
-				return fmt.Errorf("add %s: %w", field, err)
-			}
-		}
-		return nil
+		return addColumns(tx, column{&Callback{}, "RemindedAt"}, column{&Callback{}, "LateNoticeAt"})
 	}},
 	{10, "customers and their callbacks: a time zone set by an operator", func(tx *gorm.DB) error {
-		for _, c := range []struct {
-			model any
-			field string
-		}{{&Customer{}, "TimeZone"}, {&Callback{}, "TimeZone"}} {
-			if tx.Migrator().HasColumn(c.model, c.field) {
-				continue
-			}
-			if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
-				return fmt.Errorf("add %s: %w", c.field, err)
-			}
-		}
-		return nil
+		return addColumns(tx, column{&Customer{}, "TimeZone"}, column{&Callback{}, "TimeZone"})
 	}},
 	{11, "feedback: surveys; message labels and proactive marks; customers' opt-out", migrateFeedback},
 	{12, "feedback: follow-ups for the feedback owner; canned replies that follow the practice", migrateFollowUps},
@@ -102,6 +63,26 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
+}
+
+// column names one field of a model, for addColumns.
+type column struct {
+	model any
+	field string
+}
+
+// addColumns adds each column its table lacks, so a migration that adds
+// columns can run on a database that has some of them already.
+func addColumns(tx *gorm.DB, cols ...column) error {
+	for _, c := range cols {
+		if tx.Migrator().HasColumn(c.model, c.field) {
+			continue
+		}
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return fmt.Errorf("add %s: %w", c.field, err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the newest migration this build knows.
