@@ -279,3 +279,31 @@ func replied(t *testing.T, s *storage.Storage, conv storage.Conversation, at tim
 		t.Fatal(err)
 	}
 }
+
+// TestFeedbackCountsForTheOperatorCreditedOnTheMessage: a complaint that
+// reopened the ticket (its operator cleared, or another one now) still
+// counts for the operator credited on the message; an uncredited one for
+// the conversation's operator.
+func TestFeedbackCountsForTheOperatorCreditedOnTheMessage(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	at := reportDay.Add(2 * time.Hour)
+	reopened := ticket(t, s, "telegram", nil) // its operator was cleared when it reopened
+	credited := storage.Message{ConversationID: reopened.ID, Direction: storage.Inbound, Author: storage.AuthorCustomer,
+		Kind: "text", Text: "awful", Channel: "telegram", Label: label.Complaint, LabelSource: "rules", OperatorID: ptr[uint64](7), CreatedAt: at}
+	if err := s.InsertMessage(ctx, &credited); err != nil {
+		t.Fatal(err)
+	}
+	said(t, s, ticket(t, s, "telegram", ptr[uint64](9)), label.Thanks, at)
+	r, err := s.FeedbackReport(ctx, reportDay, reportDay.AddDate(0, 0, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byOperator := map[uint64]storage.FeedbackCounts{}
+	for _, o := range r.ByOperator {
+		byOperator[o.OperatorID] = o.FeedbackCounts
+	}
+	if byOperator[7].Complaints != 1 || byOperator[9].Thanks != 1 || byOperator[0] != (storage.FeedbackCounts{}) {
+		t.Fatalf("by operator = %+v, want the complaint for 7 and the thanks for 9", byOperator)
+	}
+}
