@@ -32,13 +32,11 @@ func (a *API) listCallbacks(c echo.Context) error {
 		}
 		filter.CustomerID = id
 	}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > storage.MaxListLimit {
-			return badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
-		}
-		filter.Limit = n
+	limit, err := listLimit(c)
+	if err != nil {
+		return err
 	}
+	filter.Limit = limit
 	cbs, err := a.store.ListCallbacks(c.Request().Context(), filter)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,13 +28,11 @@ func (a *API) listConversations(c echo.Context) error {
 	default:
 		return badRequest("mine must be 1 or 0, not %q", mine)
 	}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > storage.MaxListLimit {
-			return badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
-		}
-		filter.Limit = n
+	limit, err := listLimit(c)
+	if err != nil {
+		return err
 	}
+	filter.Limit = limit
 	ctx := c.Request().Context()
 	convs, err := a.store.ListConversations(ctx, filter)
 	if err != nil {

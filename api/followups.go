@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,13 +51,11 @@ func (a *API) listFollowUps(c echo.Context) error {
 		return badRequest("unknown state %q: want open or closed", state)
 	}
 	filter := storage.FollowUpFilter{State: state}
-	if raw := c.QueryParam("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > storage.MaxListLimit {
-			return badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
-		}
-		filter.Limit = n
+	limit, err := listLimit(c)
+	if err != nil {
+		return err
 	}
+	filter.Limit = limit
 	caller := operatorOf(c)
 	if caller.Role != storage.RoleSupervisor {
 		filter.OwnerID = caller.ID

@@ -74,4 +74,6 @@ func TestComplaintFollowUpIsClosedWithADecisionTheCustomerGets(t *testing.T) {
 	wantError(t, status, raw, http.StatusConflict, "closed")
 	status, raw = s.do(t, http.MethodGet, "/api/v1/followups?state=done", boss, "")
 	wantError(t, status, raw, http.StatusBadRequest, "want open or closed")
+	status, raw = s.do(t, http.MethodGet, "/api/v1/followups?limit=501", boss, "")
+	wantError(t, status, raw, http.StatusBadRequest, "limit must be a number from 1 to 500")
 }

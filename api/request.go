@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 // limitBody refuses bodies over MaxBodyBytes: at once when Content-Length
@@ -79,4 +81,18 @@ func pathID(c echo.Context) (uint64, error) {
 		return 0, badRequest("id %q is not a positive number", raw)
 	}
 	return id, nil
+}
+
+// listLimit reads ?limit=N of a list call: 0 (the store's default) when
+// absent, else a number from 1 to storage.MaxListLimit (400 otherwise).
+func listLimit(c echo.Context) (int, error) {
+	raw := c.QueryParam("limit")
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > storage.MaxListLimit {
+		return 0, badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
+	}
+	return n, nil
 }
