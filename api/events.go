@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,17 +16,27 @@ import (
 	"github.com/switchboardhq/switchboard/events"
 )
 
+// replayPage is how many missed events one read returns.
+const replayPage = 500
+
 // streamEvents answers GET /events with Server-Sent Events: one frame per
-// broker event (id, event type, JSON data), a ping comment when idle. It
-// ends when the client goes, the server shuts down, or the operator's
-// session stops being valid.
+// broker event (id, event type, JSON data), a ping comment when idle. A
+// stream reopened with Last-Event-ID (the header browsers send when they
+// reconnect, or ?last_event_id=) first gets every event after that id,
+// whichever process published it, or one "reload" event when they are no
+// longer kept. It ends when the client goes, the server shuts down, or
+// the operator's session stops being valid.
 func (a *API) streamEvents(c echo.Context) error {
 	op := operatorOf(c)
 	token, _ := c.Get(ctxToken).(string)
 	req := c.Request()
 	ctx := req.Context()
-	// Subscribe before answering: once the client has the headers, no
-	// event is missed.
+	last, err := lastEventID(c)
+	if err != nil {
+		return err
+	}
+	// Subscribe before answering and before replaying: once the client
+	// has the headers, no event is missed.
 	sub := a.broker.Subscribe(op.ID)
 	defer sub.Close()
 
@@ -43,8 +54,13 @@ func (a *API) streamEvents(c echo.Context) error {
 	if err := writeFrame(rc, res, ": connected\nretry: 3000\n\n"); err != nil {
 		return nil
 	}
-	a.log.DebugContext(ctx, "event stream opened", "operator_id", op.ID)
+	a.log.DebugContext(ctx, "event stream opened", "operator_id", op.ID, "last_event_id", last)
 	defer a.log.DebugContext(ctx, "event stream closed", "operator_id", op.ID)
+	if last > 0 {
+		if last, err = a.replay(ctx, rc, res, last); err != nil {
+			return nil
+		}
+	}
 
 	ping := time.NewTicker(a.ping)
 	defer ping.Stop()
@@ -58,6 +74,17 @@ func (a *API) streamEvents(c echo.Context) error {
 			a.log.InfoContext(ctx, "event stream ended: operator logged out", "operator_id", op.ID)
 			return nil
 		case ev := <-sub.C:
+			if sub.Lost() && last > 0 {
+				// This stream fell behind and the broker dropped events
+				// for it: read them back before going on.
+				if last, err = a.replay(ctx, rc, res, last); err != nil {
+					return nil
+				}
+			}
+			if ev.ID <= last {
+				continue // replayed already
+			}
+			last = ev.ID
 			frame, err := ev.Encoded(eventFrame)
 			if err != nil {
 				a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
@@ -78,6 +105,66 @@ func (a *API) streamEvents(c echo.Context) error {
 		}
 	}
 }
+
+// replay writes every event after id and returns the last id written; when
+// they are no longer kept it writes one reload event and returns 0, so
+// that what follows is sent as it comes. A non-nil error means the client
+// is gone.
+func (a *API) replay(ctx context.Context, rc *http.ResponseController, w io.Writer, id uint64) (uint64, error) {
+	for {
+		evs, err := a.broker.Since(ctx, id, replayPage)
+		if errors.Is(err, events.ErrExpired) {
+			return 0, writeFrame(rc, w, reloadFrame)
+		}
+		if err != nil {
+			// The database is out of reach: the console is told to
+			// reload rather than left missing events.
+			a.log.WarnContext(ctx, "replay events", "after", id, "err", err)
+			return 0, writeFrame(rc, w, reloadFrame)
+		}
+		for _, ev := range evs {
+			frame, err := ev.Encoded(eventFrame)
+			if err != nil {
+				a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
+				continue
+			}
+			if err := writeFrame(rc, w, frame); err != nil {
+				return 0, err
+			}
+			id = ev.ID
+		}
+		if len(evs) < replayPage {
+			return id, nil
+		}
+	}
+}
+
+// reloadFrame tells a console that it missed events no longer kept. It
+// carries no id, so the browser keeps asking from its last real one.
+const reloadFrame = "event: " + events.Reload + "\ndata: {\"type\":\"" + events.Reload + "\"}\n\n"
+
+// lastEventID reads the id a reconnecting stream last received: the
+// Last-Event-ID header, or the last_event_id parameter for a console that
+// opens a new stream itself; 0 when there is none.
+func lastEventID(c echo.Context) (uint64, error) {
+	raw := c.Request().Header.Get("Last-Event-ID")
+	name := "Last-Event-ID header"
+	if raw == "" {
+		raw, name = c.QueryParam("last_event_id"), "last_event_id"
+	}
+	if raw == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return 0, badRequest("%s must be an event id (a whole number), not %q", name, raw)
+	}
+	return id, nil
+}
+
+// EncodeEventData renders an event's data in the API's shapes, as JSON:
+// what the live layer stores, once, for every process's streams.
+func EncodeEventData(data any) ([]byte, error) { return json.Marshal(viewEventData(data)) }
 
 // eventFrame renders ev as one SSE frame. The data is the whole event —
 // id, type, conversation_id, at and data — on one line.

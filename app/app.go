@@ -26,6 +26,7 @@ import (
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/feedback"
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
@@ -33,10 +34,16 @@ import (
 
 // App is a running switchboard.
 type App struct {
-	cfg        config.Config
-	log        *slog.Logger
-	Store      *storage.Storage
-	Broker     *events.Broker
+	cfg    config.Config
+	log    *slog.Logger
+	Store  *storage.Storage
+	Broker *events.Broker
+	// Live shares events, presence, Telegram's rate budget and the
+	// Telegram poller with the other processes on one PostgreSQL; nil on
+	// SQLite, where switchboard runs as one process.
+	Live *live.Layer
+	// Bus carries events between the processes; nil on SQLite.
+	Bus        *live.Bus
 	Engine     *dialog.Engine
 	Committer  *dialog.Committer
 	Dispatcher *outbox.Dispatcher
@@ -52,13 +59,25 @@ type App struct {
 	Notifier *callback.Notifier
 	// Surveys sends each resolved ticket's survey when it falls due.
 	Surveys *feedback.Scheduler
-	// Presence keeps operators' presence in step with their event streams.
-	Presence *dialog.PresenceTracker
+	// Presence keeps operators' presence in step with their event
+	// streams: in process on SQLite (dialog.PresenceTracker), across
+	// processes on PostgreSQL (live.Presence).
+	Presence interface{ Run(context.Context) error }
 	HTTP     *echo.Echo
 	// AdminPassword is set when start-up generated the first supervisor's
 	// password; it is shown once.
 	AdminPassword string
 	listener      net.Listener
+	livePresence  *live.Presence
+}
+
+// onlineOperators counts operators with an open event stream: on any
+// process with PostgreSQL, in this one with SQLite.
+func (a *App) onlineOperators() int {
+	if a.livePresence != nil {
+		return a.livePresence.OnlineOperators()
+	}
+	return a.Broker.OnlineOperators()
 }
 
 // Options are the knobs tests turn; production uses the zero value.
@@ -84,6 +103,12 @@ type Options struct {
 	Notify callback.NotifierConfig
 	// Surveys tunes the survey scheduler (tests shorten its interval).
 	Surveys feedback.Config
+	// Bus tunes the event bus between processes on PostgreSQL (tests
+	// shorten its retention).
+	Bus live.BusConfig
+	// LivePresence tunes presence across processes on PostgreSQL (tests
+	// shorten the heartbeat); its Grace comes from PresenceGrace.
+	LivePresence live.PresenceConfig
 }
 
 // DefaultCommitWorkers is how many group commits run at once, on either
@@ -106,7 +131,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	store, err := storage.Open(ctx, cfg.DatabaseURL)
+	store, err := storage.OpenMax(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns)
 	if err != nil {
 		return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
 	}
@@ -117,6 +142,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	} else if n > 0 {
 		log.Info("database migrated", "applied", n, "schema_version", storage.SchemaVersion())
 	}
+	if store.Dialect() == storage.Postgres {
+		a.Live, err = live.Open(ctx, live.Config{DatabaseURL: cfg.DatabaseURL, ListenURL: cfg.ListenDatabaseURL, Logger: log})
+		if err != nil {
+			store.Close()
+			return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
+		}
+		if a.Bus, err = a.Live.NewBus(ctx, a.Broker, api.EncodeEventData, o.Bus); err != nil {
+			a.Live.Close()
+			store.Close()
+			return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
+		}
+	}
 	a.AdminPassword, err = auth.EnsureAdmin(ctx, store, cfg.AdminEmail, cfg.AdminPassword)
 	if err != nil {
 		store.Close()
@@ -125,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Dispatcher = outbox.New(store, o.Outbox, a.Broker, log)
 	a.Engine, err = dialog.New(store, dialog.Options{
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
-		OnlineOperators: a.Broker.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
+		OnlineOperators: a.onlineOperators, OutboxWritten: a.Dispatcher.Wake,
 		Handoff: a.Dispatcher.Handoff, HandoffLease: a.Dispatcher.LeaseFor(),
 		TextCallers: cfg.Twilio.Enabled(),
 	})
@@ -142,7 +179,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		workers = o.CommitWorkers
 	}
 	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
-	a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})
+	if a.Live != nil {
+		pc := o.LivePresence
+		pc.Grace = o.PresenceGrace
+		a.livePresence = a.Live.NewPresence(a.Engine, a.Broker, pc)
+		a.Presence = a.livePresence
+	} else {
+		a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})
+	}
 	if cfg.Telegram.Enabled() {
 		a.Telegram, err = telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, a.Committer, log)
 		if err != nil {
@@ -256,6 +300,9 @@ func (a *App) Run(ctx context.Context) error {
 	committerCtx, stopCommitter := context.WithCancel(context.Background())
 	committerDone := make(chan struct{})
 	go func() { a.Committer.Run(committerCtx); close(committerDone) }()
+	if a.Bus != nil {
+		start("events", func(ctx context.Context) { _ = a.Bus.Run(ctx) })
+	}
 	start("outbox", func(ctx context.Context) { _ = a.Dispatcher.Run(ctx) })
 	start("presence", func(ctx context.Context) { _ = a.Presence.Run(ctx) })
 	if a.Dialer != nil {
@@ -274,6 +321,7 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(intakeDone)
 		if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
 			_ = a.Telegram.Poll(intakeCtx)
+
 		}
 	}()
 	srv := &http.Server{Handler: a.HTTP, ReadHeaderTimeout: 10 * time.Second}
@@ -298,6 +346,9 @@ func (a *App) Run(ctx context.Context) error {
 	<-committerDone
 	stopWork()
 	wg.Wait()
+	if a.Live != nil {
+		a.Live.Close()
+	}
 	if cErr := a.Store.Close(); cErr != nil {
 		a.log.Warn("close database", "err", cErr)
 	}

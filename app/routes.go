@@ -49,5 +49,10 @@ func (a *App) ready(c echo.Context) error {
 	if err := a.Store.Ping(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database unavailable", "error": err.Error()})
 	}
+	if a.Bus != nil {
+		if err := a.Bus.Ready(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "event listener unavailable", "error": err.Error()})
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -42,7 +42,11 @@ func withYAML(t *testing.T, yaml string) func(*setup) {
 func (w *voiceWorld) operatorOnline() {
 	w.t.Helper()
 	w.consoleLogin(adminEmail, adminPassword).openEvents()
-	w.waitFor("an operator online", func() bool { return w.app.Broker.OnlineOperators() > 0 })
+	// Online as the dialer and the wait estimate see it: in the database.
+	w.waitFor("an operator online", func() bool {
+		present, err := w.app.Store.OperatorsPresent(w.t.Context())
+		return err == nil && len(present) > 0 && w.app.Broker.OnlineOperators() > 0
+	})
 }
 
 // phoneCall is one call to switchboard: its form, as Twilio posts it with

@@ -22,6 +22,15 @@ type Config struct {
 	Addr string
 	// DatabaseURL selects SQLite or PostgreSQL (SWITCHBOARD_DATABASE_URL).
 	DatabaseURL string
+	// ListenDatabaseURL is the direct session connection the live layer
+	// LISTENs on with PostgreSQL (SWITCHBOARD_LISTEN_DATABASE_URL): needed
+	// when DatabaseURL goes through a pooler in transaction mode, where
+	// LISTEN does not work. Empty means DatabaseURL.
+	ListenDatabaseURL string
+	// DatabaseMaxConns caps the connections one process opens to
+	// PostgreSQL for its engine (SWITCHBOARD_DATABASE_MAX_CONNS, default
+	// 32): with N processes, max_connections must exceed N × (this + 6).
+	DatabaseMaxConns int
 	// PublicURL is the external base URL (SWITCHBOARD_PUBLIC_URL).
 	PublicURL string
 	// ConfigPath is the YAML file read, if any (SWITCHBOARD_CONFIG).
@@ -75,6 +84,8 @@ const (
 	DefaultPublicURL   = "http://localhost:8080"
 	DefaultAdminEmail  = "admin@localhost"
 	DefaultTelegramAPI = "https://api.telegram.org/bot%s/%s"
+	// DefaultDatabaseMaxConns is SWITCHBOARD_DATABASE_MAX_CONNS's default.
+	DefaultDatabaseMaxConns = 32
 )
 
 // Error is a configuration problem; Key names the variable or YAML key.
@@ -102,13 +113,14 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		return def
 	}
 	c := Config{
-		Addr:          get("SWITCHBOARD_ADDR", DefaultAddr),
-		DatabaseURL:   get("SWITCHBOARD_DATABASE_URL", DefaultDatabaseURL),
-		PublicURL:     strings.TrimRight(get("SWITCHBOARD_PUBLIC_URL", ""), "/"),
-		ConfigPath:    get("SWITCHBOARD_CONFIG", ""),
-		AdminEmail:    get("SWITCHBOARD_ADMIN_EMAIL", DefaultAdminEmail),
-		AdminPassword: get("SWITCHBOARD_ADMIN_PASSWORD", ""),
-		LogLevel:      get("SWITCHBOARD_LOG_LEVEL", "info"),
+		Addr:              get("SWITCHBOARD_ADDR", DefaultAddr),
+		DatabaseURL:       get("SWITCHBOARD_DATABASE_URL", DefaultDatabaseURL),
+		PublicURL:         strings.TrimRight(get("SWITCHBOARD_PUBLIC_URL", ""), "/"),
+		ListenDatabaseURL: get("SWITCHBOARD_LISTEN_DATABASE_URL", ""),
+		ConfigPath:        get("SWITCHBOARD_CONFIG", ""),
+		AdminEmail:        get("SWITCHBOARD_ADMIN_EMAIL", DefaultAdminEmail),
+		AdminPassword:     get("SWITCHBOARD_ADMIN_PASSWORD", ""),
+		LogLevel:          get("SWITCHBOARD_LOG_LEVEL", "info"),
 		Telegram: Telegram{
 			Token:         get("TELEGRAM_BOT_TOKEN", ""),
 			WebhookSecret: get("TELEGRAM_WEBHOOK_SECRET", ""),
@@ -135,6 +147,8 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	add(err)
 	c.Telegram.ChatInterval, err = parseDuration("TELEGRAM_CHAT_INTERVAL", get("TELEGRAM_CHAT_INTERVAL", "1s"))
 	add(err)
+	c.DatabaseMaxConns, err = parseCount("SWITCHBOARD_DATABASE_MAX_CONNS", get("SWITCHBOARD_DATABASE_MAX_CONNS", strconv.Itoa(DefaultDatabaseMaxConns)), 2, 1000)
+	add(err)
 	add(c.validateEnv())
 
 	settings := DefaultSettings()
@@ -153,6 +167,13 @@ func (c *Config) validateEnv() error {
 	}
 	if _, err := storage.ParseDatabaseURL(c.DatabaseURL); err != nil {
 		errs = append(errs, keyErr("SWITCHBOARD_DATABASE_URL", "%v", err))
+	}
+	if c.ListenDatabaseURL != "" {
+		if dsn, err := storage.ParseDatabaseURL(c.ListenDatabaseURL); err != nil || dsn.Dialect != storage.Postgres {
+			errs = append(errs, keyErr("SWITCHBOARD_LISTEN_DATABASE_URL", "must be a postgres:// URL: the direct session connection LISTEN needs"))
+		} else if main, err := storage.ParseDatabaseURL(c.DatabaseURL); err == nil && main.Dialect != storage.Postgres {
+			errs = append(errs, keyErr("SWITCHBOARD_LISTEN_DATABASE_URL", "is only used with PostgreSQL, but SWITCHBOARD_DATABASE_URL is %s", main.Dialect))
+		}
 	}
 	if err := checkBaseURL(c.PublicURL); err != nil {
 		errs = append(errs, keyErr("SWITCHBOARD_PUBLIC_URL", "%v", err))
@@ -234,6 +255,15 @@ func parseFloat(key, v string) (float64, error) {
 		return 0, keyErr(key, "%q is not a number", v)
 	}
 	return f, nil
+}
+
+// parseCount reads a whole number from lo to hi.
+func parseCount(key, v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, keyErr(key, "%q is not a whole number from %d to %d", v, lo, hi)
+	}
+	return n, nil
 }
 
 func parseDuration(key, v string) (time.Duration, error) {

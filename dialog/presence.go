@@ -32,10 +32,44 @@ func (e *Engine) SetPresence(ctx context.Context, operatorID uint64, presence st
 	return op, err
 }
 
+// ComeOnline brings an operator whose console connected online, unless
+// they chose away or are online already, and starts automatic assignment.
+// It reports whether the presence changed.
+func (e *Engine) ComeOnline(ctx context.Context, operatorID uint64) (bool, error) {
+	_, changed, err := e.changePresence(ctx, operatorID, storage.PresenceOnline, storage.PresenceOffline)
+	return changed, err
+}
+
+// Streaming tells, inside the transaction that is about to set an
+// operator offline, whether an event stream of theirs is open somewhere.
+type Streaming func(ctx context.Context, tx *storage.Storage, operatorID uint64) (bool, error)
+
+// errStillStreaming undoes an expiry that a stream opened in time for.
+var errStillStreaming = errors.New("an event stream is open")
+
+// ExpirePresence sets an operator offline who has had no event stream for
+// the grace period, returning their unanswered conversations to the queue
+// as SetPresence does — unless streaming, asked after their row is locked,
+// finds a stream opened meanwhile (on any process). It reports whether
+// the presence changed.
+func (e *Engine) ExpirePresence(ctx context.Context, operatorID uint64, streaming Streaming) (bool, error) {
+	_, changed, err := e.changePresenceIf(ctx, operatorID, storage.PresenceOffline, streaming)
+	if errors.Is(err, errStillStreaming) {
+		return false, nil
+	}
+	return changed, err
+}
+
 // changePresence sets the presence to p when it is one of from (any when
 // from is empty), returns conversations to the queue when p is offline,
 // and publishes what changed. It reports whether the presence changed.
 func (e *Engine) changePresence(ctx context.Context, operatorID uint64, p string, from ...string) (storage.Operator, bool, error) {
+	return e.changePresenceIf(ctx, operatorID, p, nil, from...)
+}
+
+// changePresenceIf is changePresence that first asks streaming, when set,
+// and changes nothing when a stream is open.
+func (e *Engine) changePresenceIf(ctx context.Context, operatorID uint64, p string, streaming Streaming, from ...string) (storage.Operator, bool, error) {
 	var (
 		op       storage.Operator
 		changed  bool
@@ -46,6 +80,19 @@ func (e *Engine) changePresence(ctx context.Context, operatorID uint64, p string
 		if changed, err = tx.SetPresence(ctx, operatorID, p, from...); err != nil {
 			return err
 		}
+		if streaming != nil {
+			if !changed {
+				return errStillStreaming // nothing to expire: someone else did
+			}
+			// The update holds the operator's row: a stream opening now
+			// waits for this transaction, then finds them offline and
+			// brings them back online.
+			if open, err := streaming(ctx, tx, operatorID); err != nil {
+				return err
+			} else if open {
+				return errStillStreaming
+			}
+		}
 		returned = nil
 		if p == storage.PresenceOffline {
 			if returned, err = e.returnUnanswered(ctx, tx, operatorID); err != nil {
@@ -55,6 +102,9 @@ func (e *Engine) changePresence(ctx context.Context, operatorID uint64, p string
 		op, err = tx.GetOperator(ctx, operatorID)
 		return err
 	})
+	if errors.Is(err, errStillStreaming) {
+		return storage.Operator{}, false, err
+	}
 	if err != nil {
 		return storage.Operator{}, false, fmt.Errorf("set presence of operator %d to %s: %w", operatorID, p, err)
 	}

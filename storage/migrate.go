@@ -98,7 +98,17 @@ func SchemaVersion() int {
 // transaction, and reports how many it applied.
 func (s *Storage) Migrate(ctx context.Context) (int, error) {
 	db := s.q(ctx)
-	if err := db.AutoMigrate(&schemaMigration{}); err != nil {
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			// Processes starting together on an empty database must not
+			// both create the table.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+				return err
+			}
+		}
+		return tx.AutoMigrate(&schemaMigration{})
+	})
+	if err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var applied []int

@@ -72,9 +72,21 @@ func ParseDatabaseURL(raw string) (DSN, error) {
 	}
 }
 
+// DefaultMaxConns is how many PostgreSQL connections Open allows.
+const DefaultMaxConns = 32
+
 // Open connects to the database named by rawURL and checks that it answers.
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string) (*Storage, error) {
+	return OpenMax(ctx, rawURL, DefaultMaxConns)
+}
+
+// OpenMax is Open with at most maxConns PostgreSQL connections (SQLite
+// always has one); DefaultMaxConns when maxConns is not positive.
+func OpenMax(ctx context.Context, rawURL string, maxConns int) (*Storage, error) {
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	dsn, err := ParseDatabaseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -114,8 +126,8 @@ func Open(ctx context.Context, rawURL string) (*Storage, error) {
 		// SQLite has one writer; one connection avoids SQLITE_BUSY storms.
 		sqlDB.SetMaxOpenConns(1)
 	} else {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
 	}
 	s := &Storage{db: db, dialect: dsn.Dialect}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -178,6 +190,16 @@ func notFound(err error) error {
 
 func skipLocked() clause.Locking {
 	return clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked}
+}
+
+// Exists runs "SELECT EXISTS (query)": for a layer beside storage (the live
+// layer's presence) that must ask inside a storage transaction.
+func (s *Storage) Exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var found bool
+	if err := s.q(ctx).Raw("SELECT EXISTS ("+query+")", args...).Scan(&found).Error; err != nil {
+		return false, fmt.Errorf("exists %q: %w", truncate(query, 60), err)
+	}
+	return found, nil
 }
 
 // Exec runs a raw statement; for administration and tests, not the hot path.

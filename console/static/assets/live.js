@@ -1,7 +1,9 @@
 // live.js — the event stream (GET /api/v1/events) turned into store
-// changes. EventSource reconnects by itself; after any reconnect, or a gap
-// in event ids (the server drops events for a listener that falls behind),
-// the console reloads its lists so nothing is missed.
+// changes. EventSource reconnects by itself and sends Last-Event-ID, so the
+// server (any process of it) first replays what was missed; a stream this
+// file reopens itself asks with ?last_event_id=. The console reloads its
+// lists only when the server says "reload" (what was missed is no longer
+// kept), on a gap in event ids, or after a reconnect before any event.
 
 import * as api from './api.js';
 import { store, emit } from './store.js';
@@ -47,10 +49,13 @@ function open() {
   }
   setConnection('connecting');
   let hadError = false;
-  source = new EventSource(api.eventsURL);
+  const sep = api.eventsURL.includes('?') ? '&' : '?';
+  source = new EventSource(lastId ? `${api.eventsURL}${sep}last_event_id=${lastId}` : api.eventsURL);
   source.onopen = () => {
     setConnection('live');
-    if (hadError) resync();
+    // With an id the server replays what was missed; without one it
+    // cannot know, so the lists are reloaded.
+    if (hadError && !lastId) resync();
     hadError = false;
   };
   source.onerror = () => {
@@ -75,6 +80,7 @@ function open() {
   for (const type of TYPES) {
     source.addEventListener(type, (e) => dispatch(type, e));
   }
+  source.addEventListener('reload', () => resync());
 }
 
 function dispatch(type, e) {

@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/internal/faketelegram"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// replicas starts three switchboard processes — each with its own pools,
+// listener and HTTP server — on one PostgreSQL schema and one fake
+// Telegram. Tests that need it skip on SQLite, which runs one process.
+func replicas(t *testing.T, opts ...func(*setup)) [3]*harness {
+	t.Helper()
+	if !strings.HasPrefix(os.Getenv(storagetest.EnvDatabaseURL), "postgres") {
+		t.Skipf("several processes share PostgreSQL only: set %s", storagetest.EnvDatabaseURL)
+	}
+	url := storagetest.URL(t)
+	tg := faketelegram.New()
+	t.Cleanup(tg.Close)
+	var hs [3]*harness
+	for i := range hs {
+		hs[i] = start(t, append([]func(*setup){withDB(url), withFake(tg), withEnv("SWITCHBOARD_DATABASE_MAX_CONNS", "8")}, opts...)...)
+	}
+	return hs
+}
+
+func TestEventCausedOnOneProcessReachesStreamsOnTheOthers(t *testing.T) {
+	p := replicas(t)
+	token := p[0].login(adminEmail, adminPassword)
+	onA, onB := p[0].openStream(token, ""), p[1].openStream(token, "")
+
+	p[2].send(faketelegram.TextUpdate(1, ann, "My parcel is late"))
+
+	a := onA.next("the customer's message on A", saying("My parcel is late"))
+	b := onB.next("the customer's message on B", saying("My parcel is late"))
+	if a.id == "" || a.id != b.id {
+		t.Errorf("the same event has id %q on A and %q on B", a.id, b.id)
+	}
+	// Ids grow across processes: the bot's answer, committed after the
+	// message, comes later with a higher id on both.
+	reply := onA.next("the bot's answer on A", func(f sseFrame) bool {
+		return f.event == "message.created" && f.text() != "My parcel is late"
+	})
+	if id(t, reply) <= id(t, a) {
+		t.Errorf("the answer has id %s, not above the message's %s", reply.id, a.id)
+	}
+}
+
+func TestStreamReopenedOnAnotherProcessReplaysWhatItMissed(t *testing.T) {
+	p := replicas(t)
+	token := p[0].login(adminEmail, adminPassword)
+	onA := p[0].openStream(token, "")
+	p[1].send(faketelegram.TextUpdate(1, ann, "first"))
+	seen := onA.next("the first message", saying("first"))
+	onA.close()
+
+	// While the console is away, the customer writes twice more, through
+	// two other processes.
+	p[1].send(faketelegram.TextUpdate(2, ann, "second"))
+	p[2].send(faketelegram.TextUpdate(3, ann, "third"))
+	p[0].waitFor("both stored", func() bool { return len(conversationMessages(p[0], token, "third")) > 0 })
+
+	onC := p[2].openStream(token, seen.id)
+	// next skips other frames (the bot's answers), so "third" before
+	// "second" would fail here.
+	onC.next("the missed second message", saying("second"))
+	third := onC.next("the missed third message", saying("third"))
+	if id(t, third) <= id(t, seen) {
+		t.Errorf("replayed id %s is not above the last seen %s", third.id, seen.id)
+	}
+	// And the stream goes on live after the replay.
+	p[1].send(faketelegram.TextUpdate(4, ann, "fourth"))
+	onC.next("the live fourth message", saying("fourth"))
+}
+
+func TestStreamAskingForPurgedEventsIsToldToReload(t *testing.T) {
+	p := replicas(t)
+	token := p[0].login(adminEmail, adminPassword)
+	onA := p[0].openStream(token, "")
+	p[1].send(faketelegram.TextUpdate(1, ann, "old news"))
+	seen := onA.next("the message", saying("old news"))
+	onA.close()
+	p[1].send(faketelegram.TextUpdate(2, ann, "missed"))
+	p[0].waitFor("stored", func() bool { return len(conversationMessages(p[0], token, "missed")) > 0 })
+	// A day passes: every event so far is older than the retention.
+	if err := p[2].app.Bus.Purge(t.Context(), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, last := range map[string]string{"purged": seen.id, "never given out": "999999999"} {
+		s := p[1].openStream(token, last)
+		f := s.next("the first frame", func(sseFrame) bool { return true })
+		if f.event != "reload" {
+			t.Errorf("%s Last-Event-ID: first frame is %q (%s), want reload", name, f.event, f.data)
+		}
+		s.close()
+	}
+}
+
+func TestReadyzFailsWhileTheEventListenerIsDown(t *testing.T) {
+	p := replicas(t)
+	if code := readyz(t, p[0]); code != http.StatusOK {
+		t.Fatalf("/readyz = %d with the listener up", code)
+	}
+	// A process whose LISTEN connection cannot be made answers 503 once
+	// the grace period has passed, though its pool works.
+	cut := start(t, withDB(p[0].dbURL), withFake(p[0].tg),
+		withEnv("SWITCHBOARD_LISTEN_DATABASE_URL", "postgres://postgres@127.0.0.1:1/test?connect_timeout=1"),
+		withOptions(func(o *app.Options) { o.Bus.ListenerGrace = 200 * time.Millisecond }))
+	cut.waitFor("/readyz to answer 503", func() bool { return readyz(t, cut) == http.StatusServiceUnavailable })
+	if code := readyz(t, p[0]); code != http.StatusOK {
+		t.Errorf("/readyz of a healthy process = %d", code)
+	}
+}
+
+func readyz(t *testing.T, h *harness) int {
+	t.Helper()
+	res, err := http.Get(h.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// conversationMessages lists the messages of text's conversation seen
+// through the API of h.
+func conversationMessages(h *harness, token, text string) []string {
+	var list struct {
+		Conversations []struct {
+			ID uint64 `json:"id"`
+		} `json:"conversations"`
+	}
+	h.call(http.MethodGet, "/api/v1/conversations", token, nil, &list)
+	var out []string
+	for _, c := range list.Conversations {
+		var conv conversationJSON
+		h.call(http.MethodGet, "/api/v1/conversations/"+strconv.FormatUint(c.ID, 10), token, nil, &conv)
+		for _, m := range conv.Messages {
+			if m.Text == text {
+				out = append(out, m.Text)
+			}
+		}
+	}
+	return out
+}
+
+func id(t *testing.T, f sseFrame) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(f.id, 10, 64)
+	if err != nil {
+		t.Fatalf("frame %s has id %q", f.event, f.id)
+	}
+	return n
+}
