@@ -320,8 +320,14 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		defer close(intakeDone)
 		if a.Telegram != nil && a.cfg.Telegram.WebhookSecret == "" {
-			_ = a.Telegram.Poll(intakeCtx)
-
+			poll := func(ctx context.Context) { _ = a.Telegram.Poll(ctx) }
+			if a.Live != nil {
+				// Telegram allows one poller: the processes on one
+				// PostgreSQL elect it.
+				a.Live.Lead(intakeCtx, "telegram-poller", poll)
+			} else {
+				poll(intakeCtx)
+			}
 		}
 	}()
 	srv := &http.Server{Handler: a.HTTP, ReadHeaderTimeout: 10 * time.Second}

@@ -11,7 +11,9 @@ import (
 // PollTimeout is how long one getUpdates long poll waits for updates.
 const PollTimeout = 25 * time.Second
 
-// Poll receives updates by long polling until ctx is done. An update is
+// Poll receives updates by long polling until ctx is done; a long poll in
+// flight is cut short then, so Poll may run again, here or in another
+// process, without Telegram seeing two polls at once. An update is
 // acknowledged (by asking for the next offset) only after it is stored, so
 // a crash redelivers it and the duplicate is recognised.
 func (b *Bot) Poll(ctx context.Context) error {
@@ -19,14 +21,16 @@ func (b *Bot) Poll(ctx context.Context) error {
 		b.log.Warn("delete webhook before long polling", "err", err)
 	}
 	b.log.Info("telegram long polling started", "bot", b.Username())
-	stop := context.AfterFunc(ctx, b.stopPolls)
-	defer stop()
+	defer b.polls.pollWith(ctx)()
 	offset := 0
 	failures := 0
 	for ctx.Err() == nil {
 		updates, err := b.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Timeout: int(PollTimeout / time.Second),
 			AllowedUpdates: AllowedUpdates})
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // the poll was cut short on purpose
+			}
 			failures++
 			b.log.Warn("telegram getUpdates", "err", err, "failures", failures)
 			sleep(ctx, backoff(failures))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -29,8 +30,8 @@ type Bot struct {
 	submitter Submitter
 	log       *slog.Logger
 	// answers bounds concurrent answerCallbackQuery calls.
-	answers   chan struct{}
-	stopPolls context.CancelFunc
+	answers chan struct{}
+	polls   *pollCancelClient
 }
 
 // RequestTimeout bounds every Bot API call except long polls.
@@ -39,12 +40,11 @@ const RequestTimeout = 30 * time.Second
 // Connect checks the token with getMe at endpoint (a format with two %s:
 // token, method) and returns a Bot that submits events to sub.
 func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, error) {
-	pollCtx, stopPolls := context.WithCancel(context.Background())
 	// The dispatcher sends many messages at once: keep as many
 	// connections alive, not http.DefaultTransport's two.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 128, 64
-	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}, pollCtx: pollCtx}
+	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -57,7 +57,6 @@ func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, err
 		api.Self = self
 	case errors.As(err, &refused) && refused.Code != http.StatusTooManyRequests && refused.Code < 500:
 		// Telegram answered and refused the token: that will not mend.
-		stopPolls()
 		return nil, fmt.Errorf("connect to Telegram (getMe): %w", err)
 	default:
 		// Telegram is out of reach (or failing) right now: the console and
@@ -65,22 +64,44 @@ func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, err
 		// outbox, and polling retries.
 		log.Warn("telegram not reachable at start; starting anyway, its messages wait in the outbox", "err", err)
 	}
-	return &Bot{api: api, submitter: sub, log: log, answers: make(chan struct{}, 64), stopPolls: stopPolls}, nil
+	return &Bot{api: api, submitter: sub, log: log, answers: make(chan struct{}, 64), polls: client}, nil
 }
 
-// pollCancelClient lets a shutdown cut a long poll short: the library takes
-// no context, so getUpdates requests get one here. Other calls (sends in
-// flight) are left to finish.
+// pollCancelClient lets the end of a Poll (a shutdown, or another process
+// taking over) cut its long poll short at once: the library takes no
+// context, so getUpdates requests get the running Poll's here. Other calls
+// (sends in flight) are left to finish.
 type pollCancelClient struct {
-	c       *http.Client
-	pollCtx context.Context
+	c *http.Client
+
+	mu      sync.Mutex
+	pollCtx context.Context // the running Poll's; nil between Polls
 }
 
 func (p *pollCancelClient) Do(req *http.Request) (*http.Response, error) {
 	if strings.HasSuffix(req.URL.Path, "/getUpdates") {
-		req = req.WithContext(p.pollCtx)
+		p.mu.Lock()
+		ctx := p.pollCtx
+		p.mu.Unlock()
+		if ctx != nil {
+			req = req.WithContext(ctx)
+		}
 	}
 	return p.c.Do(req)
+}
+
+// pollWith gives getUpdates requests ctx until the returned func is called.
+func (p *pollCancelClient) pollWith(ctx context.Context) (done func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pollCtx = ctx
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.pollCtx == ctx {
+			p.pollCtx = nil
+		}
+	}
 }
 
 // Username is the bot's @username as Telegram reported it.

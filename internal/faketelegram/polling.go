@@ -49,7 +49,9 @@ func (s *Server) PendingUpdates() int {
 // getUpdates serves queued updates as Telegram does: a positive offset
 // confirms (forgets) every update below it, a negative one keeps only the
 // last -offset; with a timeout it waits up to that many seconds for an
-// update, returning early when one is queued or the fake closes.
+// update, returning early when one is queued or the fake closes. Like
+// Telegram, it allows one poll at a time: a newer getUpdates ends the one
+// still waiting with 409 Conflict.
 func (s *Server) getUpdates(ctx context.Context, p url.Values) response {
 	offset, err := intParam(p, "offset", 0)
 	if err != nil {
@@ -64,10 +66,22 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values) response {
 	if err != nil {
 		return badRequest("wrong parameter timeout")
 	}
+	poll := s.startPoll(clientFrom(ctx))
+	answer := s.longPoll(ctx, poll, offset, limit, timeout)
+	s.endPoll(poll, answer, ctx.Err() != nil)
+	return answer
+}
 
+// longPoll waits for updates on behalf of poll.
+func (s *Server) longPoll(ctx context.Context, poll *pendingPoll, offset, limit, timeout int) response {
 	deadline := time.NewTimer(time.Duration(max(timeout, 0)) * time.Second)
 	defer deadline.Stop()
 	for {
+		select {
+		case <-poll.terminated:
+			return terminatedPoll
+		default:
+		}
 		batch, changed, refusal := s.takeUpdates(offset, limit)
 		if refusal != nil {
 			return *refusal
@@ -77,6 +91,8 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values) response {
 		}
 		select {
 		case <-changed:
+		case <-poll.terminated:
+			return terminatedPoll
 		case <-deadline.C:
 			return success(batch)
 		case <-ctx.Done():
@@ -85,6 +101,100 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values) response {
 			return success(batch)
 		}
 	}
+}
+
+// terminatedPoll is Telegram's answer to a poll a newer one replaced.
+var terminatedPoll = errorResponse(http.StatusConflict,
+	"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running", 0)
+
+// Poll is one getUpdates call as the fake saw it.
+type Poll struct {
+	// Client is the address the call came from: one connection of one
+	// bot instance.
+	Client string
+	// Start is when the call arrived; End when it was answered, zero
+	// while it waits.
+	Start, End time.Time
+	// Status is the HTTP status answered: 200, or 409 when a newer poll
+	// terminated this one or a webhook was set.
+	Status int
+	// ClientGone is set when the client hung up before the answer, as a
+	// bot does that cuts its long poll short.
+	ClientGone bool
+}
+
+// pendingPoll is the getUpdates call waiting now.
+type pendingPoll struct {
+	record *Poll
+	// terminated is closed when a newer getUpdates arrives.
+	terminated chan struct{}
+}
+
+// Polls returns every getUpdates call so far, oldest first, waiting ones
+// included.
+func (s *Server) Polls() []Poll {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	polls := make([]Poll, 0, len(s.polls))
+	for _, p := range s.polls {
+		polls = append(polls, *p)
+	}
+	return polls
+}
+
+// Conflicts counts the getUpdates calls answered 409 Conflict: two bot
+// instances polling at once, or polling while a webhook is set.
+func (s *Server) Conflicts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.polls {
+		if p.Status == http.StatusConflict {
+			n++
+		}
+	}
+	return n
+}
+
+// startPoll records a poll from client and terminates the one waiting.
+func (s *Server) startPoll(client string) *pendingPoll {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.polling != nil {
+		close(s.polling.terminated)
+	}
+	s.polling = &pendingPoll{record: &Poll{Client: client, Start: time.Now()}, terminated: make(chan struct{})}
+	s.polls = append(s.polls, s.polling.record)
+	s.changes.Notify()
+	return s.polling
+}
+
+// endPoll records poll's answer.
+func (s *Server) endPoll(poll *pendingPoll, answer response, clientGone bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	poll.record.End = time.Now()
+	poll.record.Status = http.StatusOK
+	if !answer.OK {
+		poll.record.Status = answer.ErrorCode
+	}
+	poll.record.ClientGone = clientGone
+	if s.polling == poll {
+		s.polling = nil
+	}
+	s.changes.Notify()
+}
+
+// clientKey carries a request's remote address in its context.
+type clientKey struct{}
+
+func withClient(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientKey{}, addr)
+}
+
+func clientFrom(ctx context.Context) string {
+	addr, _ := ctx.Value(clientKey{}).(string)
+	return addr
 }
 
 // takeUpdates applies offset and returns up to limit updates, with the

@@ -1,7 +1,11 @@
 package faketelegram_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +102,87 @@ func TestCloseEndsLongPoll(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("long poll still running after Close")
+	}
+}
+
+func TestNewerPollTerminatesTheWaitingOneWithConflict(t *testing.T) {
+	srv, first := start(t)
+	second, err := tgbotapi.NewBotAPIWithClient(faketelegram.Token, srv.Endpoint(), &http.Client{Transport: &http.Transport{}})
+	if err != nil {
+		t.Fatalf("second bot: %v", err)
+	}
+	older := make(chan error, 1)
+	go func() {
+		_, err := first.GetUpdates(tgbotapi.UpdateConfig{Timeout: 30})
+		older <- err
+	}()
+	if err := srv.WaitFor(t.Context(), func(s *faketelegram.Server) bool { return len(s.Polls()) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	// The first bot's polls come from one client, one after the other.
+	srv.QueueUpdate(faketelegram.TextUpdate(7, alice, "hello"))
+	if err := srv.WaitFor(t.Context(), func(s *faketelegram.Server) bool { return len(s.Polls()) == 1 && !s.Polls()[0].End.IsZero() }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-older; err != nil {
+		t.Fatalf("first poll: %v", err)
+	}
+	go func() {
+		_, err := first.GetUpdates(tgbotapi.UpdateConfig{Offset: 8, Timeout: 30})
+		older <- err
+	}()
+	if err := srv.WaitFor(t.Context(), func(s *faketelegram.Server) bool { return len(s.Polls()) == 2 }); err != nil {
+		t.Fatal(err)
+	}
+	updates, err := second.GetUpdates(tgbotapi.UpdateConfig{Offset: 8, Timeout: 1})
+	if err != nil || len(updates) != 0 {
+		t.Fatalf("newer poll = %v, %v; want no updates and no error", updates, err)
+	}
+	select {
+	case err := <-older:
+		if got := apiError(t, err); got.Code != http.StatusConflict || !strings.Contains(got.Message, "terminated by other getUpdates request") {
+			t.Fatalf("older poll got %d %q, want 409 terminated by other getUpdates request", got.Code, got.Message)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("older poll still waiting after a newer one")
+	}
+	polls := srv.Polls()
+	statuses := []int{polls[0].Status, polls[1].Status, polls[2].Status}
+	if !slices.Equal(statuses, []int{http.StatusOK, http.StatusConflict, http.StatusOK}) {
+		t.Errorf("statuses = %v, want 200, 409, 200", statuses)
+	}
+	if polls[0].Client != polls[1].Client || polls[1].Client == polls[2].Client {
+		t.Errorf("clients = %q, %q, %q; want the first bot twice, then the second", polls[0].Client, polls[1].Client, polls[2].Client)
+	}
+	if n := srv.Conflicts(); n != 1 {
+		t.Errorf("Conflicts() = %d, want 1", n)
+	}
+}
+
+func TestPollsRecordAClientThatHangsUp(t *testing.T) {
+	srv, _ := start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(srv.Endpoint(), faketelegram.Token, "getUpdates"),
+		strings.NewReader("timeout=30"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if err := srv.WaitFor(t.Context(), func(s *faketelegram.Server) bool { return len(s.Polls()) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	wait, stop := context.WithTimeout(t.Context(), 5*time.Second)
+	defer stop()
+	if err := srv.WaitFor(wait, func(s *faketelegram.Server) bool { return !s.Polls()[0].End.IsZero() }); err != nil {
+		t.Fatalf("the fake still holds a poll whose client hung up: %v", err)
+	}
+	if p := srv.Polls()[0]; !p.ClientGone || srv.Conflicts() != 0 {
+		t.Errorf("poll = %+v, conflicts %d; want the client gone and no conflict", p, srv.Conflicts())
 	}
 }

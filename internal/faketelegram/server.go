@@ -72,6 +72,8 @@ type Server struct {
 	allSends      []time.Time
 	blocked       map[int64]bool
 	updates       []queuedUpdate
+	polls         []*Poll
+	polling       *pendingPoll
 	webhook       Webhook
 	files         map[string][]byte
 	lastMessageID int
@@ -182,7 +184,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case h == nil:
 		writeResponse(w, refusal)
 	default:
-		writeResponse(w, h(s, r.Context(), params))
+		writeResponse(w, h(s, withClient(r.Context(), r.RemoteAddr), params))
 	}
 }
 
