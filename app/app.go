@@ -193,8 +193,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			store.Close()
 			return nil, &StartupError{fmt.Errorf("TELEGRAM_BOT_TOKEN: %w", err)}
 		}
-		a.Dispatcher.Register(dialog.ChannelTelegram, a.Telegram, outbox.Limits{
-			PerSecond: cfg.Telegram.MaxPerSecond, ChatInterval: cfg.Telegram.ChatInterval})
+		limits := outbox.Limits{PerSecond: cfg.Telegram.MaxPerSecond, ChatInterval: cfg.Telegram.ChatInterval}
+		if a.Live != nil {
+			// Telegram limits the bot, not the process: share one budget.
+			a.Dispatcher.RegisterPaced(dialog.ChannelTelegram, a.Telegram, limits, a.Live.SendBudget(dialog.ChannelTelegram, limits))
+		} else {
+			a.Dispatcher.Register(dialog.ChannelTelegram, a.Telegram, limits)
+		}
 	} else {
 		log.Info("telegram disabled: TELEGRAM_BOT_TOKEN is not set")
 	}

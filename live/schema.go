@@ -42,6 +42,8 @@ var schema = []string{
 		PRIMARY KEY (process, operator_id)
 	)`,
 	`CREATE INDEX IF NOT EXISTS live_presence_operator ON live_presence (operator_id, expires_at)`,
+	// Send budgets: each channel's shared rate limit (budget.go).
+	sendBudgetTable, sendsTable, sendChatsTable, sendChatsIndex, sendTurnFunction, sendEndFunction,
 }
 
 // Migrate creates what the live layer keeps in PostgreSQL, once however

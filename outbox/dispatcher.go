@@ -2,14 +2,13 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/metrics"
@@ -75,21 +74,16 @@ type Dispatcher struct {
 	memMu sync.Mutex
 	held  map[uint64]bool
 	lanes map[string]*lane
+	// unrecorded holds the chats of items this process has sent or given
+	// up on whose outcome the recorder has not written yet: a pacer must
+	// not take them for older items still pending.
+	unrecorded map[uint64]string
 	// backlog is set while the database may hold due items this process
 	// has not taken: the last claim found some (their chats' next items
 	// follow), or could not ask. Only then does a finished delivery wake
 	// the claim loop; items handed off at commit need no claim, and
 	// claiming after every delivery would cost a query each.
 	backlog atomic.Bool
-}
-
-type channel struct {
-	sender   Sender
-	limiter  *rate.Limiter
-	interval time.Duration
-	mu       sync.Mutex
-	lastSent map[string]time.Time
-	paused   time.Time
 }
 
 // New returns a dispatcher with no channels; add them with Register.
@@ -117,17 +111,22 @@ func New(store *storage.Storage, cfg Config, broker *events.Broker, log *slog.Lo
 	}
 	return &Dispatcher{store: store, cfg: cfg, log: log, broker: broker, wake: make(chan struct{}, 1), senders: map[string]*channel{},
 		handoff: make(chan []storage.OutboxItem, 1024), slots: make(chan struct{}, cfg.Concurrency),
-		results: make(chan storage.OutboxResult, cfg.Concurrency), held: map[uint64]bool{}, lanes: map[string]*lane{}}
+		results: make(chan storage.OutboxResult, cfg.Concurrency), held: map[uint64]bool{}, lanes: map[string]*lane{},
+		unrecorded: map[uint64]string{}}
 }
 
-// Register routes items of channel name to s under limits.
+// Register routes items of channel name to s under limits, paced by this
+// process alone (NewLocalPacer).
 func (d *Dispatcher) Register(name string, s Sender, l Limits) {
-	lim := rate.NewLimiter(rate.Inf, 1)
-	if l.PerSecond > 0 {
-		lim = rate.NewLimiter(rate.Limit(l.PerSecond), max(1, int(l.PerSecond)))
-	}
+	d.RegisterPaced(name, s, l, NewLocalPacer(l))
+}
+
+// RegisterPaced routes items of channel name to s, waiting l.ChatInterval
+// after this process's last send to a chat and then for p's turn: how
+// several processes share one provider's limits.
+func (d *Dispatcher) RegisterPaced(name string, s Sender, l Limits, p Pacer) {
 	d.mu.Lock()
-	d.senders[name] = &channel{sender: s, limiter: lim, interval: l.ChatInterval, lastSent: map[string]time.Time{}}
+	d.senders[name] = &channel{sender: s, pacer: p, interval: l.ChatInterval, lastSent: map[string]time.Time{}}
 	d.mu.Unlock()
 }
 
@@ -204,9 +203,12 @@ func resetTimer(t *time.Timer, d time.Duration) {
 }
 
 // deliver sends one item, honouring the channel's limits, and says what
-// happened. It never returns before a decision is made for the item.
-func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) storage.OutboxResult {
-	res := storage.OutboxResult{ID: it.ID, MessageID: it.MessageID, ConversationID: it.ConversationID, IdentityID: it.IdentityID, Channel: it.Channel}
+// happened. It never returns before a decision is made for the item:
+// giveBack means it was not tried and goes back to the database as it was,
+// for a later claim, as its chat's turn is elsewhere; otherwise res is the
+// outcome to record.
+func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) (res storage.OutboxResult, giveBack bool) {
+	res = storage.OutboxResult{ID: it.ID, MessageID: it.MessageID, ConversationID: it.ConversationID, IdentityID: it.IdentityID, Channel: it.Channel}
 	d.mu.Lock()
 	ch := d.senders[it.Channel]
 	d.mu.Unlock()
@@ -214,21 +216,40 @@ func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) storage
 		// The channel is disabled here: try again later, maybe elsewhere.
 		res.RetryAt = time.Now().UTC().Add(d.cfg.BackoffMax)
 		res.Error = fmt.Sprintf("channel %s is not enabled", it.Channel)
-		return res
+		return res, false
 	}
-	if err := ch.waitTurn(ctx, it.ChatKey); err != nil {
+	var done func()
+	err := ch.waitChat(ctx, it.ChatKey)
+	if err == nil {
+		done, err = ch.pacer.Turn(ctx, it, d.settled(it.ChatKey))
+	}
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
 		res.RetryAt = time.Now().UTC()
 		res.Error = "shutting down"
-		return res
+		return res, false
+	case errors.Is(err, ErrOutOfTurn):
+		d.log.Debug("outbox item waits for an older one of its chat", "id", it.ID, "channel", it.Channel)
+		return res, true
+	default:
+		// The pacer cannot tell (its database is out of reach): not sent,
+		// so try again later like any temporary failure.
+		res.RetryAt = time.Now().UTC().Add(d.backoff(it.Attempts))
+		res.Error = err.Error()
+		d.log.Warn("pace outbox item", "id", it.ID, "channel", it.Channel, "retry_at", res.RetryAt, "err", err)
+		return res, false
 	}
 	providerID, err := ch.sender.Send(ctx, it)
-	now := time.Now().UTC()
-	ch.markSent(it.ChatKey, now)
+	ended := time.Now()
+	done()
+	ch.markSent(it.ChatKey, ended)
+	now := ended.UTC()
 	if err == nil {
 		res.Sent, res.ProviderID = true, providerID
 		metrics.Deliveries.WithLabelValues(it.Channel, "sent").Inc()
 		metrics.DeliveryLatency.WithLabelValues(it.Channel).Observe(now.Sub(it.CreatedAt).Seconds())
-		return res
+		return res, false
 	}
 	res.Error = err.Error()
 	next, retryAfter := classify(err)
@@ -249,7 +270,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) storage
 	default:
 		wait := retryAfter
 		if wait > 0 {
-			ch.pause(now.Add(wait))
+			d.pause(ch, now.Add(wait))
 		} else {
 			wait = d.backoff(it.Attempts)
 		}
@@ -258,7 +279,17 @@ func (d *Dispatcher) deliver(ctx context.Context, it storage.OutboxItem) storage
 	}
 	d.log.Warn("deliver outbox item", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts+1,
 		"failed", res.Failed, "retry_at", res.RetryAt, "err", err)
-	return res
+	return res, false
+}
+
+// pause holds every send of ch until until, in every process its pacer
+// reaches.
+func (d *Dispatcher) pause(ch *channel, until time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ch.pacer.Pause(ctx, until); err != nil {
+		d.log.Warn("pause channel", "until", until, "err", err)
+	}
 }
 
 // backoff doubles from BackoffBase per attempt up to BackoffMax, with
@@ -269,49 +300,4 @@ func (d *Dispatcher) backoff(attempts int) time.Duration {
 		w = d.cfg.BackoffMax
 	}
 	return w/2 + rand.N(w/2+1)
-}
-
-// waitTurn blocks until the channel's global and per-chat limits allow one
-// more message to chatKey.
-func (c *channel) waitTurn(ctx context.Context, chatKey string) error {
-	c.mu.Lock()
-	until := c.paused
-	if last, ok := c.lastSent[chatKey]; ok && c.interval > 0 && last.Add(c.interval).After(until) {
-		until = last.Add(c.interval)
-	}
-	c.mu.Unlock()
-	if wait := time.Until(until); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return c.limiter.Wait(ctx)
-}
-
-func (c *channel) markSent(chatKey string, at time.Time) {
-	if c.interval <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lastSent[chatKey] = at
-	if len(c.lastSent) > 10000 {
-		for k, t := range c.lastSent {
-			if at.Sub(t) > c.interval {
-				delete(c.lastSent, k)
-			}
-		}
-	}
-}
-
-func (c *channel) pause(until time.Time) {
-	c.mu.Lock()
-	if until.After(c.paused) {
-		c.paused = until
-	}
-	c.mu.Unlock()
 }

@@ -57,11 +57,51 @@ func (d *Dispatcher) start(ctx context.Context, it storage.OutboxItem) {
 	go func() {
 		defer d.inflight.Done()
 		d.slots <- struct{}{}
-		res := d.deliver(ctx, it)
+		res, giveBack := d.deliver(ctx, it)
 		<-d.slots
-		d.results <- res
+		if giveBack {
+			d.release([]storage.OutboxItem{it})
+		} else {
+			if res.Sent || res.Failed {
+				d.markUnrecorded(it)
+			}
+			d.results <- res
+		}
 		d.finish(ctx, it, res)
 	}()
+}
+
+// markUnrecorded notes that it no longer holds its chat's turn, though its
+// outcome is not written yet; the recorder forgets it once written.
+func (d *Dispatcher) markUnrecorded(it storage.OutboxItem) {
+	d.memMu.Lock()
+	d.unrecorded[it.ID] = it.ChatKey
+	d.memMu.Unlock()
+}
+
+// settled lists the items of chatKey marked by markUnrecorded. There are
+// few: the recorder writes outcomes within milliseconds.
+func (d *Dispatcher) settled(chatKey string) []uint64 {
+	d.memMu.Lock()
+	defer d.memMu.Unlock()
+	var ids []uint64
+	for id, key := range d.unrecorded {
+		if key == chatKey {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// forgetRecorded drops the results of batch from unrecorded, written or
+// not: an outcome that could not be written leaves its item pending, to be
+// sent again when its lease ends, and the chat's later items wait for it.
+func (d *Dispatcher) forgetRecorded(batch []storage.OutboxResult) {
+	d.memMu.Lock()
+	defer d.memMu.Unlock()
+	for _, r := range batch {
+		delete(d.unrecorded, r.ID)
+	}
 }
 
 // finish hands the chat to its next waiting item — or, when this one must

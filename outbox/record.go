@@ -22,7 +22,9 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := d.store.RecordOutboxResults(ctx, time.Now().UTC(), batch); err != nil {
+		err := d.store.RecordOutboxResults(ctx, time.Now().UTC(), batch)
+		d.forgetRecorded(batch)
+		if err != nil {
 			d.log.Error("record delivery results", "count", len(batch), "err", err)
 		} else {
 			d.afterRecord(batch)

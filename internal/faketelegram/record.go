@@ -156,6 +156,22 @@ func (s *Server) BusiestSecond(chatID int64) int {
 	return busiest
 }
 
+// ShortestChatGap is the least time between two messages the fake accepted
+// for one chat, over every chat, and that chat, to check a sender keeps
+// Telegram's interval per chat; ok is false when no chat got two.
+func (s *Server) ShortestChatGap() (gap time.Duration, chatID int64, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, times := range s.chatSends {
+		for i := 1; i < len(times); i++ {
+			if d := times[i].Sub(times[i-1]); !ok || d < gap {
+				gap, chatID, ok = d, id, true
+			}
+		}
+	}
+	return gap, chatID, ok
+}
+
 // WaitFor blocks until cond holds or ctx ends. cond runs without the fake's
 // lock held, so it may call the fake's methods; it is re-checked after every
 // change the fake sees and at least every 50ms.

@@ -153,3 +153,20 @@ func TestBusiestSecondCountsPerChat(t *testing.T) {
 		t.Errorf("SendTimes(10) has %d times, want 3", got)
 	}
 }
+
+func TestShortestChatGapFindsTheClosestPairInOneChat(t *testing.T) {
+	srv, bot := start(t)
+	if _, _, ok := srv.ShortestChatGap(); ok {
+		t.Fatal("ShortestChatGap ok before any chat got two messages")
+	}
+	for _, chat := range []int64{10, 20, 10} {
+		if _, err := bot.Send(tgbotapi.NewMessage(chat, "hi")); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	times := srv.SendTimes(10)
+	gap, chat, ok := srv.ShortestChatGap()
+	if !ok || chat != 10 || gap != times[1].Sub(times[0]) {
+		t.Errorf("ShortestChatGap = %v, %d, %v; want %v, 10, true", gap, chat, ok, times[1].Sub(times[0]))
+	}
+}
