@@ -160,3 +160,31 @@ func id(t *testing.T, f sseFrame) uint64 {
 	}
 	return n
 }
+
+func TestDeactivatedOperatorLosesTheirStreamOnEveryProcess(t *testing.T) {
+	p := replicas(t)
+	boss := p[0].login(adminEmail, adminPassword)
+	var olga struct {
+		ID uint64 `json:"id"`
+	}
+	body := map[string]any{"email": "olga@example.com", "name": "Olga", "password": "olga-password-1"}
+	if code := p[0].call(http.MethodPost, "/api/v1/operators", boss, body, &olga); code != http.StatusCreated {
+		t.Fatalf("add olga: status %d", code)
+	}
+	s := p[1].openStream(p[1].login("olga@example.com", "olga-password-1"), "")
+
+	p[2].call(http.MethodPatch, "/api/v1/operators/"+strconv.FormatUint(olga.ID, 10), boss, map[string]any{"active": false}, nil)
+	// The stream on another process ends at once, not at its next
+	// session check (every 15 s).
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, open := <-s.frames:
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatal("olga's stream on another process still open 5 s after she was deactivated")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,8 +137,23 @@ func (b *Broker) callHooks(operatorID uint64, open bool) {
 }
 
 // Disconnect tells every subscriber listening as operatorID to stop, by
-// closing their Done: for a deactivated operator or a reset password.
+// closing their Done: for a deactivated operator or a reset password. With
+// a transport it tells every process, through an operator.disconnected
+// event.
 func (b *Broker) Disconnect(operatorID uint64) {
+	b.disconnectHere(operatorID)
+	if b.transport != nil {
+		b.Publish(Event{Type: OperatorDisconnected, Data: Disconnected{OperatorID: operatorID}})
+	}
+}
+
+// Disconnected is an operator.disconnected event's data.
+type Disconnected struct {
+	OperatorID uint64 `json:"operator_id"`
+}
+
+// disconnectHere ends operatorID's subscriptions in this process.
+func (b *Broker) disconnectHere(operatorID uint64) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for s := range b.subs {
@@ -204,11 +220,33 @@ func (b *Broker) Publish(ev Event) {
 // Deliver hands events a transport carried, in id order, to this
 // process's subscribers.
 func (b *Broker) Deliver(evs ...Event) {
+	for _, ev := range evs {
+		if ev.Type == OperatorDisconnected {
+			b.disconnectCarried(ev)
+		}
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, ev := range evs {
 		ev.memo = &memo{}
 		b.fanOut(ev)
+	}
+}
+
+// disconnectCarried ends the subscriptions an operator.disconnected event
+// from another process names; its data arrives as JSON.
+func (b *Broker) disconnectCarried(ev Event) {
+	var d Disconnected
+	switch data := ev.Data.(type) {
+	case Disconnected:
+		d = data
+	case json.RawMessage:
+		if json.Unmarshal(data, &d) != nil {
+			return
+		}
+	}
+	if d.OperatorID != 0 {
+		b.disconnectHere(d.OperatorID)
 	}
 }
 

@@ -29,6 +29,9 @@ const (
 	OperatorChanged = "operator.changed"
 	// CallbackChanged: a callback was booked, or its state or call changed.
 	CallbackChanged = "callback.changed"
+	// OperatorDisconnected: an operator was deactivated or their password
+	// reset; every process ends their event streams.
+	OperatorDisconnected = "operator.disconnected"
 	// Reload: the stream could not replay what a listener missed (it is
 	// older than what is kept); the listener should load everything anew.
 	Reload = "reload"

@@ -10,7 +10,7 @@ import { store, emit } from './store.js';
 
 const TYPES = [
   'message.created', 'message.labelled', 'conversation.changed', 'message.delivery', 'operator.changed',
-  'callback.changed', 'followup.changed',
+  'callback.changed', 'followup.changed', 'operator.disconnected',
 ];
 
 let source = null;
