@@ -136,6 +136,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
 	}
 	a := &App{cfg: cfg, log: log, Store: store, Broker: events.NewBroker()}
+	built := false
+	defer func() {
+		// Every failed step below closes the store; the live layer too.
+		if !built && a.Live != nil {
+			a.Live.Close()
+		}
+	}()
 	if n, err := store.Migrate(ctx); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
@@ -149,7 +156,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
 		}
 		if a.Bus, err = a.Live.NewBus(ctx, a.Broker, api.EncodeEventData, o.Bus); err != nil {
-			a.Live.Close()
 			store.Close()
 			return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
 		}
@@ -261,6 +267,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.API = api.New(apiOpts)
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
+	built = true
 	return a, nil
 }
 
