@@ -407,11 +407,4 @@ func reconnectWait(failures int) time.Duration {
 	return min(d, 5*time.Second)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) { _ = sleepUntil(ctx, time.Now().Add(d)) }
