@@ -8,6 +8,8 @@
 // them: bench/events (live console events), bench/voice (Twilio webhooks)
 // and bench/callbacks (the callback dialer with 100,000 callbacks
 // scheduled: how late due callbacks start, claims per second with one and
-// several dialers).
+// several dialers). bench/replicas.sh measures several processes on one
+// PostgreSQL: throughput with loadgen -mode replicas, event latency across
+// processes with bench/events -rate.
 // BENCHMARKS.md at the repository root records the figures.
 package bench

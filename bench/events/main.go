@@ -1,15 +1,24 @@
-// Command events measures the operator console's live path: how long from a
-// customer's update reaching the Telegram webhook until the event reaches
+// Command events measures the operator console's live path: how long from
+// a customer's update reaching the Telegram webhook until the event reaches
 // operators' open event streams (GET /api/v1/events), and how much memory
 // the server holds per open stream.
 //
-// It builds and starts switchboard as a separate process (so its resident
-// memory is its own), with a fake Telegram in this process, opens -streams
-// event streams as one operator, then posts -updates customer messages one
-// at a time and times each until every listening stream (or the first, with
-// -first) has its message.created event.
+// It builds switchboard and starts it as separate processes (so resident
+// memory is theirs alone), with a fake Telegram in this process, and opens
+// -streams event streams as one operator, spread over the processes in
+// turn. Then, by default, it posts -updates customer messages one at a time
+// and times each until every timed stream (the first -timed) has its
+// message.created event:
 //
 //	go run ./bench/events -streams 1000 -updates 300
+//
+// With -rate it posts the messages at that steady rate instead, each to
+// the next process in turn, and times the event on every stream: from the
+// start of the POST that caused it to the frame's arrival, by which process
+// caused it and which one's stream received it. Several processes
+// (-replicas) need PostgreSQL, where a fresh schema is made and dropped:
+//
+//	go run ./bench/events -db "$PG" -replicas 3 -streams 1000 -rate 20 -updates 600
 package main
 
 import (
@@ -28,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
@@ -37,123 +47,175 @@ const (
 	secret   = "bench-secret"
 	email    = "bench@example.com"
 	password = "bench-password-1"
+	marker   = "bench-marker-"
 )
 
 func main() {
-	streams := flag.Int("streams", 1000, "event streams to hold open")
-	updates := flag.Int("updates", 300, "customer messages to time")
-	timed := flag.Int("timed", 20, "streams whose delivery is timed for every update")
-	db := flag.String("db", "", "SWITCHBOARD_DATABASE_URL (default: a SQLite file in a temp dir)")
+	var o options
+	flag.IntVar(&o.streams, "streams", 1000, "event streams to hold open")
+	flag.IntVar(&o.updates, "updates", 300, "customer messages to time")
+	flag.IntVar(&o.timed, "timed", 20, "one at a time: streams whose delivery is timed for every update")
+	flag.Float64Var(&o.rate, "rate", 0, "messages per second, each to the next process, timed on every stream (0: one at a time)")
+	flag.IntVar(&o.replicas, "replicas", 1, "switchboard processes sharing the database (more than one needs PostgreSQL)")
+	flag.IntVar(&o.maxConns, "max-conns", 16, "SWITCHBOARD_DATABASE_MAX_CONNS of each process")
+	flag.StringVar(&o.db, "db", "", "a postgres:// URL (a fresh schema is made there) or SWITCHBOARD_DATABASE_URL (default: a SQLite file in a temp dir)")
+	flag.StringVar(&o.bin, "bin", "", "the switchboard binary (default: build ./cmd/switchboard)")
 	flag.Parse()
-	if err := run(*streams, *updates, *timed, *db); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "events:", err)
 		os.Exit(1)
 	}
 }
 
-func run(nStreams, nUpdates, nTimed int, db string) error {
+type options struct {
+	streams, updates, timed, replicas, maxConns int
+	rate                                        float64
+	db, bin                                     string
+}
+
+// server is one switchboard process under test.
+type server struct {
+	base string
+	cmd  *exec.Cmd
+}
+
+func run(o options) error {
 	dir, err := os.MkdirTemp("", "sb-events-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "switchboard")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/switchboard").CombinedOutput(); err != nil {
-		return fmt.Errorf("build: %v\n%s", err, out)
+	if o.bin == "" {
+		o.bin = filepath.Join(dir, "switchboard")
+		if out, err := exec.Command("go", "build", "-o", o.bin, "./cmd/switchboard").CombinedOutput(); err != nil {
+			return fmt.Errorf("build: %v\n%s", err, out)
+		}
+	}
+	db := o.db
+	switch {
+	case db == "":
+		db = "sqlite://" + filepath.Join(dir, "sb.db")
+	case strings.HasPrefix(db, "postgres"):
+		var drop func()
+		if db, drop, err = freshSchema(db); err != nil {
+			return err
+		}
+		defer drop()
+	}
+	if o.replicas > 1 && !strings.HasPrefix(db, "postgres") {
+		return fmt.Errorf("-replicas %d needs a postgres:// -db", o.replicas)
 	}
 	tg := faketelegram.New()
 	defer tg.Close()
-	port, err := freePort()
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			_ = s.cmd.Process.Signal(os.Interrupt)
+			_ = s.cmd.Wait()
+		}
+	}()
+	for range o.replicas { // one at a time: the first migrates
+		s, err := startServer(o.bin, db, o.maxConns, tg)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+	}
+	token, err := login(servers[0].base)
 	if err != nil {
 		return err
 	}
-	if db == "" {
-		db = "sqlite://" + filepath.Join(dir, "sb.db")
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"SWITCHBOARD_ADDR=127.0.0.1:"+strconv.Itoa(port), "SWITCHBOARD_DATABASE_URL="+db,
-		"SWITCHBOARD_ADMIN_EMAIL="+email, "SWITCHBOARD_ADMIN_PASSWORD="+password, "SWITCHBOARD_LOG_LEVEL=error",
-		"TELEGRAM_BOT_TOKEN="+faketelegram.Token, "TELEGRAM_WEBHOOK_SECRET="+secret,
-		"TELEGRAM_API_ENDPOINT="+tg.Endpoint(), "TELEGRAM_CHAT_INTERVAL=0s", "TELEGRAM_MAX_PER_SECOND=100000")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	if err := waitReady(base); err != nil {
-		return err
-	}
-	token, err := login(base)
-	if err != nil {
-		return err
-	}
-	rssBefore := rssKB(cmd.Process.Pid)
-	liveBefore := liveKB(base)
+	rssBefore, liveBefore := memoryOf(servers)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: nStreams + 16, MaxConnsPerHost: 0}}
-	var mu sync.Mutex
-	arrivals := map[string][]time.Time{} // marker → arrival time per timed stream
-	opened := make(chan error, nStreams)
-	for i := 0; i < nStreams; i++ {
-		timedStream := i < nTimed
-		go func() { opened <- stream(ctx, client, base, token, timedStream, &mu, arrivals) }()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.streams + 16, MaxConnsPerHost: 0}}
+	streams := make([]*streamLog, o.streams)
+	opened := make(chan error, o.streams)
+	var frames atomic.Int64
+	for i := range streams {
+		streams[i] = &streamLog{server: i % len(servers), got: map[int]time.Time{}, frames: &frames}
+		go func() { opened <- streams[i].open(ctx, client, servers[streams[i].server].base, token) }()
 	}
-	for i := 0; i < nStreams; i++ {
+	for i := range streams {
 		if err := <-opened; err != nil {
 			return fmt.Errorf("open stream %d: %w", i, err)
 		}
 	}
-	time.Sleep(2 * time.Second) // let the server settle before reading its memory
-	rssAfter := rssKB(cmd.Process.Pid)
-	liveAfter := liveKB(base)
+	time.Sleep(2 * time.Second) // let the servers settle before reading their memory
+	rssAfter, liveAfter := memoryOf(servers)
 
+	if o.rate > 0 {
+		if err := steady(servers, streams, &frames, o); err != nil {
+			return err
+		}
+	} else if err := oneAtATime(servers[0].base, streams[:min(o.timed, len(streams))], o); err != nil {
+		return err
+	}
+	fmt.Printf("RESULT memory processes=%d rss_before_kb=%d rss_with_streams_kb=%d rss_per_stream_kb=%.1f live_per_stream_kb=%.1f\n",
+		len(servers), rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(o.streams), float64(liveAfter-liveBefore)/float64(o.streams))
+	return nil
+}
+
+// oneAtATime posts o.updates messages to base one after another and times
+// each until every stream of timed has it.
+func oneAtATime(base string, timed []*streamLog, o options) error {
 	var lat []time.Duration
-	for i := 0; i < nUpdates; i++ {
-		marker := fmt.Sprintf("bench-marker-%d", i)
+	for i := 0; i < o.updates; i++ {
 		user := faketelegram.User{ID: int64(500000 + i%50), FirstName: "Load", LanguageCode: "en"}
 		began := time.Now()
-		if err := post(base, faketelegram.TextUpdate(1000+i, user, marker)); err != nil {
+		if err := post(base, faketelegram.TextUpdate(1000+i, user, marker+strconv.Itoa(i))); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			mu.Lock()
-			got := len(arrivals[marker])
-			var last time.Time
-			for _, t := range arrivals[marker] {
-				if t.After(last) {
-					last = t
+			got, last := 0, time.Time{}
+			for _, s := range timed {
+				if at, ok := s.arrival(i); ok {
+					got++
+					if at.After(last) {
+						last = at
+					}
 				}
 			}
-			mu.Unlock()
-			if got >= nTimed {
+			if got == len(timed) {
 				lat = append(lat, last.Sub(began))
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("update %d: %d of %d timed streams got the event", i, got, nTimed)
+				return fmt.Errorf("update %d: %d of %d timed streams got the event", i, got, len(timed))
 			}
 			time.Sleep(200 * time.Microsecond)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
 	fmt.Printf("RESULT events streams=%d updates=%d timed_streams=%d p50=%s p90=%s p99=%s max=%s\n",
-		nStreams, nUpdates, nTimed, pct(.5).Round(10*time.Microsecond), pct(.9).Round(10*time.Microsecond),
-		pct(.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
-	fmt.Printf("RESULT memory rss_before_kb=%d rss_with_streams_kb=%d rss_per_stream_kb=%.1f live_per_stream_kb=%.1f\n",
-		rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(nStreams), float64(liveAfter-liveBefore)/float64(nStreams))
+		o.streams, o.updates, len(timed), round(quantile(lat, .5)), round(quantile(lat, .9)),
+		round(quantile(lat, .99)), round(lat[len(lat)-1]))
 	return nil
 }
 
-// stream holds one event stream open; timed streams note when each
-// marker's message.created arrives.
-func stream(ctx context.Context, client *http.Client, base, token string, timed bool, mu *sync.Mutex, arrivals map[string][]time.Time) error {
+// streamLog is one open event stream: the process it is on and when each
+// marked message.created reached it.
+type streamLog struct {
+	server int
+	frames *atomic.Int64 // data frames of every stream, every type
+
+	mu  sync.Mutex
+	got map[int]time.Time // marker number → first arrival
+}
+
+func (s *streamLog) arrival(n int) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.got[n]
+	return at, ok
+}
+
+// open holds one event stream open, noting when each marker's
+// message.created arrives.
+func (s *streamLog) open(ctx context.Context, client *http.Client, base, token string) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/events", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := client.Do(req)
@@ -170,25 +232,78 @@ func stream(ctx context.Context, client *http.Client, base, token string, timed 
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
 			line := sc.Bytes()
-			if !timed || !bytes.HasPrefix(line, []byte("data:")) || !bytes.Contains(line, []byte("bench-marker-")) {
+			if !bytes.HasPrefix(line, []byte("data:")) {
 				continue
 			}
 			now := time.Now()
-			i := bytes.Index(line, []byte("bench-marker-"))
-			j := i + len("bench-marker-")
+			s.frames.Add(1)
+			i := bytes.Index(line, []byte(marker))
+			if i < 0 || !bytes.Contains(line, []byte("message.created")) {
+				continue
+			}
+			j := i + len(marker)
 			for j < len(line) && line[j] >= '0' && line[j] <= '9' {
 				j++
 			}
-			if !bytes.Contains(line, []byte("message.created")) {
+			n, err := strconv.Atoi(string(line[i+len(marker) : j]))
+			if err != nil {
 				continue
 			}
-			mu.Lock()
-			arrivals[string(line[i:j])] = append(arrivals[string(line[i:j])], now)
-			mu.Unlock()
+			s.mu.Lock()
+			if _, seen := s.got[n]; !seen {
+				s.got[n] = now
+			}
+			s.mu.Unlock()
 		}
 	}()
 	return nil
 }
+
+// startServer starts switchboard serve on db with a free port and waits
+// until it is ready.
+func startServer(bin, db string, maxConns int, tg *faketelegram.Server) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(),
+		"SWITCHBOARD_ADDR=127.0.0.1:"+strconv.Itoa(port), "SWITCHBOARD_DATABASE_URL="+db,
+		"SWITCHBOARD_DATABASE_MAX_CONNS="+strconv.Itoa(maxConns),
+		"SWITCHBOARD_ADMIN_EMAIL="+email, "SWITCHBOARD_ADMIN_PASSWORD="+password, "SWITCHBOARD_LOG_LEVEL=error",
+		"TELEGRAM_BOT_TOKEN="+faketelegram.Token, "TELEGRAM_WEBHOOK_SECRET="+secret,
+		"TELEGRAM_API_ENDPOINT="+tg.Endpoint(), "TELEGRAM_CHAT_INTERVAL=0s", "TELEGRAM_MAX_PER_SECOND=100000")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{base: base, cmd: cmd}
+	if err := waitReady(base); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, err
+	}
+	return s, nil
+}
+
+// memoryOf sums the processes' resident memory and live heap, in KB.
+func memoryOf(servers []*server) (rss, live int64) {
+	for _, s := range servers {
+		rss += rssKB(s.cmd.Process.Pid)
+		live += liveKB(s.base)
+	}
+	return rss, live
+}
+
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return ds[int(q*float64(len(ds)-1))]
+}
+
+func round(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
 
 func post(base string, raw []byte) error {
 	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/telegram", bytes.NewReader(raw))

@@ -17,6 +17,10 @@
 //	             handed over to the queue; reports resident memory
 //	target       start the fake; load the webhook at -url of a server run
 //	             with -exec (given the fake's address in its environment)
+//	replicas     start the fake and -replicas processes of the switchboard
+//	             binary -bin on one fresh schema of the postgres:// -db,
+//	             each with -max-conns engine connections; send the updates
+//	             to each in turn, as a load balancer would
 //	bare         post the same updates to -url without watching replies:
 //	             requests per second and answer latency only
 //	cpu          only report which processes kept the CPUs busy for
@@ -46,6 +50,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/internal/cpu"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -58,18 +63,21 @@ type options struct {
 	updates, customers         int64
 	maxInFlight                int
 	chatInterval, fakeLatency  time.Duration
+	perSecond                  float64
 	replyTimeout, timeout      time.Duration
 	keep                       bool
 	cpuProfile                 string
 	idleConns                  int
 	quiet                      float64
 	commitWorkers              int
+	bin                        string
+	replicas, maxConns         int
 }
 
 func main() {
 	var o options
 	var rate string
-	flag.StringVar(&o.mode, "mode", "switchboard", "switchboard, memory, target, bare, cpu or quiet")
+	flag.StringVar(&o.mode, "mode", "switchboard", "switchboard, memory, target, replicas, bare, cpu or quiet")
 	flag.StringVar(&o.db, "db", "sqlite", "database for switchboard and memory: sqlite, sqlite://PATH or postgres://…")
 	flag.StringVar(&o.url, "url", "", "webhook URL for target and bare")
 	flag.StringVar(&o.exec, "exec", "", "target: command that runs the server (split on spaces)")
@@ -83,6 +91,7 @@ func main() {
 	flag.Int64Var(&o.customers, "customers", 0, "stop after this many customers (memory: default 10000)")
 	flag.IntVar(&o.maxInFlight, "max-inflight", 20000, "open loop: most updates waiting at once")
 	flag.DurationVar(&o.chatInterval, "chat-interval", 0, "TELEGRAM_CHAT_INTERVAL for the server under test")
+	flag.Float64Var(&o.perSecond, "telegram-per-second", 100000, "TELEGRAM_MAX_PER_SECOND for the server under test")
 	flag.DurationVar(&o.fakeLatency, "fake-latency", 0, "delay the fake Telegram adds to every answer")
 	flag.DurationVar(&o.replyTimeout, "reply-timeout", 10*time.Second, "how long to wait for a reply before counting an error")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "hard limit on the whole run")
@@ -90,6 +99,9 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured window (whole process)")
 	flag.Float64Var(&o.quiet, "quiet", 0.3, "quiet mode: wait (at most -duration) until fewer cores than this are busy")
 	flag.IntVar(&o.idleConns, "experiment-idle-conns", 0, "experiment, in-process only: raise http.DefaultTransport's MaxIdleConnsPerHost, which switchboard's Telegram client uses (0: leave Go's default of 2)")
+	flag.StringVar(&o.bin, "bin", "", "replicas: the switchboard binary to run")
+	flag.IntVar(&o.replicas, "replicas", 3, "replicas: how many processes")
+	flag.IntVar(&o.maxConns, "max-conns", 16, "replicas: SWITCHBOARD_DATABASE_MAX_CONNS of each process")
 	flag.Parse()
 	if rate != "" {
 		r, err := strconv.ParseFloat(strings.TrimSuffix(rate, "/s"), 64)
@@ -119,17 +131,17 @@ func run(ctx context.Context, o options) error {
 	switch o.mode {
 	case "cpu":
 		// Only watch the machine, e.g. while wrk or pgbench runs.
-		a := takeCPUSnapshot()
+		a := cpu.Take()
 		select {
 		case <-time.After(o.duration):
 		case <-ctx.Done():
 		}
-		u := cpuSplit(a, takeCPUSnapshot())
-		fmt.Printf("CPU label=%s busy=%.2f others=%.2f  # %s\n", o.label, u.busy, u.others, u.detail)
+		u := cpu.Split(a, cpu.Take())
+		fmt.Printf("CPU label=%s busy=%.2f others=%.2f  # %s\n", o.label, u.Busy, u.Others, u.Detail)
 		return nil
 	case "quiet":
-		if u, ok := waitQuiet(o.quiet, o.duration); !ok {
-			fmt.Printf("loadgen: the machine is still busy after %s, going on: %s\n", o.duration, u.detail)
+		if u, ok := cpu.WaitQuiet(o.quiet, o.duration); !ok {
+			fmt.Printf("loadgen: the machine is still busy after %s, going on: %s\n", o.duration, u.Detail)
 		}
 		return nil
 	case "bare":
@@ -140,7 +152,7 @@ func run(ctx context.Context, o options) error {
 		load(ctx, g, o)
 		report(o, g, nil, memory{}, "")
 		return nil
-	case "switchboard", "memory", "target":
+	case "switchboard", "memory", "target", "replicas":
 	default:
 		return fmt.Errorf("unknown -mode %q", o.mode)
 	}
@@ -149,8 +161,11 @@ func run(ctx context.Context, o options) error {
 	defer rec.Close()
 	stopResets := resetPeriodically(rec, 2*time.Second)
 	defer stopResets()
-	if o.mode == "target" {
+	switch o.mode {
+	case "target":
 		return runTarget(ctx, o, rec)
+	case "replicas":
+		return runReplicas(ctx, o, rec)
 	}
 	return runSwitchboard(ctx, o, rec)
 }
@@ -164,7 +179,7 @@ func runTarget(ctx context.Context, o options, rec *recorder) error {
 	var c *child
 	if o.exec != "" {
 		var err error
-		if c, err = startChild(o.exec, botEnv(rec, o.chatInterval), o.url); err != nil {
+		if c, err = startChild(o.exec, botEnv(rec, o.chatInterval, o.perSecond), o.url); err != nil {
 			return err
 		}
 		defer c.stop()
@@ -172,7 +187,7 @@ func runTarget(ctx context.Context, o options, rec *recorder) error {
 	fmt.Fprintf(os.Stderr, "loadgen: target %s; fake Telegram at %s\n", o.url, rec.fake.URL())
 	g := newGenerator(o.url, webhookSecret, o.conc, rec)
 	if c != nil {
-		g.childPID = c.cmd.Process.Pid
+		g.childPIDs = []int{c.cmd.Process.Pid}
 	}
 	if o.customers > 0 && o.updates == 0 {
 		o.warmup = 0 // a fixed population is measured whole
@@ -199,7 +214,7 @@ func runSwitchboard(ctx context.Context, o options, rec *recorder) error {
 		return err
 	}
 	defer drop()
-	sb, err := startSwitchboard(ctx, dbURL, rec, o.chatInterval, o.commitWorkers)
+	sb, err := startSwitchboard(ctx, dbURL, rec, o)
 	if err != nil {
 		return err
 	}
@@ -272,13 +287,13 @@ func load(ctx context.Context, g *generator, o options) {
 		case <-ctx.Done():
 			return
 		}
-		a := takeCPUSnapshot()
+		a := cpu.Take()
 		select {
 		case <-time.After(time.Until(to)):
 		case <-ctx.Done():
 		case <-g.stopped:
 		}
-		g.cpu = cpuSplit(a, takeCPUSnapshot(), g.childPID)
+		g.cpu = cpu.Split(a, cpu.Take(), g.childPIDs...)
 	}()
 	defer func() { <-cpuDone }()
 	if o.rate > 0 {
@@ -365,8 +380,8 @@ func report(o options, g *generator, rec *recorder, mem memory, memNote string) 
 	sort.Strings(codes)
 	fmt.Printf("  errors       %d: non-2xx %d %v, transport %d, reply timeouts %d; open-loop overload %d\n",
 		g.cnt.errors(), g.cnt.non2xx.Load(), codes, g.cnt.transport.Load(), g.cnt.replyTimeout.Load(), g.cnt.overload.Load())
-	if g.cpu.detail != "" {
-		fmt.Printf("  cpu          %s\n", g.cpu.detail)
+	if g.cpu.Detail != "" {
+		fmt.Printf("  cpu          %s\n", g.cpu.Detail)
 	}
 	if mem.RSS > 0 {
 		fmt.Printf("  memory       rss %s MB, peak %s MB (%s)\n", mb(mem.RSS), mb(mem.HWM), memNote)
@@ -384,5 +399,5 @@ func report(o options, g *generator, rec *recorder, mem memory, memNote string) 
 	}
 	fmt.Printf("RESULT label=%s mode=%s rate=%s conc=%d ack_per_s=%.0f reply_per_s=%s e2e_p50_ms=%s e2e_p90_ms=%s e2e_p99_ms=%s ack_p50_ms=%s ack_p99_ms=%s errors=%d overload=%d rss_mb=%s hwm_mb=%s busy=%.2f others=%.2f\n",
 		o.label, o.mode, rate, o.conc, float64(g.cnt.acked.Load())/secs, replies, e2e[0], e2e[1], e2e[2],
-		ms(ackP[0]), ms(ackP[2]), g.cnt.errors(), g.cnt.overload.Load(), rss, hwm, g.cpu.busy, g.cpu.others)
+		ms(ackP[0]), ms(ackP[2]), g.cnt.errors(), g.cnt.overload.Load(), rss, hwm, g.cpu.Busy, g.cpu.Others)
 }

@@ -77,7 +77,7 @@ func prepareDatabase(ctx context.Context, raw string, keep bool) (dbURL string, 
 
 // botEnv is what a server under test needs to talk to the fake Telegram
 // through rec: switchboard's variables and the Bot API root for grammY.
-func botEnv(rec *recorder, chatInterval time.Duration) map[string]string {
+func botEnv(rec *recorder, chatInterval time.Duration, perSecond float64) map[string]string {
 	return map[string]string{
 		"TELEGRAM_BOT_TOKEN":      faketelegram.Token,
 		"TELEGRAM_WEBHOOK_SECRET": webhookSecret,
@@ -85,7 +85,7 @@ func botEnv(rec *recorder, chatInterval time.Duration) map[string]string {
 		"TELEGRAM_API_ROOT":       rec.URL(),
 		// The fake's answers, not switchboard's politeness towards the
 		// real Telegram, should be the only limit.
-		"TELEGRAM_MAX_PER_SECOND": "100000",
+		"TELEGRAM_MAX_PER_SECOND": strconv.FormatFloat(perSecond, 'f', -1, 64),
 		"TELEGRAM_CHAT_INTERVAL":  chatInterval.String(),
 	}
 }
@@ -97,8 +97,8 @@ type inProcess struct {
 	done chan error
 }
 
-func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, chatInterval time.Duration, workers int) (*inProcess, error) {
-	env := botEnv(rec, chatInterval)
+func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, o options) (*inProcess, error) {
+	env := botEnv(rec, o.chatInterval, o.perSecond)
 	env["SWITCHBOARD_ADDR"] = "127.0.0.1:0"
 	env["SWITCHBOARD_DATABASE_URL"] = dbURL
 	env["SWITCHBOARD_ADMIN_PASSWORD"] = "loadgen-admin-password"
@@ -108,7 +108,7 @@ func startSwitchboard(ctx context.Context, dbURL string, rec *recorder, chatInte
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, CommitWorkers: workers})
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, CommitWorkers: o.commitWorkers})
 	if err != nil {
 		return nil, fmt.Errorf("start switchboard: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/internal/cpu"
 	"github.com/switchboardhq/switchboard/bench/internal/samples"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
 )
@@ -49,6 +50,7 @@ func (c *customer) body(updateID int) []byte {
 // generator posts updates to a webhook and measures them.
 type generator struct {
 	url          string
+	urls         []string // when set, updates go to each in turn (url unused)
 	secret       string
 	client       *http.Client
 	rec          *recorder // nil when replies are not watched (bare mode)
@@ -57,6 +59,7 @@ type generator struct {
 	maxUpdates   int64
 
 	updateID  atomic.Int64
+	posted    atomic.Int64 // updates sent, for spreading them over urls
 	customers atomic.Int64
 	issued    atomic.Int64
 
@@ -67,9 +70,9 @@ type generator struct {
 	cnt      counters
 	e2e, ack samples.Latencies
 
-	stopped  chan struct{} // closed when the load ends
-	cpu      cpuUse        // who kept the CPUs busy in the window
-	childPID int           // the server under test, when -exec ran it
+	stopped   chan struct{} // closed when the load ends
+	cpu       cpu.Use       // who kept the CPUs busy in the window
+	childPIDs []int         // the servers under test, when this process ran them
 }
 
 func newGenerator(url, secret string, conns int, rec *recorder) *generator {
@@ -129,7 +132,11 @@ func (g *generator) send(ctx context.Context, c *customer, sched time.Time) bool
 			g.rec.forget(c.user.ID, wait)
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	url := g.url
+	if len(g.urls) > 0 {
+		url = g.urls[int(g.posted.Add(1))%len(g.urls)]
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		forget()
 		g.cnt.transport.Add(1)

@@ -1,4 +1,7 @@
-package main
+// Package cpu says how busy the machine's CPUs were between two moments and
+// which commands kept them busy, from /proc: benchmarks on a shared machine
+// report what other people's work took meanwhile.
+package cpu
 
 import (
 	"fmt"
@@ -14,8 +17,8 @@ import (
 // clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
 const clockTicks = 100
 
-// cpuSnapshot is the machine's CPU time and each command's, from /proc.
-type cpuSnapshot struct {
+// Snapshot is the machine's CPU time and each command's, from /proc.
+type Snapshot struct {
 	at        time.Time
 	busy      int64            // ticks, all CPUs, not idle or iowait
 	byPID     map[int]procTime // ticks per process
@@ -27,8 +30,9 @@ type procTime struct {
 	ticks int64
 }
 
-func takeCPUSnapshot() cpuSnapshot {
-	s := cpuSnapshot{at: time.Now(), byPID: map[int]procTime{}}
+// Take reads the machine's and every process's CPU time now.
+func Take() Snapshot {
+	s := Snapshot{at: time.Now(), byPID: map[int]procTime{}}
 	raw, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		s.readError = err
@@ -63,30 +67,30 @@ func takeCPUSnapshot() cpuSnapshot {
 	return s
 }
 
-// cpuUse is how busy the machine was between two snapshots, in cores.
-type cpuUse struct {
-	busy   float64 // the whole machine
-	ours   float64 // this process and the server it runs, PostgreSQL included
-	others float64 // everything else: other people's work on a shared machine
-	detail string  // the busiest commands
+// Use is how busy the machine was between two snapshots, in cores.
+type Use struct {
+	Busy   float64 // the whole machine
+	Ours   float64 // this process and the servers it runs, PostgreSQL included
+	Others float64 // everything else: other people's work on a shared machine
+	Detail string  // the busiest commands
 }
 
 // ourCommands are the commands a benchmark run starts, counted as ours
 // whoever started them. PostgreSQL may serve others too, so this errs
 // towards ours.
-var ourCommands = map[string]bool{"postgres": true, "loadgen": true, "bareecho": true, "wrk": true, "pgbench": true, "switchboard": true}
+var ourCommands = map[string]bool{"postgres": true, "loadgen": true, "bareecho": true, "wrk": true, "pgbench": true, "switchboard": true, "events": true}
 
-// cpuSplit says how many cores the machine was busy between two snapshots
+// Split says how many cores the machine was busy between two snapshots
 // and which commands used them, busiest first. Ours are this process, the
 // pids in mine and ourCommands; processes that ended in between are
 // counted only in busy, so in others.
-func cpuSplit(a, b cpuSnapshot, mine ...int) cpuUse {
+func Split(a, b Snapshot, mine ...int) Use {
 	if a.readError != nil || b.readError != nil {
-		return cpuUse{detail: "unknown (no /proc)"}
+		return Use{Detail: "unknown (no /proc)"}
 	}
 	secs := b.at.Sub(a.at).Seconds()
 	if secs <= 0 {
-		return cpuUse{detail: "unknown"}
+		return Use{Detail: "unknown"}
 	}
 	cores := func(ticks int64) float64 { return float64(ticks) / clockTicks / secs }
 	ours := map[int]bool{os.Getpid(): true}
@@ -117,21 +121,21 @@ func cpuSplit(a, b cpuSnapshot, mine ...int) cpuUse {
 	for _, u := range uses {
 		parts = append(parts, fmt.Sprintf("%s %.2f", u.comm, cores(u.ticks)))
 	}
-	u := cpuUse{busy: cores(b.busy - a.busy), ours: cores(ourTicks)}
-	u.others = max(0, u.busy-u.ours)
-	u.detail = fmt.Sprintf("%.2f of %d cores busy, %.2f not ours: %s", u.busy, runtime.NumCPU(), u.others, strings.Join(parts, ", "))
+	u := Use{Busy: cores(b.busy - a.busy), Ours: cores(ourTicks)}
+	u.Others = max(0, u.Busy-u.Ours)
+	u.Detail = fmt.Sprintf("%.2f of %d cores busy, %.2f not ours: %s", u.Busy, runtime.NumCPU(), u.Others, strings.Join(parts, ", "))
 	return u
 }
 
-// waitQuiet waits until the machine is nearly idle — less than threshold
+// WaitQuiet waits until the machine is nearly idle — less than threshold
 // cores busy over one second — or until limit, and says what it saw.
-func waitQuiet(threshold float64, limit time.Duration) (cpuUse, bool) {
+func WaitQuiet(threshold float64, limit time.Duration) (Use, bool) {
 	deadline := time.Now().Add(limit)
 	for {
-		a := takeCPUSnapshot()
+		a := Take()
 		time.Sleep(time.Second)
-		u := cpuSplit(a, takeCPUSnapshot())
-		if u.busy < threshold {
+		u := Split(a, Take())
+		if u.Busy < threshold {
 			return u, true
 		}
 		if time.Now().After(deadline) {
