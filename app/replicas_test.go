@@ -40,16 +40,16 @@ func TestEventCausedOnOneProcessReachesStreamsOnTheOthers(t *testing.T) {
 
 	a := onA.next("the customer's message on A", saying("My parcel is late"))
 	b := onB.next("the customer's message on B", saying("My parcel is late"))
-	if a.id == "" || a.id != b.id {
-		t.Errorf("the same event has id %q on A and %q on B", a.id, b.id)
+	if a.ID == "" || a.ID != b.ID {
+		t.Errorf("the same event has id %q on A and %q on B", a.ID, b.ID)
 	}
 	// Ids grow across processes: the bot's answer, committed after the
 	// message, comes later with a higher id on both.
 	reply := onA.next("the bot's answer on A", func(f sseFrame) bool {
-		return f.event == "message.created" && f.text() != "My parcel is late"
+		return f.Event == "message.created" && f.Text() != "My parcel is late"
 	})
 	if id(t, reply) <= id(t, a) {
-		t.Errorf("the answer has id %s, not above the message's %s", reply.id, a.id)
+		t.Errorf("the answer has id %s, not above the message's %s", reply.ID, a.ID)
 	}
 }
 
@@ -67,13 +67,13 @@ func TestStreamReopenedOnAnotherProcessReplaysWhatItMissed(t *testing.T) {
 	p[2].send(faketelegram.TextUpdate(3, ann, "third"))
 	p[0].waitFor("both stored", func() bool { return len(conversationMessages(p[0], token, "third")) > 0 })
 
-	onC := p[2].openStream(token, seen.id)
+	onC := p[2].openStream(token, seen.ID)
 	// next skips other frames (the bot's answers), so "third" before
 	// "second" would fail here.
 	onC.next("the missed second message", saying("second"))
 	third := onC.next("the missed third message", saying("third"))
 	if id(t, third) <= id(t, seen) {
-		t.Errorf("replayed id %s is not above the last seen %s", third.id, seen.id)
+		t.Errorf("replayed id %s is not above the last seen %s", third.ID, seen.ID)
 	}
 	// And the stream goes on live after the replay.
 	p[1].send(faketelegram.TextUpdate(4, ann, "fourth"))
@@ -94,11 +94,11 @@ func TestStreamAskingForPurgedEventsIsToldToReload(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for name, last := range map[string]string{"purged": seen.id, "never given out": "999999999"} {
+	for name, last := range map[string]string{"purged": seen.ID, "never given out": "999999999"} {
 		s := p[1].openStream(token, last)
 		f := s.next("the first frame", func(sseFrame) bool { return true })
-		if f.event != "reload" {
-			t.Errorf("%s Last-Event-ID: first frame is %q (%s), want reload", name, f.event, f.data)
+		if f.Event != "reload" {
+			t.Errorf("%s Last-Event-ID: first frame is %q (%s), want reload", name, f.Event, f.Raw)
 		}
 		s.close()
 	}
@@ -154,9 +154,9 @@ func conversationMessages(h *harness, token, text string) []string {
 
 func id(t *testing.T, f sseFrame) uint64 {
 	t.Helper()
-	n, err := strconv.ParseUint(f.id, 10, 64)
+	n, err := strconv.ParseUint(f.ID, 10, 64)
 	if err != nil {
-		t.Fatalf("frame %s has id %q", f.event, f.id)
+		t.Fatalf("frame %s has id %q", f.Event, f.ID)
 	}
 	return n
 }

@@ -1,30 +1,16 @@
 package app_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/ssetest"
 )
 
 // sseFrame is one Server-Sent Events frame as a console receives it.
-type sseFrame struct {
-	id, event, data string
-}
-
-// text is the data's "data.text" field, for message events.
-func (f sseFrame) text() string {
-	var ev struct {
-		Data struct {
-			Text string `json:"text"`
-		} `json:"data"`
-	}
-	_ = json.Unmarshal([]byte(f.data), &ev)
-	return ev.Data.Text
-}
+type sseFrame = ssetest.Frame
 
 // stream is an operator's open GET /api/v1/events.
 type stream struct {
@@ -56,27 +42,8 @@ func (h *harness) openStream(token, lastEventID string) *stream {
 	s := &stream{t: h.t, frames: make(chan sseFrame, 4096), cancel: cancel}
 	h.t.Cleanup(s.close)
 	go func() {
-		defer close(s.frames)
 		defer res.Body.Close()
-		var f sseFrame
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if f.event != "" {
-					s.frames <- f
-				}
-				f = sseFrame{}
-			case strings.HasPrefix(line, "id: "):
-				f.id = strings.TrimPrefix(line, "id: ")
-			case strings.HasPrefix(line, "event: "):
-				f.event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				f.data = strings.TrimPrefix(line, "data: ")
-			}
-		}
+		ssetest.Read(res.Body, s.frames)
 	}()
 	return s
 }
@@ -105,5 +72,5 @@ func (s *stream) next(what string, match func(sseFrame) bool) sseFrame {
 
 // saying matches a message.created frame whose text is text.
 func saying(text string) func(sseFrame) bool {
-	return func(f sseFrame) bool { return f.event == "message.created" && f.text() == text }
+	return func(f sseFrame) bool { return f.Event == "message.created" && f.Text() == text }
 }

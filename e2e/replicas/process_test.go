@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
+	"github.com/switchboardhq/switchboard/internal/ssetest"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
@@ -251,32 +252,16 @@ func (p *process) openStream(token string) <-chan frame {
 	if err != nil || res.StatusCode != http.StatusOK {
 		p.t.Fatalf("GET /events on %s: %v %v", p.base, res, err)
 	}
+	raw := make(chan ssetest.Frame, 4096)
+	go func() {
+		defer res.Body.Close()
+		ssetest.Read(res.Body, raw)
+	}()
 	out := make(chan frame, 4096)
 	go func() {
 		defer close(out)
-		defer res.Body.Close()
-		var f frame
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if f.event != "" {
-					out <- f
-				}
-				f = frame{}
-			case strings.HasPrefix(line, "id: "):
-				f.id = strings.TrimPrefix(line, "id: ")
-			case strings.HasPrefix(line, "event: "):
-				f.event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				var ev struct {
-					Data map[string]any `json:"data"`
-				}
-				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev)
-				f.data = ev.Data
-			}
+		for f := range raw {
+			out <- frame{id: f.ID, event: f.Event, data: f.Data()}
 		}
 	}()
 	return out
