@@ -18,11 +18,13 @@ import (
 
 // Defaults of a DialerConfig.
 const (
-	// DefaultLease is how long a dialer holds a callback it dials: longer
-	// than the operator's phone rings plus a usual call, so a live dialer's
-	// callback is not reconciled under it. A longer call is found still in
-	// progress and left alone.
-	DefaultLease = 10 * time.Minute
+	// DefaultLease is how long a dialer holds a callback it dials: well
+	// over the time a round takes from claiming it to recording its call,
+	// and short, because a dialer killed mid-call holds its callbacks, and
+	// the operators they ring, until their leases end. A call still in
+	// progress then is found so at the provider and left alone, its lease
+	// taken again: one status fetch per lease for a long call.
+	DefaultLease = 2 * time.Minute
 	// DefaultPollInterval is how often due callbacks and free operators
 	// are looked for.
 	DefaultPollInterval = time.Second

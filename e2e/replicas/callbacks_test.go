@@ -82,7 +82,7 @@ func TestCallbacksAreDialledOnceByThreeProcessesWhenOneDiesMidCall(t *testing.T)
 		t.Errorf("callback %d, whose result was lost, is not waiting under the dead dialer's lease with its call (%v, %q)", lost, ok, sid)
 	}
 
-	// The lease runs out. A binary's lease is callback.DefaultLease, ten
+	// The lease runs out. A binary's lease is callback.DefaultLease, two
 	// minutes, with no setting to shorten it: the dead dialer's leases are
 	// aged instead, as if those minutes had passed.
 	tag, err := db.Exec(t.Context(), `UPDATE callbacks SET locked_until = '2000-01-01' WHERE state = 'dialing' AND lease_owner LIKE $1`, owner)
