@@ -47,9 +47,13 @@ func (r *ring) at(i int) Event { return r.buf[(r.start+i)%len(r.buf)] }
 
 // since returns up to limit kept events after id; last is the newest id
 // given out. Events are numbered without gaps, so id is covered when the
-// oldest kept event is id+1 or older.
+// oldest kept event is id+1 or older. An id above last was never given
+// out here (another process's, or one from before the clock went back).
 func (r *ring) since(id, last uint64, limit int) ([]Event, error) {
-	if id >= last {
+	switch {
+	case id > last:
+		return nil, ErrExpired
+	case id == last:
 		return nil, nil
 	}
 	if r.n == 0 || r.at(0).ID > id+1 {
