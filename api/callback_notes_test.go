@@ -138,14 +138,14 @@ func TestCallbackNotesArePublished(t *testing.T) {
 			if !ok {
 				t.Fatal("stream ended before the notes' change arrived")
 			}
-			if f.event != "callback.changed" {
+			if f.Event != "callback.changed" {
 				continue
 			}
 			var ev struct {
 				Data notedCallbackJSON `json:"data"`
 			}
-			if err := json.Unmarshal([]byte(f.data), &ev); err != nil {
-				t.Fatalf("frame data %q: %v", f.data, err)
+			if err := json.Unmarshal([]byte(f.Raw), &ev); err != nil {
+				t.Fatalf("frame data %q: %v", f.Raw, err)
 			}
 			if ev.Data.ID != cb.ID || ev.Data.Notes != "Call the landline" {
 				continue // the booking's own event may come first

@@ -138,19 +138,19 @@ func TestCallbackChangesArePublished(t *testing.T) {
 				if !ok {
 					t.Fatal("stream ended before the callback's change arrived")
 				}
-				if f.event != "callback.changed" {
+				if f.Event != "callback.changed" {
 					continue
 				}
 				var ev struct {
 					Type string       `json:"type"`
 					Data callbackJSON `json:"data"`
 				}
-				if err := json.Unmarshal([]byte(f.data), &ev); err != nil {
-					t.Fatalf("frame data %q: %v", f.data, err)
+				if err := json.Unmarshal([]byte(f.Raw), &ev); err != nil {
+					t.Fatalf("frame data %q: %v", f.Raw, err)
 				}
 				if ev.Type != "callback.changed" || ev.Data.ID != booked.ID || ev.Data.Status != want ||
 					ev.Data.CustomerID != cust.ID || ev.Data.Phone != "+447911123456" {
-					t.Fatalf("frame %s carries %+v, want callback %d %s", f.data, ev, booked.ID, want)
+					t.Fatalf("frame %s carries %+v, want callback %d %s", f.Raw, ev, booked.ID, want)
 				}
 				found = true
 			}

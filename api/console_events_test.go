@@ -50,14 +50,14 @@ func frameData(t *testing.T, ctx context.Context, frames <-chan sseFrame, typ st
 			if !ok {
 				t.Fatalf("stream ended before a matching %s event", typ)
 			}
-			if f.event != typ {
+			if f.Event != typ {
 				continue
 			}
 			var ev struct {
 				Data map[string]any `json:"data"`
 			}
-			if err := json.Unmarshal([]byte(f.data), &ev); err != nil {
-				t.Fatalf("frame data %q: %v", f.data, err)
+			if err := json.Unmarshal([]byte(f.Raw), &ev); err != nil {
+				t.Fatalf("frame data %q: %v", f.Raw, err)
 			}
 			if match(ev.Data) {
 				return ev.Data

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -11,13 +10,12 @@ import (
 
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/internal/ssetest"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
 // sseFrame is one Server-Sent Events frame.
-type sseFrame struct {
-	id, event, data string
-}
+type sseFrame = ssetest.Frame
 
 // streamDeadline bounds every wait on an event stream.
 const streamDeadline = 10 * time.Second
@@ -48,33 +46,8 @@ func (s *server) openStream(t *testing.T, token string) (context.Context, <-chan
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /events = %d", res.StatusCode)
 	}
-	frames := make(chan sseFrame)
-	go func() {
-		defer close(frames)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		var f sseFrame
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if f != (sseFrame{}) {
-					select {
-					case frames <- f:
-					case <-ctx.Done():
-						return
-					}
-				}
-				f = sseFrame{}
-			case strings.HasPrefix(line, "id: "):
-				f.id = strings.TrimPrefix(line, "id: ")
-			case strings.HasPrefix(line, "event: "):
-				f.event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				f.data = strings.TrimPrefix(line, "data: ")
-			}
-		}
-	}()
+	frames := make(chan sseFrame, 1024)
+	go ssetest.Read(res.Body, frames)
 	return ctx, frames
 }
 
@@ -92,7 +65,7 @@ func TestEventStreamDeliversNewCustomerMessages(t *testing.T) {
 			if !ok {
 				t.Fatal("stream ended before the customer's message arrived")
 			}
-			if f.event != "message.created" {
+			if f.Event != "message.created" {
 				continue
 			}
 			var ev struct {
@@ -104,13 +77,13 @@ func TestEventStreamDeliversNewCustomerMessages(t *testing.T) {
 					Ticket string `json:"ticket"`
 				} `json:"data"`
 			}
-			if err := json.Unmarshal([]byte(f.data), &ev); err != nil {
-				t.Fatalf("frame data %q: %v", f.data, err)
+			if err := json.Unmarshal([]byte(f.Raw), &ev); err != nil {
+				t.Fatalf("frame data %q: %v", f.Raw, err)
 			}
 			if ev.Data.Author != storage.AuthorCustomer {
 				continue
 			}
-			if ev.Data.Text != "<b>Hello</b> there" || ev.Type != "message.created" || f.id == "" || !strings.HasPrefix(ev.Data.Ticket, storage.TicketPrefix) {
+			if ev.Data.Text != "<b>Hello</b> there" || ev.Type != "message.created" || f.ID == "" || !strings.HasPrefix(ev.Data.Ticket, storage.TicketPrefix) {
 				t.Fatalf("frame %+v carries %+v", f, ev)
 			}
 			return

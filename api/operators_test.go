@@ -403,7 +403,7 @@ func waitOperatorChanged(t *testing.T, ctx context.Context, frames <-chan sseFra
 			if !ok {
 				t.Fatal("stream ended")
 			}
-			if f.event == "operator.changed" && strings.Contains(f.data, `"presence":"`+presence+`"`) && strings.Contains(f.data, `"open_count":`) {
+			if f.Event == "operator.changed" && strings.Contains(f.Raw, `"presence":"`+presence+`"`) && strings.Contains(f.Raw, `"open_count":`) {
 				return
 			}
 		}
