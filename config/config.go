@@ -84,8 +84,6 @@ const (
 	DefaultPublicURL   = "http://localhost:8080"
 	DefaultAdminEmail  = "admin@localhost"
 	DefaultTelegramAPI = "https://api.telegram.org/bot%s/%s"
-	// DefaultDatabaseMaxConns is SWITCHBOARD_DATABASE_MAX_CONNS's default.
-	DefaultDatabaseMaxConns = 32
 )
 
 // Error is a configuration problem; Key names the variable or YAML key.
@@ -147,7 +145,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	add(err)
 	c.Telegram.ChatInterval, err = parseDuration("TELEGRAM_CHAT_INTERVAL", get("TELEGRAM_CHAT_INTERVAL", "1s"))
 	add(err)
-	c.DatabaseMaxConns, err = parseCount("SWITCHBOARD_DATABASE_MAX_CONNS", get("SWITCHBOARD_DATABASE_MAX_CONNS", strconv.Itoa(DefaultDatabaseMaxConns)), 2, 1000)
+	c.DatabaseMaxConns, err = parseCount("SWITCHBOARD_DATABASE_MAX_CONNS", get("SWITCHBOARD_DATABASE_MAX_CONNS", strconv.Itoa(storage.DefaultMaxConns)), 2, 1000)
 	add(err)
 	add(c.validateEnv())
 
