@@ -42,31 +42,18 @@ func poller(t *testing.T, via *harness, hs []*harness) (int, int) {
 // ticket number, and fails on a second one.
 func greetedOnce(t *testing.T, tg *faketelegram.Server, users ...faketelegram.User) {
 	t.Helper()
-	count := func() map[int64]int {
-		n := map[int64]int{}
-		for _, m := range tg.SentMessages() {
-			if strings.Contains(m.Text, "SB-") {
-				n[m.ChatID]++
-			}
-		}
-		return n
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancel()
-	err := tg.WaitFor(ctx, func(*faketelegram.Server) bool {
-		n := count()
-		for _, u := range users {
-			if n[u.ID] == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	greetings, err := tg.WaitForEachChat(ctx, "SB-", ids...)
 	if err != nil {
-		t.Fatalf("greetings by chat %v: %v", count(), err)
+		t.Fatalf("greetings by chat %v: %v", greetings, err)
 	}
 	for _, u := range users {
-		if n := count()[u.ID]; n != 1 {
+		if n := greetings[u.ID]; n != 1 {
 			t.Errorf("%s was greeted %d times, want once", u.FirstName, n)
 		}
 	}

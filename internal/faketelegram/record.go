@@ -219,3 +219,31 @@ func (s *Server) resetLocked() {
 	s.webhook = Webhook{}
 	s.files = map[string][]byte{}
 }
+
+// TextsByChat counts, per chat, the messages accepted whose text contains
+// part.
+func (s *Server) TextsByChat(part string) map[int64]int {
+	n := map[int64]int{}
+	for _, m := range s.SentMessages() {
+		if strings.Contains(m.Text, part) {
+			n[m.ChatID]++
+		}
+	}
+	return n
+}
+
+// WaitForEachChat waits until each of chatIDs has been sent a message
+// containing part, and returns TextsByChat(part) then (or when ctx ends,
+// with its error).
+func (s *Server) WaitForEachChat(ctx context.Context, part string, chatIDs ...int64) (map[int64]int, error) {
+	err := s.WaitFor(ctx, func(*Server) bool {
+		n := s.TextsByChat(part)
+		for _, id := range chatIDs {
+			if n[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	return s.TextsByChat(part), err
+}
