@@ -71,9 +71,10 @@ type App struct {
 	livePresence  *live.Presence
 }
 
-// onlineOperators counts operators with an open event stream: on any
-// process with PostgreSQL, in this one with SQLite.
-func (a *App) onlineOperators() int {
+// OnlineOperators counts operators with an open event stream: on any
+// process with PostgreSQL, in this one with SQLite. The wait estimate
+// divides the queue among them.
+func (a *App) OnlineOperators() int {
 	if a.livePresence != nil {
 		return a.livePresence.OnlineOperators()
 	}
@@ -168,7 +169,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Dispatcher = outbox.New(store, o.Outbox, a.Broker, log)
 	a.Engine, err = dialog.New(store, dialog.Options{
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
-		OnlineOperators: a.onlineOperators, OutboxWritten: a.Dispatcher.Wake,
+		OnlineOperators: a.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
 		Handoff: a.Dispatcher.Handoff, HandoffLease: a.Dispatcher.LeaseFor(),
 		TextCallers: cfg.Twilio.Enabled(),
 	})

@@ -53,13 +53,21 @@ func TestEventCausedOnOneProcessReachesStreamsOnTheOthers(t *testing.T) {
 	}
 }
 
-func TestStreamReopenedOnAnotherProcessReplaysWhatItMissed(t *testing.T) {
-	p := replicas(t)
+// seenThenAway has a console on the first process see the customer's
+// "first" message, written through the second, and then close its stream;
+// it returns the console's token and the frame it saw last.
+func seenThenAway(p [3]*harness) (string, sseFrame) {
 	token := p[0].login(adminEmail, adminPassword)
 	onA := p[0].openStream(token, "")
 	p[1].send(faketelegram.TextUpdate(1, ann, "first"))
 	seen := onA.next("the first message", saying("first"))
 	onA.close()
+	return token, seen
+}
+
+func TestStreamReopenedOnAnotherProcessReplaysWhatItMissed(t *testing.T) {
+	p := replicas(t)
+	token, seen := seenThenAway(p)
 
 	// While the console is away, the customer writes twice more, through
 	// two other processes.
@@ -82,11 +90,7 @@ func TestStreamReopenedOnAnotherProcessReplaysWhatItMissed(t *testing.T) {
 
 func TestStreamAskingForPurgedEventsIsToldToReload(t *testing.T) {
 	p := replicas(t)
-	token := p[0].login(adminEmail, adminPassword)
-	onA := p[0].openStream(token, "")
-	p[1].send(faketelegram.TextUpdate(1, ann, "old news"))
-	seen := onA.next("the message", saying("old news"))
-	onA.close()
+	token, seen := seenThenAway(p)
 	p[1].send(faketelegram.TextUpdate(2, ann, "missed"))
 	p[0].waitFor("stored", func() bool { return len(conversationMessages(p[0], token, "missed")) > 0 })
 	// A day passes: every event so far is older than the retention.
@@ -185,6 +189,36 @@ func TestDeactivatedOperatorLosesTheirStreamOnEveryProcess(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("olga's stream on another process still open 5 s after she was deactivated")
+		}
+	}
+}
+
+func TestWaitEstimateCountsOperatorsStreamingOnOtherProcesses(t *testing.T) {
+	p := replicas(t, withOptions(func(o *app.Options) { o.LivePresence.Heartbeat = 100 * time.Millisecond }))
+	boss := p[0].login(adminEmail, adminPassword)
+	body := map[string]any{"email": "olga@example.com", "name": "Olga", "password": "olga-password-1"}
+	if code := p[0].call(http.MethodPost, "/api/v1/operators", boss, body, nil); code != http.StatusCreated {
+		t.Fatalf("add olga: status %d", code)
+	}
+	// Two operators at work, on two processes; none on the third.
+	p[0].openStream(boss, "")
+	p[1].openStream(p[1].login("olga@example.com", "olga-password-1"), "")
+	p[2].waitFor("the third process to count both", func() bool { return p[2].app.OnlineOperators() == 2 })
+
+	// Three customers ask for a person through the third process. Each
+	// ahead counts 5 minutes, shared by the two: the third is told
+	// ceil(15/2) = 8, rounded up to 10 — 15 if the others' operators
+	// were not counted.
+	for i, name := range []string{"Ann", "Bea", "Cy"} {
+		p[2].send(faketelegram.CommandUpdate(i+1, faketelegram.User{ID: int64(9100 + i), FirstName: name, LanguageCode: "en"}, "operator", ""))
+	}
+	told, err := p[2].tg.WaitForEachChat(t.Context(), "You are number 3", 9102)
+	if err != nil {
+		t.Fatalf("the third customer's place: %v (%v)", err, told)
+	}
+	for _, m := range p[2].tg.SentMessages() {
+		if m.ChatID == 9102 && strings.Contains(m.Text, "You are number 3") && !strings.Contains(m.Text, "within 10 minutes") {
+			t.Errorf("the third customer was told %q, want within 10 minutes", m.Text)
 		}
 	}
 }
