@@ -74,23 +74,22 @@ func (a *API) streamEvents(c echo.Context) error {
 			a.log.InfoContext(ctx, "event stream ended: operator logged out", "operator_id", op.ID)
 			return nil
 		case ev := <-sub.C:
-			if sub.Lost() && last > 0 {
-				// This stream fell behind and the broker dropped events
-				// for it: read them back before going on.
-				if last, err = a.replay(ctx, rc, res, last); err != nil {
+			// Events that arrived together (one transaction's, or one
+			// read of the bus) go out in one write: a stream costs a
+			// system call per flush, not per event.
+			for more := 0; ; more++ {
+				if last, err = a.writeEvent(ctx, rc, res, sub, ev, last); err != nil {
 					return nil
 				}
+				if more == coalesceMax {
+					break
+				}
+				var ok bool
+				if ev, ok = pending(sub); !ok {
+					break
+				}
 			}
-			if ev.ID <= last {
-				continue // replayed already
-			}
-			last = ev.ID
-			frame, err := ev.Encoded(eventFrame)
-			if err != nil {
-				a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
-				continue
-			}
-			if err := writeFrame(rc, res, frame); err != nil {
+			if err := rc.Flush(); err != nil {
 				return nil
 			}
 		case <-ping.C:
@@ -104,6 +103,45 @@ func (a *API) streamEvents(c echo.Context) error {
 			}
 		}
 	}
+}
+
+// coalesceMax is how many events already waiting a stream writes after
+// the one it woke for before it flushes.
+const coalesceMax = 63
+
+// pending returns the subscription's next event if one is waiting.
+func pending(sub *events.Subscription) (events.Event, bool) {
+	select {
+	case ev := <-sub.C:
+		return ev, true
+	default:
+		return events.Event{}, false
+	}
+}
+
+// writeEvent writes ev's frame, unflushed, unless the stream has it
+// already, and returns the id of the last event written. When the broker
+// dropped events for this slow stream it first reads them back. A non-nil
+// error means the client is gone.
+func (a *API) writeEvent(ctx context.Context, rc *http.ResponseController, w io.Writer, sub *events.Subscription, ev events.Event, last uint64) (uint64, error) {
+	if sub.Lost() && last > 0 {
+		var err error
+		if last, err = a.replay(ctx, rc, w, last); err != nil {
+			return last, err
+		}
+	}
+	if ev.ID <= last {
+		return last, nil // replayed already
+	}
+	frame, err := ev.Encoded(eventFrame)
+	if err != nil {
+		a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
+		return last, nil
+	}
+	if _, err := io.WriteString(w, frame); err != nil {
+		return last, err
+	}
+	return ev.ID, nil
 }
 
 // replay writes every event after id and returns the last id written; when

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/internal/ssetest"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -130,6 +132,41 @@ func waitStreamEnd(t *testing.T, ctx context.Context, frames <-chan sseFrame, af
 			if !ok {
 				return
 			}
+		}
+	}
+}
+
+// A burst of events published at once (more than a stream writes in one
+// go) reaches an open stream whole and in order, each its own frame.
+func TestEventStreamDeliversABurstInOrder(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	ctx, frames := s.openStream(t, token)
+	const burst = 200
+	for i := range burst {
+		s.broker.Publish(events.Event{Type: events.ConversationChanged, ConversationID: uint64(i + 1)})
+	}
+	var last uint64
+	for got := 0; got < burst; {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d of %d events arrived before the deadline", got, burst)
+		case f, ok := <-frames:
+			if !ok {
+				t.Fatalf("stream ended after %d of %d events", got, burst)
+			}
+			var ev struct {
+				ID             uint64 `json:"id"`
+				ConversationID uint64 `json:"conversation_id"`
+			}
+			if err := json.Unmarshal([]byte(f.Raw), &ev); err != nil {
+				t.Fatalf("frame %d data %q: %v", got, f.Raw, err)
+			}
+			got++
+			if ev.ConversationID != uint64(got) || ev.ID <= last || f.ID != strconv.FormatUint(ev.ID, 10) {
+				t.Fatalf("frame %d is %+v (id: %q) after id %d, want conversation %d with a greater id", got, ev, f.ID, last, got)
+			}
+			last = ev.ID
 		}
 	}
 }

@@ -225,11 +225,18 @@ func (b *Broker) Deliver(evs ...Event) {
 			b.disconnectCarried(ev)
 		}
 	}
+	for i := range evs {
+		evs[i].memo = &memo{}
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	for _, ev := range evs {
-		ev.memo = &memo{}
-		b.fanOut(ev)
+	// Each subscriber gets the whole batch before the next one gets any,
+	// so a stream that wakes for the first finds the rest waiting and
+	// writes them together.
+	for s := range b.subs {
+		for _, ev := range evs {
+			s.give(ev)
+		}
 	}
 }
 
@@ -253,12 +260,17 @@ func (b *Broker) disconnectCarried(ev Event) {
 // fanOut gives ev to every subscriber that has room; the caller holds mu.
 func (b *Broker) fanOut(ev Event) {
 	for s := range b.subs {
-		select {
-		case s.c <- ev:
-		default:
-			s.lost.Store(true)
-			metrics.EventsDropped.Inc()
-		}
+		s.give(ev)
+	}
+}
+
+// give hands ev to s if it has room, and otherwise notes that s lost it.
+func (s *Subscription) give(ev Event) {
+	select {
+	case s.c <- ev:
+	default:
+		s.lost.Store(true)
+		metrics.EventsDropped.Inc()
 	}
 }
 

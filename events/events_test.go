@@ -107,3 +107,28 @@ func TestASlowSubscriberLosesEventsWithoutHoldingUpOthers(t *testing.T) {
 		t.Fatalf("slow subscriber holds %d events, want its buffer of %d", n, events.SubscriberBuffer)
 	}
 }
+
+// Events delivered together from another process reach every subscriber
+// whole and in order.
+func TestDeliverGivesEverySubscriberTheBatchInOrder(t *testing.T) {
+	b := events.NewBroker()
+	subs := []*events.Subscription{b.Subscribe(1), b.Subscribe(2), b.Subscribe(2)}
+	batch := make([]events.Event, 20)
+	for i := range batch {
+		batch[i] = events.Event{ID: uint64(100 + i), Type: events.ConversationChanged}
+	}
+	b.Deliver(batch...)
+	for n, s := range subs {
+		for i := range batch {
+			select {
+			case ev := <-s.C:
+				if ev.ID != uint64(100+i) {
+					t.Fatalf("subscriber %d: event %d has id %d, want %d", n, i, ev.ID, 100+i)
+				}
+			default:
+				t.Fatalf("subscriber %d got %d of %d events", n, i, len(batch))
+			}
+		}
+		s.Close()
+	}
+}

@@ -134,7 +134,7 @@ func run(o options) error {
 	opened := make(chan error, o.streams)
 	var frames atomic.Int64
 	for i := range streams {
-		streams[i] = &streamLog{server: i % len(servers), got: map[int]time.Time{}, frames: &frames}
+		streams[i] = &streamLog{server: i % len(servers), got: map[int]time.Time{}, published: map[int]time.Time{}, frames: &frames}
 		go func() { opened <- streams[i].open(ctx, client, servers[streams[i].server].base, token) }()
 	}
 	for i := range streams {
@@ -204,6 +204,9 @@ type streamLog struct {
 
 	mu  sync.Mutex
 	got map[int]time.Time // marker number → first arrival
+	// published is, per marker number, the event's own at: when the
+	// causing process published it, after its commit.
+	published map[int]time.Time
 }
 
 func (s *streamLog) arrival(n int) (time.Time, bool) {
@@ -252,6 +255,12 @@ func (s *streamLog) open(ctx context.Context, client *http.Client, base, token s
 			s.mu.Lock()
 			if _, seen := s.got[n]; !seen {
 				s.got[n] = now
+				var ev struct {
+					At time.Time `json:"at"`
+				}
+				if json.Unmarshal(line[len("data:"):], &ev) == nil && !ev.At.IsZero() {
+					s.published[n] = ev.At
+				}
 			}
 			s.mu.Unlock()
 		}
@@ -390,4 +399,13 @@ func rssKB(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// publishedAt is when the process that caused marker n's event published
+// it, by that event's at.
+func (s *streamLog) publishedAt(n int) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.published[n]
+	return at, ok
 }

@@ -63,7 +63,8 @@ func steady(servers []*server, streams []*streamLog, frames *atomic.Int64, o opt
 	}
 
 	n := len(servers)
-	var all []time.Duration
+	var all, afterPublish []time.Duration
+	toPublish := make([]time.Duration, 0, o.updates)
 	cells := make([][]time.Duration, n*n) // cause server × receiving server
 	missing := 0
 	for _, s := range streams {
@@ -75,6 +76,12 @@ func steady(servers []*server, streams []*streamLog, frames *atomic.Int64, o opt
 			}
 			d := at.Sub(cause)
 			all = append(all, d)
+			if pub, ok := s.publishedAt(i); ok {
+				afterPublish = append(afterPublish, at.Sub(pub))
+				if s == streams[0] {
+					toPublish = append(toPublish, pub.Sub(cause))
+				}
+			}
 			cells[(i%n)*n+s.server] = append(cells[(i%n)*n+s.server], d)
 		}
 	}
@@ -95,6 +102,10 @@ func steady(servers []*server, streams []*streamLog, frames *atomic.Int64, o opt
 	sortDurations(acks)
 	fmt.Printf("  webhook answered (committed) p50 %s  p99 %s; the rest is the bus and the streams\n",
 		round(quantile(acks, .5)), round(quantile(acks, .99)))
+	sortDurations(toPublish)
+	sortDurations(afterPublish)
+	fmt.Printf("  post start → published (the event's at, after the commit): p50 %s  p99 %s; published → frame: p50 %s  p99 %s\n",
+		round(quantile(toPublish, .5)), round(quantile(toPublish, .99)), round(quantile(afterPublish, .5)), round(quantile(afterPublish, .99)))
 	fmt.Printf("  cpu while posting: %s\n", use.Detail)
 	var dropped []string
 	for _, s := range servers {
