@@ -43,7 +43,7 @@ var schema = []string{
 	)`,
 	`CREATE INDEX IF NOT EXISTS live_presence_operator ON live_presence (operator_id, expires_at)`,
 	// Send budgets: each channel's shared rate limit (budget.go).
-	sendBudgetTable, sendsTable, sendChatsTable, sendChatsIndex, sendTurnFunction, sendEndFunction,
+	sendBudgetTable, sendBudgetGone, sendsTable, sendChatsTable, sendChatsIndex, sendTurnsFunction, sendEndFunction,
 }
 
 // Migrate creates what the live layer keeps in PostgreSQL, once however

@@ -1,0 +1,96 @@
+package live
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// budgetOn opens the live layer on a fresh switchboard schema (the budget
+// reads the outbox) and returns lim's budget for channel "telegram".
+func budgetOn(t *testing.T, lim outbox.Limits) *SendBudget {
+	t.Helper()
+	if !strings.HasPrefix(os.Getenv(storagetest.EnvDatabaseURL), "postgres") {
+		t.Skipf("the shared send budget needs PostgreSQL: set %s", storagetest.EnvDatabaseURL)
+	}
+	url := storagetest.URL(t)
+	storagetest.OpenURL(t, url)
+	layer, err := Open(context.Background(), Config{DatabaseURL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("open the live layer: %v", err)
+	}
+	t.Cleanup(layer.Close)
+	return layer.SendBudget("telegram", lim)
+}
+
+// asks makes one ask per chat, for outbox items that are not stored (so
+// none is held back by an older one).
+func asks(firstItem int, chats ...string) []*turnAsk {
+	out := make([]*turnAsk, len(chats))
+	for i, chat := range chats {
+		out[i] = &turnAsk{it: storage.OutboxItem{ID: uint64(firstItem + i), ChatKey: chat}, answer: make(chan turnAnswer, 1)}
+	}
+	return out
+}
+
+// turns books batch in one statement and returns its answers in order.
+func turns(t *testing.T, b *SendBudget, batch []*turnAsk) []turnAnswer {
+	t.Helper()
+	b.bookBatch(batch)
+	out := make([]turnAnswer, len(batch))
+	for i, a := range batch {
+		out[i] = <-a.answer
+		if out[i].err != nil {
+			t.Fatalf("ask %d: %v", i, out[i].err)
+		}
+	}
+	return out
+}
+
+// One statement that books more sends than a second allows books no more
+// than the limit: the rest are told the window is full, as they would be
+// asking one by one; a second message to a chat already booked waits for
+// the chat.
+func TestABatchBooksNoMoreThanTheWindowHolds(t *testing.T) {
+	b := budgetOn(t, outbox.Limits{PerSecond: 30, ChatInterval: time.Second})
+	chats := make([]string, 100)
+	for i := range chats {
+		chats[i] = "telegram:" + strconv.Itoa(i)
+	}
+	chats[99] = chats[0]
+	got := turns(t, b, asks(1, chats...))
+	count := map[string]int{}
+	for i, a := range got {
+		count[a.turn]++
+		if i < 30 && a.turn != "slot" {
+			t.Fatalf("ask %d: %q, want a slot among the first 30", i, a.turn)
+		}
+		if a.turn == "slot" && a.seq != int64(i+1) {
+			t.Fatalf("ask %d booked send %d, want %d", i, a.seq, i+1)
+		}
+	}
+	if count["slot"] != 30 || count["busy"] != 70 {
+		t.Fatalf("answers %v, want 30 slots and 70 busy", count)
+	}
+	// Once the first send has ended a second ago, the 31st may go.
+	b.end(storage.OutboxItem{ChatKey: chats[0]}, 1, time.Now().Add(-time.Second))
+	got = turns(t, b, asks(101, "telegram:new", "telegram:newer", chats[1]))
+	if got[0].turn != "slot" || got[0].seq != 31 || got[1].turn != "busy" || got[2].turn != "busy" {
+		t.Fatalf("after one send ended: %+v, want send 31 booked and the rest busy", got)
+	}
+	// A chat with a send in flight is told to wait for it.
+	b.end(storage.OutboxItem{ChatKey: chats[2]}, 2, time.Now().Add(-time.Second))
+	got = turns(t, b, asks(201, chats[3], chats[3]))
+	if got[0].turn != "chat" || got[1].turn != "chat" {
+		t.Fatalf("asks for chat %s, in flight: %+v, want both told to wait for the chat", chats[3], got)
+	}
+}
