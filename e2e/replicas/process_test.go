@@ -90,7 +90,9 @@ func cluster(t *testing.T, n int, env ...string) ([]*process, *faketelegram.Serv
 			"SWITCHBOARD_DATABASE_URL=" + url,
 			"TELEGRAM_BOT_TOKEN=" + faketelegram.Token,
 			"TELEGRAM_WEBHOOK_SECRET=" + secret,
-			"TELEGRAM_API_ENDPOINT=" + tg.Endpoint(),
+			// Each process calls through its own label, so the fake
+			// tells processes apart, not connections.
+			"TELEGRAM_API_ENDPOINT=" + tg.EndpointAs(fmt.Sprintf("process-%d", i)),
 		}, env...))
 	}
 	for _, p := range procs {

@@ -109,8 +109,8 @@ var terminatedPoll = errorResponse(http.StatusConflict,
 
 // Poll is one getUpdates call as the fake saw it.
 type Poll struct {
-	// Client is the address the call came from: one connection of one
-	// bot instance.
+	// Client is the address the call came from (one connection of one
+	// bot instance), or the label of the endpoint it used (EndpointAs).
 	Client string
 	// Start is when the call arrived; End when it was answered, zero
 	// while it waits.

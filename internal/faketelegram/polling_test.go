@@ -186,3 +186,23 @@ func TestPollsRecordAClientThatHangsUp(t *testing.T) {
 		t.Errorf("poll = %+v, conflicts %d; want the client gone and no conflict", p, srv.Conflicts())
 	}
 }
+
+// Calls through EndpointAs are recorded with the instance's label, which
+// stays the same across its connections; other calls with their address.
+func TestPollsNameTheInstanceThatLabelledItsEndpoint(t *testing.T) {
+	srv := faketelegram.New()
+	t.Cleanup(srv.Close)
+	for _, endpoint := range []string{srv.EndpointAs("process-2"), srv.Endpoint()} {
+		bot, err := tgbotapi.NewBotAPIWithAPIEndpoint(faketelegram.Token, endpoint)
+		if err != nil {
+			t.Fatalf("connect through %s: %v", endpoint, err)
+		}
+		if _, err := bot.GetUpdates(tgbotapi.UpdateConfig{Timeout: 0}); err != nil {
+			t.Fatalf("GetUpdates through %s: %v", endpoint, err)
+		}
+	}
+	polls := srv.Polls()
+	if len(polls) != 2 || polls[0].Client != "process-2" || !strings.HasPrefix(polls[1].Client, "127.0.0.1:") {
+		t.Fatalf("polls %+v, want one from process-2 and one from an address", polls)
+	}
+}

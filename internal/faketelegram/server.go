@@ -164,7 +164,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveFile(w, rest)
 		return
 	}
-	token, method, ok := splitBotPath(r.URL.Path)
+	client, path := r.RemoteAddr, r.URL.Path
+	if label, rest, ok := cutLabel(path); ok {
+		client, path = label, rest
+	}
+	token, method, ok := splitBotPath(path)
 	if !ok {
 		writeResponse(w, notFound)
 		return
@@ -184,7 +188,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case h == nil:
 		writeResponse(w, refusal)
 	default:
-		writeResponse(w, h(s, withClient(r.Context(), r.RemoteAddr), params))
+		writeResponse(w, h(s, withClient(r.Context(), client), params))
 	}
 }
 
