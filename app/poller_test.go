@@ -85,8 +85,11 @@ func TestOnePollerAmongProcessesWithTakeover(t *testing.T) {
 	tg := faketelegram.New()
 	t.Cleanup(tg.Close)
 	var hs []*harness
-	for range 3 {
-		hs = append(hs, start(t, withFake(tg), withDB(url), withPolling()))
+	for i := range 3 {
+		// Each process calls through its own label, so the fake tells
+		// processes apart, not connections.
+		label := withEnv("TELEGRAM_API_ENDPOINT", tg.EndpointAs(fmt.Sprintf("process-%d", i)))
+		hs = append(hs, start(t, withFake(tg), withDB(url), withPolling(), label))
 	}
 	polling := func(s *faketelegram.Server) bool {
 		polls := s.Polls()

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -26,7 +27,8 @@ func replicas(t *testing.T, opts ...func(*setup)) [3]*harness {
 	t.Cleanup(tg.Close)
 	var hs [3]*harness
 	for i := range hs {
-		hs[i] = start(t, append([]func(*setup){withDB(url), withFake(tg), withEnv("SWITCHBOARD_DATABASE_MAX_CONNS", "8")}, opts...)...)
+		hs[i] = start(t, append([]func(*setup){withDB(url), withFake(tg), withEnv("SWITCHBOARD_DATABASE_MAX_CONNS", "8"),
+			withEnv("TELEGRAM_API_ENDPOINT", tg.EndpointAs(fmt.Sprintf("process-%d", i)))}, opts...)...)
 	}
 	return hs
 }
