@@ -63,6 +63,7 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
+	{15, "paging: indexes for every list's keyset order", migratePaging},
 }
 
 // column names one field of a model, for addColumns.
