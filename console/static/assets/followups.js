@@ -38,7 +38,7 @@ const forMe = (f) => !!store.me && (f.owner_id === store.me.id || (f.owner_id ==
 /** Loads the open follow-ups the operator is listed into the store. */
 export async function loadFollowUps() {
   try {
-    const open = await api.followUps({ state: 'open', limit: '500' });
+    const open = await api.allPages((cursor) => api.followUpsPage({ state: 'open', limit: '500', cursor }));
     store.followups.clear();
     for (const f of open) store.followups.set(f.id, f);
     loadError = '';
