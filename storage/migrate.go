@@ -95,6 +95,11 @@ func SchemaVersion() int {
 	return v
 }
 
+// MigrationCount is how many migrations this build knows: what a first
+// migrate applies. It equals SchemaVersion unless some numbers are not in
+// this build (numbers are handed out to work done in parallel).
+func MigrationCount() int { return len(migrations) }
+
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and reports how many it applied.
 func (s *Storage) Migrate(ctx context.Context) (int, error) {
