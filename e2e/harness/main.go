@@ -37,6 +37,8 @@
 //	POST /queue/seed       {"count":N,"since":"RFC 3339"}: N customers waiting, handed
 //	                       over a second apart (seed.go); answers {"tickets":[…]} in
 //	                       queue order
+//	POST /followups/seed   {"count":N,"closed_by":ID}: N closed follow-ups of complaints
+//	                       (seed.go); answers {"ids":[…]} newest first
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -332,6 +334,7 @@ func (h *harness) routes() http.Handler {
 	mux.HandleFunc("POST /callback/fail", h.failCallback)
 	mux.HandleFunc("POST /reports/seed", h.seedReports)
 	mux.HandleFunc("POST /queue/seed", h.seedQueue)
+	mux.HandleFunc("POST /followups/seed", h.seedFollowUps)
 	return mux
 }
 

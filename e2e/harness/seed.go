@@ -169,3 +169,44 @@ func (h *harness) seedQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string][]string{"tickets": tickets})
 }
+
+// seedFollowUpsRequest is the body of POST /followups/seed: Count closed
+// follow-ups of complaints, on resolved tickets of their own, opened a
+// minute apart (the last a minute ago) and closed by operator ClosedBy.
+type seedFollowUpsRequest struct {
+	Count    int    `json:"count"`
+	ClosedBy uint64 `json:"closed_by"`
+}
+
+// seedFollowUps answers POST /followups/seed with the ids of the
+// follow-ups it closed, newest first (as the closed list shows them).
+func (h *harness) seedFollowUps(w http.ResponseWriter, r *http.Request) {
+	var req seedFollowUpsRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Count < 1 || req.Count > 5000 || req.ClosedBy == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count must be from 1 to 5000, closed_by an operator id"})
+		return
+	}
+	ctx := r.Context()
+	ids := make([]uint64, req.Count)
+	for i := range req.Count {
+		at := time.Now().Add(-time.Duration(req.Count-i) * time.Minute)
+		conv, err := h.seedTicket(ctx, "telegram", 0, at.Add(-time.Hour), at)
+		if err == nil {
+			var f storage.FollowUp
+			f, _, err = h.store.OpenFollowUp(ctx, storage.FollowUp{ConversationID: conv.ID, CustomerID: conv.CustomerID,
+				Kind: storage.FollowUpComplaint, Summary: fmt.Sprintf("Complaint %d", i+1)})
+			if err == nil {
+				_, err = h.store.CloseFollowUp(ctx, f.ID, "Refunded.", req.ClosedBy, at)
+				ids[req.Count-1-i] = f.ID
+			}
+		}
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string][]uint64{"ids": ids})
+}

@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { store, on, emit, mergeConversation, waitingList, mineList, sinceOf, customerName } from './store.js';
 import { el, fill, waitedSince, formatTime, cssToken } from './ui.js';
 import { callbackGroups } from './callbackstore.js';
+import { moreEnd } from './more.js';
 
 let tab = 'queue';
 let listNode = null;
@@ -51,6 +52,7 @@ export async function loadMoreQueue() {
   if (!queuePaging.next || queuePaging.loading) return;
   const generation = queuePaging.generation;
   queuePaging.loading = true;
+  emit('convs');
   try {
     const page = await api.conversationsPage({ status: 'waiting', limit: String(QUEUE_PAGE), cursor: queuePaging.next });
     if (generation !== queuePaging.generation) return;
@@ -139,7 +141,7 @@ function render() {
   } else {
     fill(listNode, items.map((c) => item(c, tab === 'queue' ? 'queue-item' : 'mine-item')));
   }
-  watchMore(tab === 'queue' && queuePaging.next ? moreItem() : null);
+  if (tab === 'queue' && queuePaging.next) listNode.append(moreEnd('li', 'queue-more', queuePaging.loading, loadMoreQueue));
   updateTitle(`${waiting.length}${queuePaging.next ? '+' : ''}`, unreadMine + waiting.reduce((n, c) => n + (c.unread || 0), 0));
 }
 
@@ -171,29 +173,6 @@ function item(c, testid) {
       c.status === 'waiting'
         ? ['waiting ', waitedSince(sinceOf(c))]
         : ['last message ', formatTime(c.last_message_at)])));
-}
-
-/** The end of a queue with more pages: it loads the next when it scrolls into view, or when clicked. */
-function moreItem() {
-  const node = el('li', { class: 'more', 'data-testid': 'queue-more' },
-    el('button', { type: 'button', disabled: queuePaging.loading, onclick: () => loadMoreQueue() },
-      queuePaging.loading ? 'Loading…' : 'Load more'));
-  listNode.append(node);
-  return node;
-}
-
-let moreObserver = null;
-
-/** Watches node (the list's end) and loads the next page when it shows; null stops watching. */
-function watchMore(node) {
-  if (moreObserver) moreObserver.disconnect();
-  if (!node || typeof IntersectionObserver !== 'function') return; // the button still works
-  // A new node is reported at once if it already shows, so a page too
-  // short to fill the list brings the next one.
-  moreObserver = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) loadMoreQueue();
-  }, { rootMargin: '0px 0px 200px 0px' });
-  moreObserver.observe(node);
 }
 
 function updateTitle(waiting, unread) {
