@@ -116,6 +116,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.PATCH("/messages/:id", a.relabelMessage, authed)
 	g.GET("/followups", a.listFollowUps, authed)
 	g.POST("/followups/:id/close", a.closeFollowUp, authed)
+	g.GET("/customers/:id", a.customerProfile, authed)
 	g.GET("/customers/:id/history", a.customerHistory, authed)
 	g.PATCH("/customers/:id", a.updateCustomer, authed)
 	g.GET("/callbacks", a.listCallbacks, authed)

@@ -15,9 +15,12 @@ import (
 
 type callbackList struct {
 	Callbacks []callbackView `json:"callbacks"`
+	// NextCursor continues the list; "" after the last page.
+	NextCursor string `json:"next_cursor"`
 }
 
-// listCallbacks answers GET /callbacks?status=S&customer_id=N&limit=N;
+// listCallbacks answers GET /callbacks?status=S&customer_id=N&limit=N&cursor=C,
+// one page at a time;
 // scheduled ones come in the order they will be dialled.
 func (a *API) listCallbacks(c echo.Context) error {
 	status := policy.State(c.QueryParam("status"))
@@ -32,12 +35,11 @@ func (a *API) listCallbacks(c echo.Context) error {
 		}
 		filter.CustomerID = id
 	}
-	limit, err := listLimit(c)
-	if err != nil {
+	var err error
+	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {
 		return err
 	}
-	filter.Limit = limit
-	cbs, err := a.store.ListCallbacks(c.Request().Context(), filter)
+	cbs, next, err := a.store.CallbackPage(c.Request().Context(), filter)
 	if err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func (a *API) listCallbacks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, callbackList{Callbacks: views})
+	return c.JSON(http.StatusOK, callbackList{Callbacks: views, NextCursor: next})
 }
 
 type bookCallbackRequest struct {

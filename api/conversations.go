@@ -11,10 +11,13 @@ import (
 
 type conversationList struct {
 	Conversations []conversationView `json:"conversations"`
+	// NextCursor continues the list; "" after the last page.
+	NextCursor string `json:"next_cursor"`
 }
 
-// listConversations answers GET /conversations?status=S&mine=1; waiting
-// ones come in queue order, oldest first. mine=1 keeps the caller's own.
+// listConversations answers GET /conversations?status=S&mine=1&limit=N&cursor=C,
+// one page at a time; waiting ones come in queue order, oldest first.
+// mine=1 keeps the caller's own.
 func (a *API) listConversations(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status != "" && !storage.ValidState(status) {
@@ -28,13 +31,12 @@ func (a *API) listConversations(c echo.Context) error {
 	default:
 		return badRequest("mine must be 1 or 0, not %q", mine)
 	}
-	limit, err := listLimit(c)
-	if err != nil {
+	var err error
+	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {
 		return err
 	}
-	filter.Limit = limit
 	ctx := c.Request().Context()
-	convs, err := a.store.ListConversations(ctx, filter)
+	convs, next, err := a.store.ConversationPage(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func (a *API) listConversations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, conversationList{Conversations: views})
+	return c.JSON(http.StatusOK, conversationList{Conversations: views, NextCursor: next})
 }
 
 // getConversation answers GET /conversations/:id with its customer and

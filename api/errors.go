@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/paging"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -56,6 +57,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusTooManyRequests, err.Error()
 	case errors.Is(err, storage.ErrEmailTaken):
 		return http.StatusConflict, "an operator with this email exists"
+	case errors.Is(err, paging.ErrBadCursor):
+		return http.StatusBadRequest, "bad cursor: pass the next_cursor of the previous page of the same list, or none for the first page"
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState), errors.Is(err, storage.ErrFollowUpClosed):

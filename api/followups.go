@@ -39,9 +39,12 @@ func viewFollowUp(f storage.FollowUp, owner *operatorRef) followUpView {
 
 type followUpList struct {
 	FollowUps []followUpView `json:"followups"`
+	// NextCursor continues the list; "" after the last page.
+	NextCursor string `json:"next_cursor"`
 }
 
-// listFollowUps answers GET /followups?state=S&limit=N: a supervisor sees
+// listFollowUps answers GET /followups?state=S&limit=N&cursor=C, one page
+// at a time: a supervisor sees
 // every follow-up, an operator those that went to them as the feedback
 // owner. Open ones come oldest first; closed ones, and all when no state
 // is given, newest first.
@@ -51,17 +54,16 @@ func (a *API) listFollowUps(c echo.Context) error {
 		return badRequest("unknown state %q: want open or closed", state)
 	}
 	filter := storage.FollowUpFilter{State: state}
-	limit, err := listLimit(c)
-	if err != nil {
+	var err error
+	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {
 		return err
 	}
-	filter.Limit = limit
 	caller := operatorOf(c)
 	if caller.Role != storage.RoleSupervisor {
 		filter.OwnerID = caller.ID
 	}
 	ctx := c.Request().Context()
-	found, err := a.store.ListFollowUps(ctx, filter)
+	found, next, err := a.store.FollowUpPage(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -83,7 +85,7 @@ func (a *API) listFollowUps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := followUpList{FollowUps: make([]followUpView, 0, len(found))}
+	out := followUpList{FollowUps: make([]followUpView, 0, len(found)), NextCursor: next}
 	for _, f := range found {
 		var owner *operatorRef
 		if f.OwnerID != nil {

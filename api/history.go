@@ -8,15 +8,22 @@ import (
 
 type historyResponse struct {
 	Customer *customerView `json:"customer"`
-	// Conversations are every ticket of the customer on every channel,
-	// oldest first, each with its messages (notes included).
+	// Conversations are the customer's tickets on every channel, oldest
+	// first, one page of them, each with its messages (notes included).
 	Conversations []conversationView `json:"conversations"`
+	// NextCursor continues the history; "" after the last page.
+	NextCursor string `json:"next_cursor"`
 }
 
-// customerHistory answers GET /customers/:id/history in a fixed number of
-// queries, however long the history.
+// customerHistory answers GET /customers/:id/history?limit=N&cursor=C, one
+// page of conversations at a time, in a fixed number of queries however
+// long the page.
 func (a *API) customerHistory(c echo.Context) error {
 	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	limit, cursor, err := listPage(c)
 	if err != nil {
 		return err
 	}
@@ -25,7 +32,7 @@ func (a *API) customerHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	convs, err := a.store.CustomerConversations(ctx, id)
+	convs, next, err := a.store.CustomerConversations(ctx, id, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -48,5 +55,5 @@ func (a *API) customerHistory(c echo.Context) error {
 			views[i].Messages = append(views[i].Messages, viewMessage(m))
 		}
 	}
-	return c.JSON(http.StatusOK, historyResponse{Customer: viewCustomer(cust), Conversations: views})
+	return c.JSON(http.StatusOK, historyResponse{Customer: viewCustomer(cust), Conversations: views, NextCursor: next})
 }

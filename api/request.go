@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/paging"
 )
 
 // limitBody refuses bodies over MaxBodyBytes: at once when Content-Length
@@ -83,16 +83,15 @@ func pathID(c echo.Context) (uint64, error) {
 	return id, nil
 }
 
-// listLimit reads ?limit=N of a list call: 0 (the store's default) when
-// absent, else a number from 1 to storage.MaxListLimit (400 otherwise).
-func listLimit(c echo.Context) (int, error) {
+// listPage reads ?limit= and ?cursor= of a list call: the page size
+// (paging.DefaultLimit when absent; a 400 when not from 1 to
+// paging.MaxLimit) and the cursor the previous page handed out ("" for the
+// first page; storage refuses one it did not make).
+func listPage(c echo.Context) (int, string, error) {
 	raw := c.QueryParam("limit")
-	if raw == "" {
-		return 0, nil
+	limit, err := paging.ParseLimit(raw)
+	if err != nil {
+		return 0, "", badRequest("limit must be a number from 1 to %d, not %q", paging.MaxLimit, raw)
 	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > storage.MaxListLimit {
-		return 0, badRequest("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, raw)
-	}
-	return n, nil
+	return limit, c.QueryParam("cursor"), nil
 }

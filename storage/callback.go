@@ -143,8 +143,12 @@ func (s *Storage) ActiveCallbackOf(ctx context.Context, convID uint64) (Callback
 type CallbackFilter struct {
 	State      policy.State
 	CustomerID uint64
-	// Limit is DefaultListLimit when not in 1..MaxListLimit.
+	// Limit is the page size, DefaultListLimit when not in
+	// 1..MaxListLimit.
 	Limit int
+	// Cursor continues the list after the page that handed it out; ""
+	// starts at the top.
+	Cursor string
 }
 
 // claimOrder is the order in which due callbacks are dialled: those an
@@ -153,9 +157,74 @@ type CallbackFilter struct {
 const claimOrder = "dial_now DESC, CASE WHEN dial_now THEN next_attempt_at END ASC, " +
 	"asap DESC, CASE WHEN asap THEN requested_at ELSE due_at END ASC, id ASC"
 
-// ListCallbacks returns callbacks: scheduled ones in the order they will be
-// dialled, others newest first.
+// The dialling order (claimOrder) as five ascending keys without NULLs,
+// which keyset paging and an index (migration 15) can follow: the group
+// (dial now, as soon as possible, booked), the time that orders the group,
+// then claimOrder's own tie-breakers.
+const (
+	dialGroupKey  = "CASE WHEN dial_now THEN 0 WHEN asap THEN 1 ELSE 2 END"
+	dialTimeKey   = "CASE WHEN dial_now THEN next_attempt_at WHEN asap THEN requested_at ELSE due_at END"
+	dialAsapKey   = "CASE WHEN asap THEN 0 ELSE 1 END"
+	dialTurnKey   = "CASE WHEN asap THEN requested_at ELSE due_at END"
+	dialOrderKeys = dialGroupKey + ", " + dialTimeKey + ", " + dialAsapKey + ", " + dialTurnKey + ", id"
+)
+
+// dialKey is a scheduled callback's place in the dialling order.
+type dialKey struct {
+	Group int       `json:"g"`
+	At    time.Time `json:"t"`
+	Asap  int       `json:"a"`
+	Turn  time.Time `json:"u"`
+	ID    uint64    `json:"i"`
+}
+
+// dialKeyOf is cb's dialKey, as dialOrderKeys compute it.
+func dialKeyOf(cb Callback) dialKey {
+	k := dialKey{Group: 2, At: cb.DueAt, Asap: 1, Turn: cb.DueAt, ID: cb.ID}
+	if cb.ASAP {
+		k.Asap, k.Turn = 0, cb.RequestedAt
+	}
+	switch {
+	case cb.DialNow:
+		k.Group, k.At = 0, cb.NextAttemptAt
+	case cb.ASAP:
+		k.Group, k.At = 1, cb.RequestedAt
+	}
+	return k
+}
+
+// The orders of callback lists: scheduled ones as they will be dialled,
+// others by their latest change, newest first.
+var (
+	dialKeyset = keyset[Callback, dialKey]{
+		list:  "callbacks:dial",
+		order: dialOrderKeys,
+		after: "(" + dialOrderKeys + ") > (?, ?, ?, ?, ?)",
+		args: func(k dialKey) []any {
+			return []any{k.Group, k.At.UTC(), k.Asap, k.Turn.UTC(), k.ID}
+		},
+		keyOf: dialKeyOf,
+	}
+	changedKeyset = keyset[Callback, timeKey]{
+		list:  "callbacks:changed",
+		order: "updated_at DESC, id DESC",
+		after: "(updated_at, id) < (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(cb Callback) timeKey { return timeKey{At: cb.UpdatedAt, ID: cb.ID} },
+	}
+)
+
+// ListCallbacks returns the first page of callbacks as CallbackPage does.
 func (s *Storage) ListCallbacks(ctx context.Context, f CallbackFilter) ([]Callback, error) {
+	out, _, err := s.CallbackPage(ctx, f)
+	return out, err
+}
+
+// CallbackPage returns one page of callbacks, scheduled ones in the order
+// they will be dialled, others newest first, with the cursor of the next
+// page ("" after the last). A cursor not handed out for this order is a
+// paging.ErrBadCursor.
+func (s *Storage) CallbackPage(ctx context.Context, f CallbackFilter) ([]Callback, string, error) {
 	q := s.q(ctx).Model(&Callback{})
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
@@ -163,20 +232,20 @@ func (s *Storage) ListCallbacks(ctx context.Context, f CallbackFilter) ([]Callba
 	if f.CustomerID != 0 {
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}
+	var (
+		out  []Callback
+		next string
+		err  error
+	)
 	if f.State == policy.Scheduled {
-		q = q.Order(claimOrder)
+		out, next, err = page(q, dialKeyset, f.Cursor, f.Limit)
 	} else {
-		q = q.Order("updated_at DESC, id DESC")
+		out, next, err = page(q, changedKeyset, f.Cursor, f.Limit)
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxListLimit {
-		limit = DefaultListLimit
+	if err != nil {
+		return nil, "", fmt.Errorf("list callbacks: %w", err)
 	}
-	var out []Callback
-	if err := q.Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list callbacks: %w", err)
-	}
-	return out, nil
+	return out, next, nil
 }
 
 // CancelCallback withdraws a callback at time at, whatever its lease; a

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/switchboardhq/switchboard/paging"
 )
 
 // Conversation states, as the contract names them.
@@ -153,18 +155,57 @@ type ConversationFilter struct {
 	State      string
 	OperatorID uint64
 	CustomerID uint64
-	Limit      int
+	// Limit is the page size, paging.DefaultLimit when not in
+	// 1..paging.MaxLimit.
+	Limit int
+	// Cursor continues the list after the page that handed it out; ""
+	// starts at the top.
+	Cursor string
 }
 
-// List sizes of ListConversations.
+// List sizes of the List… calls.
 const (
-	DefaultListLimit = 100
-	MaxListLimit     = 500
+	DefaultListLimit = paging.DefaultLimit
+	MaxListLimit     = paging.MaxLimit
 )
 
-// ListConversations returns conversations, waiting ones oldest first (the
-// queue order), others newest first.
+// The orders of conversation lists: the waiting queue oldest first, the
+// others by latest message, newest first; id breaks ties.
+var (
+	queueKeyset = keyset[Conversation, timeKey]{
+		list:  "conversations:queue",
+		order: "handed_over_at ASC, id ASC",
+		after: "(handed_over_at, id) > (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(c Conversation) timeKey {
+			k := timeKey{ID: c.ID}
+			if c.HandedOverAt != nil {
+				k.At = *c.HandedOverAt
+			}
+			return k
+		},
+	}
+	latestKeyset = keyset[Conversation, timeKey]{
+		list:  "conversations:latest",
+		order: "last_message_at DESC, id DESC",
+		after: "(last_message_at, id) < (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(c Conversation) timeKey { return timeKey{At: c.LastMessageAt, ID: c.ID} },
+	}
+)
+
+// ListConversations returns the first page of conversations as
+// ConversationPage does.
 func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error) {
+	out, _, err := s.ConversationPage(ctx, f)
+	return out, err
+}
+
+// ConversationPage returns one page of conversations, waiting ones oldest
+// first (the queue order), others newest first, with the cursor of the
+// next page ("" after the last). A cursor not handed out for this order is
+// a paging.ErrBadCursor.
+func (s *Storage) ConversationPage(ctx context.Context, f ConversationFilter) ([]Conversation, string, error) {
 	q := s.q(ctx).Model(&Conversation{})
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
@@ -175,20 +216,15 @@ func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) (
 	if f.CustomerID != 0 {
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}
+	ks := latestKeyset
 	if f.State == StateWaiting {
-		q = q.Order("handed_over_at ASC, id ASC")
-	} else {
-		q = q.Order("last_message_at DESC, id DESC")
+		ks = queueKeyset
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxListLimit {
-		limit = DefaultListLimit
+	out, next, err := page(q, ks, f.Cursor, f.Limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("list conversations: %w", err)
 	}
-	var out []Conversation
-	if err := q.Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
-	}
-	return out, nil
+	return out, next, nil
 }
 
 // QueuePositionCap bounds how far QueuePosition counts: beyond it the

@@ -111,12 +111,44 @@ type FollowUpFilter struct {
 	State string
 	// OwnerID lists those of one owner.
 	OwnerID uint64
-	Limit   int
+	// Limit is the page size, DefaultListLimit when not in
+	// 1..MaxListLimit.
+	Limit int
+	// Cursor continues the list after the page that handed it out; ""
+	// starts at the top.
+	Cursor string
 }
 
-// ListFollowUps returns follow-ups, open ones oldest first (the order to
-// work through them), closed ones newest first.
+// The orders of follow-up lists: open ones oldest first, the others newest
+// first.
+var (
+	oldestFollowUps = keyset[FollowUp, timeKey]{
+		list:  "followups:oldest",
+		order: "created_at ASC, id ASC",
+		after: "(created_at, id) > (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(f FollowUp) timeKey { return timeKey{At: f.CreatedAt, ID: f.ID} },
+	}
+	newestFollowUps = keyset[FollowUp, timeKey]{
+		list:  "followups:newest",
+		order: "created_at DESC, id DESC",
+		after: "(created_at, id) < (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(f FollowUp) timeKey { return timeKey{At: f.CreatedAt, ID: f.ID} },
+	}
+)
+
+// ListFollowUps returns the first page of follow-ups as FollowUpPage does.
 func (s *Storage) ListFollowUps(ctx context.Context, f FollowUpFilter) ([]FollowUp, error) {
+	out, _, err := s.FollowUpPage(ctx, f)
+	return out, err
+}
+
+// FollowUpPage returns one page of follow-ups, open ones oldest first (the
+// order to work through them), closed ones and all of them newest first,
+// with the cursor of the next page ("" after the last). A cursor not
+// handed out for this order is a paging.ErrBadCursor.
+func (s *Storage) FollowUpPage(ctx context.Context, f FollowUpFilter) ([]FollowUp, string, error) {
 	q := s.q(ctx).Model(&FollowUp{})
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
@@ -124,20 +156,15 @@ func (s *Storage) ListFollowUps(ctx context.Context, f FollowUpFilter) ([]Follow
 	if f.OwnerID != 0 {
 		q = q.Where("owner_id = ?", f.OwnerID)
 	}
+	ks := newestFollowUps
 	if f.State == FollowUpOpen {
-		q = q.Order("created_at ASC, id ASC")
-	} else {
-		q = q.Order("created_at DESC, id DESC")
+		ks = oldestFollowUps
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxListLimit {
-		limit = DefaultListLimit
+	out, next, err := page(q, ks, f.Cursor, f.Limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("list follow-ups: %w", err)
 	}
-	var out []FollowUp
-	if err := q.Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list follow-ups: %w", err)
-	}
-	return out, nil
+	return out, next, nil
 }
 
 // ErrFollowUpClosed is returned when a follow-up closed before is closed

@@ -21,6 +21,12 @@ func (s *Storage) OperatorsByID(ctx context.Context, ids []uint64) (map[uint64]O
 	return byID(ctx, s, "operators", ids, func(o Operator) uint64 { return o.ID })
 }
 
+// MessagesByID loads the messages with the given ids; unknown ids are
+// absent from the map.
+func (s *Storage) MessagesByID(ctx context.Context, ids []uint64) (map[uint64]Message, error) {
+	return byID(ctx, s, "messages", ids, func(m Message) uint64 { return m.ID })
+}
+
 // MessagesByConversation loads the messages of several conversations in one
 // query, each conversation's oldest first.
 func (s *Storage) MessagesByConversation(ctx context.Context, conversationIDs []uint64) (map[uint64][]Message, error) {

@@ -63,6 +63,7 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
+	{15, "paging: indexes for every list's keyset order", migratePaging},
 }
 
 // column names one field of a model, for addColumns.
@@ -93,6 +94,11 @@ func SchemaVersion() int {
 	}
 	return v
 }
+
+// MigrationCount is how many migrations this build knows: what a first
+// migrate applies. It equals SchemaVersion unless some numbers are not in
+// this build (numbers are handed out to work done in parallel).
+func MigrationCount() int { return len(migrations) }
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and reports how many it applied.

@@ -34,6 +34,11 @@
 //	                       resolution_seconds}],"labels":[{channel,operator_id,label,at}]}:
 //	                       survey answers and labelled messages on resolved tickets, written
 //	                       straight to the store (seed.go); answers {"answers":N,"labels":N}
+//	POST /queue/seed       {"count":N,"since":"RFC 3339"}: N customers waiting, handed
+//	                       over a second apart (seed.go); answers {"tickets":[…]} in
+//	                       queue order
+//	POST /followups/seed   {"count":N,"closed_by":ID}: N closed follow-ups of complaints
+//	                       (seed.go); answers {"ids":[…]} newest first
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -328,6 +333,8 @@ func (h *harness) routes() http.Handler {
 	mux.HandleFunc("POST /callback/book", h.bookCallback)
 	mux.HandleFunc("POST /callback/fail", h.failCallback)
 	mux.HandleFunc("POST /reports/seed", h.seedReports)
+	mux.HandleFunc("POST /queue/seed", h.seedQueue)
+	mux.HandleFunc("POST /followups/seed", h.seedFollowUps)
 	return mux
 }
 

@@ -126,3 +126,87 @@ func (h *harness) seedTicket(ctx context.Context, channel string, operatorID uin
 	}
 	return conv, h.store.CreateConversation(ctx, &conv)
 }
+
+// seedQueueRequest is the body of POST /queue/seed: Count customers
+// waiting, handed over one second apart from Since (default: Count
+// seconds and an hour ago), oldest first.
+type seedQueueRequest struct {
+	Count int       `json:"count"`
+	Since time.Time `json:"since"`
+}
+
+// seedQueue answers POST /queue/seed with the tickets it put in the queue,
+// in queue order, writing straight to the store what customers handed
+// over one by one would have.
+func (h *harness) seedQueue(w http.ResponseWriter, r *http.Request) {
+	var req seedQueueRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Count < 1 || req.Count > 5000 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count must be from 1 to 5000"})
+		return
+	}
+	if req.Since.IsZero() {
+		req.Since = time.Now().Add(-time.Hour - time.Duration(req.Count)*time.Second)
+	}
+	tickets := make([]string, 0, req.Count)
+	for i := range req.Count {
+		at := req.Since.Add(time.Duration(i) * time.Second).UTC()
+		ext := fmt.Sprintf("seed-%d", seeded.Add(1))
+		id, cust, err := h.store.FindOrCreateIdentity(r.Context(), storage.Contact{Channel: "telegram", ExternalID: ext, Address: ext, Name: "Queued " + ext})
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		conv := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram", State: storage.StateWaiting,
+			FirstText: fmt.Sprintf("Queued question %d", i+1), CreatedAt: at, HandedOverAt: &at, LastMessageAt: at}
+		if err := h.store.CreateConversation(r.Context(), &conv); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		tickets = append(tickets, conv.Ticket())
+	}
+	writeJSON(w, http.StatusOK, map[string][]string{"tickets": tickets})
+}
+
+// seedFollowUpsRequest is the body of POST /followups/seed: Count closed
+// follow-ups of complaints, on resolved tickets of their own, opened a
+// minute apart (the last a minute ago) and closed by operator ClosedBy.
+type seedFollowUpsRequest struct {
+	Count    int    `json:"count"`
+	ClosedBy uint64 `json:"closed_by"`
+}
+
+// seedFollowUps answers POST /followups/seed with the ids of the
+// follow-ups it closed, newest first (as the closed list shows them).
+func (h *harness) seedFollowUps(w http.ResponseWriter, r *http.Request) {
+	var req seedFollowUpsRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Count < 1 || req.Count > 5000 || req.ClosedBy == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count must be from 1 to 5000, closed_by an operator id"})
+		return
+	}
+	ctx := r.Context()
+	ids := make([]uint64, req.Count)
+	for i := range req.Count {
+		at := time.Now().Add(-time.Duration(req.Count-i) * time.Minute)
+		conv, err := h.seedTicket(ctx, "telegram", 0, at.Add(-time.Hour), at)
+		if err == nil {
+			var f storage.FollowUp
+			f, _, err = h.store.OpenFollowUp(ctx, storage.FollowUp{ConversationID: conv.ID, CustomerID: conv.CustomerID,
+				Kind: storage.FollowUpComplaint, Summary: fmt.Sprintf("Complaint %d", i+1)})
+			if err == nil {
+				_, err = h.store.CloseFollowUp(ctx, f.ID, "Refunded.", req.ClosedBy, at)
+				ids[req.Count-1-i] = f.ID
+			}
+		}
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string][]uint64{"ids": ids})
+}

@@ -18,6 +18,10 @@
 //     /canned and /customers/{id}/history the console takes the first array
 //     it finds ("operators", "canned", "canned_responses", "conversations",
 //     "items") or a bare array.
+//     Lists page (GET …?limit=&cursor=): the answer's "next_cursor" asks
+//     for the next page, "" (or absent, from an older server) after the
+//     last. The queue loads page by page as the operator scrolls; the other
+//     lists the console holds whole walk every page (allPages).
 //  5. Event frames (GET /events) carry the whole event as JSON
 //     {"id","type","conversation_id","at","data"} — as api/events.go writes
 //     them — and the payload is .data. A frame that is only the payload is
@@ -129,6 +133,36 @@ export function listOf(data, ...keys) {
 
 const id = (n) => encodeURIComponent(String(n));
 
+/** A page of a list: its rows and the cursor of the next page ('' after the last). */
+function pageOf(data, ...keys) {
+  const next = data && typeof data.next_cursor === 'string' ? data.next_cursor : '';
+  return { items: listOf(data, ...keys), next };
+}
+
+/** GET path?params as a page of the list under keys. */
+async function getPage(path, params, ...keys) {
+  const p = { ...(params || {}) };
+  if (!p.cursor) delete p.cursor;
+  const q = new URLSearchParams(p).toString();
+  return pageOf(await request('GET', `${path}${q ? `?${q}` : ''}`), ...keys);
+}
+
+/**
+ * Every row of a paged list: fetch(cursor) is one page ({items, next});
+ * pages are asked for one after another until the last.
+ */
+export async function allPages(fetch) {
+  const out = [];
+  let cursor = '';
+  do {
+    const page = await fetch(cursor);
+    out.push(...page.items);
+    if (page.next === cursor) break; // a server that does not page
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
 export async function login(email, password) {
   const data = await request('POST', '/auth/login', { email, password }, { auth: false });
   memory.csrf = (data && data.csrf_token) || '';
@@ -152,10 +186,8 @@ export const setPresence = (presence) => request('POST', '/me/presence', { prese
 export const changePassword = (current_password, new_password) =>
   request('POST', '/me/password', { current_password, new_password });
 
-export async function conversations(params) {
-  const q = new URLSearchParams(params).toString();
-  return listOf(await request('GET', `/conversations${q ? `?${q}` : ''}`), 'conversations');
-}
+/** One page of GET /conversations: { items, next }. */
+export const conversationsPage = (params) => getPage('/conversations', params, 'conversations');
 export const conversation = (cid) => request('GET', `/conversations/${id(cid)}`);
 export const claim = (cid) => request('POST', `/conversations/${id(cid)}/claim`);
 export const resolve = (cid) => request('POST', `/conversations/${id(cid)}/resolve`);
@@ -165,9 +197,9 @@ export const markRead = (cid, messageId) =>
   request('POST', `/conversations/${id(cid)}/read`, { message_id: messageId });
 export const transfer = (cid, target) => request('POST', `/conversations/${id(cid)}/transfer`, target);
 
-export async function history(customerId) {
-  return listOf(await request('GET', `/customers/${id(customerId)}/history`), 'conversations');
-}
+/** A customer's every conversation, oldest first, all pages of it. */
+export const history = (customerId) => allPages((cursor) =>
+  getPage(`/customers/${id(customerId)}/history`, { limit: '500', cursor }, 'conversations'));
 export const updateCustomer = (customerId, patch) => request('PATCH', `/customers/${id(customerId)}`, patch);
 
 export async function operators() {
@@ -184,10 +216,12 @@ export const addCanned = (c) => request('POST', '/canned', c);
 export const updateCanned = (cid, patch) => request('PATCH', `/canned/${id(cid)}`, patch);
 export const deleteCanned = (cid) => request('DELETE', `/canned/${id(cid)}`);
 
+/** The first page of GET /callbacks (params.limit rows at most). */
 export async function callbacks(params) {
-  const q = new URLSearchParams(params).toString();
-  return listOf(await request('GET', `/callbacks${q ? `?${q}` : ''}`), 'callbacks');
+  return (await callbacksPage(params)).items;
 }
+/** One page of GET /callbacks: { items, next }. */
+export const callbacksPage = (params) => getPage('/callbacks', params, 'callbacks');
 export const bookCallback = (booking) => request('POST', '/callbacks', booking);
 export const updateCallback = (cbid, patch) => request('PATCH', `/callbacks/${id(cbid)}`, patch);
 export const cancelCallback = (cbid) => request('POST', `/callbacks/${id(cbid)}/cancel`);
@@ -196,10 +230,12 @@ export const dialCallback = (cbid) => request('POST', `/callbacks/${id(cbid)}/di
 /** PATCH /messages/{id}: label is thanks, complaint, question or '' for none. */
 export const relabel = (mid, label) => request('PATCH', `/messages/${id(mid)}`, { label });
 
+/** The first page of GET /followups (params.limit rows at most). */
 export async function followUps(params) {
-  const q = new URLSearchParams(params).toString();
-  return listOf(await request('GET', `/followups${q ? `?${q}` : ''}`), 'followups');
+  return (await followUpsPage(params)).items;
 }
+/** One page of GET /followups: { items, next }. */
+export const followUpsPage = (params) => getPage('/followups', params, 'followups');
 export const closeFollowUp = (fid, decision) => request('POST', `/followups/${id(fid)}/close`, { decision });
 
 export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);

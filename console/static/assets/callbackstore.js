@@ -26,12 +26,17 @@ on('callbacks', () => {
 });
 
 /**
- * Loads every scheduled, dialing and failed callback and the latest
- * finished ones into the store, replacing what it held when all loads work.
+ * Loads every scheduled and dialing callback (all pages) and the latest
+ * failed and finished ones into the store, replacing what it held when all
+ * loads work.
  */
 export async function loadCallbacks() {
-  const asks = [['scheduled', 500], ['dialing', 500], ['failed', 200], ['completed', DONE_KEPT], ['cancelled', DONE_KEPT]];
-  const results = await Promise.allSettled(asks.map(([status, limit]) => api.callbacks({ status, limit: String(limit) })));
+  // Every page of those still to be made; the latest of the others.
+  const every = (status) => api.allPages((cursor) => api.callbacksPage({ status, limit: '500', cursor }));
+  const results = await Promise.allSettled([every('scheduled'), every('dialing'),
+    api.callbacks({ status: 'failed', limit: '200' }),
+    api.callbacks({ status: 'completed', limit: String(DONE_KEPT) }),
+    api.callbacks({ status: 'cancelled', limit: String(DONE_KEPT) })]);
   const failed = results.find((r) => r.status === 'rejected');
   if (!failed) store.callbacks.clear();
   for (const r of results) {
@@ -75,7 +80,8 @@ export function callbackCustomer(cb) {
  * zone changed, these carry the new one (finished ones keep theirs).
  */
 export async function reloadCustomerCallbacks(customerId) {
-  const asks = ['scheduled', 'dialing'].map((status) => api.callbacks({ customer_id: String(customerId), status, limit: '500' }));
+  const asks = ['scheduled', 'dialing'].map((status) => api.allPages((cursor) =>
+    api.callbacksPage({ customer_id: String(customerId), status, limit: '500', cursor })));
   for (const r of await Promise.allSettled(asks)) {
     if (r.status === 'fulfilled') for (const cb of r.value) mergeCallback(cb);
   }

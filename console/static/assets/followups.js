@@ -10,12 +10,13 @@ import * as api from './api.js';
 import { store, on, emit, operatorName, isSupervisor } from './store.js';
 import { el, fill, formatTime, showError, toast, cssToken, waitedSince } from './ui.js';
 import { playChime, notify } from './notify.js';
+import { moreEnd } from './more.js';
 
 const PAGE = '#/followups';
 /** The longest decision, in characters (dialog.MaxReplyLength). */
 const MAX_DECISION = 16000;
-/** How many closed follow-ups the page shows. */
-const CLOSED_SHOWN = 100;
+/** How many closed follow-ups a page of them brings (more load on scroll). */
+const CLOSED_PAGE = 100;
 
 /** Why the last load of the open ones failed, '' when it worked. */
 let loadError = '';
@@ -38,7 +39,7 @@ const forMe = (f) => !!store.me && (f.owner_id === store.me.id || (f.owner_id ==
 /** Loads the open follow-ups the operator is listed into the store. */
 export async function loadFollowUps() {
   try {
-    const open = await api.followUps({ state: 'open', limit: '500' });
+    const open = await api.allPages((cursor) => api.followUpsPage({ state: 'open', limit: '500', cursor }));
     store.followups.clear();
     for (const f of open) store.followups.set(f.id, f);
     loadError = '';
@@ -123,13 +124,19 @@ export function showFollowUps(pane) {
   const list = el('ol', { class: 'fu-list', 'data-testid': 'followups-list' });
   const empty = el('p', { class: 'muted fu-empty', 'data-testid': 'followups-empty', hidden: true });
   const error = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'followups-error', hidden: true });
+  const more = el('div', { class: 'fu-more' });
   fill(pane, el('section', { class: 'admin followups', 'data-testid': 'followups' },
     el('header', { class: 'admin-head' },
       el('a', { href: '#/queue', class: 'back-link', 'data-testid': 'back' }, '‹ Queue'),
       el('h2', {}, 'Follow-ups'),
       tabs),
-    el('div', { class: 'admin-body' }, error, empty, list)));
-  view = { tabs, list, empty, error, rows: new Map(), closed: null, closedError: '' };
+    el('div', { class: 'admin-body' }, error, empty, list, more)));
+  view = {
+    tabs, list, empty, error, more, rows: new Map(),
+    // The closed ones when loaded, the cursor of their next page, and a
+    // generation a reload bumps so a page asked for before it is dropped.
+    closed: null, closedError: '', closedNext: '', closedLoading: false, closedGeneration: 0,
+  };
   if (!subscribed) {
     subscribed = true;
     on('followups', render);
@@ -155,18 +162,43 @@ function show(which) {
   render();
 }
 
+/** Loads the first page of the closed follow-ups, newest first. */
 async function loadClosed() {
   const v = view;
+  const generation = ++v.closedGeneration;
   try {
-    const closed = await api.followUps({ state: 'closed', limit: String(CLOSED_SHOWN) });
-    if (view !== v) return;
-    v.closed = closed;
+    const page = await api.followUpsPage({ state: 'closed', limit: String(CLOSED_PAGE) });
+    if (view !== v || generation !== v.closedGeneration) return;
+    v.closed = page.items;
+    v.closedNext = page.next;
     v.closedError = '';
   } catch (err) {
-    if (view !== v) return;
+    if (view !== v || generation !== v.closedGeneration) return;
     v.closedError = `Could not load the closed follow-ups: ${err.message}`;
   }
   render();
+}
+
+/** Loads the next page of the closed follow-ups, when the end of the list shows. */
+async function loadMoreClosed() {
+  const v = view;
+  if (!v || !v.closedNext || v.closedLoading) return;
+  const generation = v.closedGeneration;
+  v.closedLoading = true;
+  render();
+  try {
+    const page = await api.followUpsPage({ state: 'closed', limit: String(CLOSED_PAGE), cursor: v.closedNext });
+    if (view !== v || generation !== v.closedGeneration) return;
+    const have = new Set(v.closed.map((f) => f.id));
+    v.closed = [...v.closed, ...page.items.filter((f) => !have.has(f.id))];
+    v.closedNext = page.next;
+    v.closedError = '';
+  } catch (err) {
+    if (view === v) v.closedError = `Could not load more closed follow-ups: ${err.message}`;
+  } finally {
+    v.closedLoading = false;
+    render();
+  }
 }
 
 function render() {
@@ -196,6 +228,7 @@ function render() {
   const current = [...v.list.children];
   if (current.length !== nodes.length || current.some((n, i) => n !== nodes[i])) v.list.replaceChildren(...nodes);
   for (const key of [...v.rows.keys()]) if (!seen.has(key)) v.rows.delete(key);
+  fill(v.more, showing === 'closed' && v.closed && v.closedNext ? moreEnd('div', 'followups-more', v.closedLoading, loadMoreClosed) : null);
 }
 
 /** The row of f, made or brought up to date; an open one keeps its decision form. */

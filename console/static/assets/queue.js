@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { store, on, emit, mergeConversation, waitingList, mineList, sinceOf, customerName } from './store.js';
 import { el, fill, waitedSince, formatTime, cssToken } from './ui.js';
 import { callbackGroups } from './callbackstore.js';
+import { moreEnd } from './more.js';
 
 let tab = 'queue';
 let listNode = null;
@@ -13,21 +14,74 @@ let tabsNode = null;
 let errorNode = null;
 let subscribed = false;
 
-/** Loads the queue and the operator's open conversations into the store. */
+/** How many waiting conversations one page of the queue brings. */
+const QUEUE_PAGE = 100;
+
+/**
+ * The queue's paging: the cursor of its next page ('' when all of it is
+ * loaded), the last conversation loaded (waiting ones after it show when
+ * their page comes, so the list never skips a place), and a generation
+ * that a reload bumps so a page asked for before it is dropped.
+ */
+const queuePaging = { next: '', last: null, loading: false, generation: 0 };
+
+/** Loads the queue's first page and the operator's open conversations into the store. */
 export async function loadLists() {
+  const generation = ++queuePaging.generation;
   const [waiting, mine] = await Promise.allSettled([
-    api.conversations({ status: 'waiting', limit: '500' }),
-    api.conversations({ status: 'open', mine: '1', limit: '500' }),
+    api.conversationsPage({ status: 'waiting', limit: String(QUEUE_PAGE) }),
+    api.allPages((cursor) => api.conversationsPage({ status: 'open', mine: '1', limit: '500', cursor })),
   ]);
+  if (generation !== queuePaging.generation) return;
   const failed = [waiting, mine].find((r) => r.status === 'rejected');
   const keep = store.currentId != null ? store.convs.get(store.currentId) : null;
   if (waiting.status === 'fulfilled' && mine.status === 'fulfilled') store.convs.clear();
   if (keep) store.convs.set(keep.id, keep);
-  for (const r of [waiting, mine]) {
-    if (r.status === 'fulfilled') for (const c of r.value) mergeConversation(c);
+  if (waiting.status === 'fulfilled') {
+    for (const c of waiting.value.items) mergeConversation(c);
+    queuePaging.next = waiting.value.next;
+    queuePaging.last = waiting.value.items.at(-1) || null;
   }
+  if (mine.status === 'fulfilled') for (const c of mine.value) mergeConversation(c);
   setError(failed ? `Could not load the queue: ${failed.reason.message}` : '');
   emit('convs');
+}
+
+/** Loads the queue's next page, if there is one and none is on its way. */
+export async function loadMoreQueue() {
+  if (!queuePaging.next || queuePaging.loading) return;
+  const generation = queuePaging.generation;
+  queuePaging.loading = true;
+  emit('convs');
+  try {
+    const page = await api.conversationsPage({ status: 'waiting', limit: String(QUEUE_PAGE), cursor: queuePaging.next });
+    if (generation !== queuePaging.generation) return;
+    for (const c of page.items) mergeConversation(c);
+    queuePaging.next = page.next;
+    queuePaging.last = page.items.at(-1) || queuePaging.last;
+    setError('');
+  } catch (err) {
+    if (generation === queuePaging.generation) setError(`Could not load more of the queue: ${err.message}`);
+  } finally {
+    queuePaging.loading = false;
+    emit('convs');
+  }
+}
+
+/** Whether waiting conversation c comes after a, in queue order. */
+function queuedAfter(c, a) {
+  return Date.parse(sinceOf(c)) - Date.parse(sinceOf(a)) > 0 || (sinceOf(c) === sinceOf(a) && c.id > a.id);
+}
+
+/**
+ * The waiting conversations to show: in queue order, up to the last one
+ * loaded while more pages remain (one that started waiting since shows
+ * when the list reaches its place).
+ */
+function shownWaiting() {
+  const all = waitingList();
+  const last = queuePaging.next ? queuePaging.last : null;
+  return last ? all.filter((c) => !queuedAfter(c, last)) : all;
 }
 
 function setError(text) {
@@ -54,7 +108,7 @@ export function sidebar() {
 
 /** The conversations in the list on show, in order (for j/k). */
 export function visibleList() {
-  return tab === 'queue' ? waitingList() : mineList();
+  return tab === 'queue' ? shownWaiting() : mineList();
 }
 
 /** Switches to the list that holds conversation id, if another. */
@@ -67,7 +121,7 @@ export function showTabFor(id) {
 
 function render() {
   if (!listNode) return;
-  const waiting = waitingList();
+  const waiting = shownWaiting();
   const mine = mineList();
   const unreadMine = mine.reduce((n, c) => n + (c.unread || 0), 0);
   const tabButton = (name, label, count, testid, extra) => el('button', {
@@ -75,7 +129,7 @@ function render() {
     'data-testid': testid, onclick: () => { tab = name; render(); },
   }, label, ' ', el('span', { class: 'count', 'data-testid': `${testid}-count` }, String(count)), extra);
   fill(tabsNode,
-    tabButton('queue', 'Queue', waiting.length, 'tab-queue'),
+    tabButton('queue', 'Queue', `${waiting.length}${queuePaging.next ? '+' : ''}`, 'tab-queue'),
     tabButton('mine', 'Mine', mine.length, 'tab-mine',
       unreadMine ? el('span', { class: 'badge', title: 'unread messages' }, String(unreadMine)) : null),
     callbacksTab());
@@ -87,7 +141,8 @@ function render() {
   } else {
     fill(listNode, items.map((c) => item(c, tab === 'queue' ? 'queue-item' : 'mine-item')));
   }
-  updateTitle(waiting.length, unreadMine + waiting.reduce((n, c) => n + (c.unread || 0), 0));
+  if (tab === 'queue' && queuePaging.next) listNode.append(moreEnd('li', 'queue-more', queuePaging.loading, loadMoreQueue));
+  updateTitle(`${waiting.length}${queuePaging.next ? '+' : ''}`, unreadMine + waiting.reduce((n, c) => n + (c.unread || 0), 0));
 }
 
 /** The link to the callbacks view, with the number due now. */
@@ -122,7 +177,7 @@ function item(c, testid) {
 
 function updateTitle(waiting, unread) {
   const parts = [];
-  if (waiting) parts.push(`${waiting} waiting`);
+  if (waiting !== '0') parts.push(`${waiting} waiting`);
   if (unread) parts.push(`${unread} unread`);
   document.title = parts.length ? `(${parts.join(', ')}) switchboard` : 'switchboard';
 }

@@ -1,0 +1,35 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboardhq/switchboard/paging"
+)
+
+// CustomerIdentities returns every channel identity of a customer, the
+// first made first.
+func (s *Storage) CustomerIdentities(ctx context.Context, customerID uint64) ([]Identity, error) {
+	var out []Identity
+	if err := s.q(ctx).Where("customer_id = ?", customerID).Order("id ASC").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("identities of customer %d: %w", customerID, err)
+	}
+	return out, nil
+}
+
+// CustomerSurveyAnswers returns the latest limit (paging.Clamp) surveys a
+// customer gave a score in, the latest scored first, and whether there are
+// older ones.
+func (s *Storage) CustomerSurveyAnswers(ctx context.Context, customerID uint64, limit int) ([]Survey, bool, error) {
+	limit = paging.Clamp(limit)
+	var out []Survey
+	err := s.q(ctx).Where("customer_id = ? AND score IS NOT NULL", customerID).
+		Order("scored_at DESC, id DESC").Limit(limit + 1).Find(&out).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("survey answers of customer %d: %w", customerID, err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
