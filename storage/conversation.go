@@ -169,8 +169,12 @@ const (
 	MaxListLimit     = paging.MaxLimit
 )
 
-// The orders of conversation lists: the waiting queue oldest first, the
-// others by latest message, newest first; id breaks ties.
+// The orders of conversation lists: the waiting queue oldest first,
+// resolved ones by when they were resolved, newest first, the others by
+// latest message, newest first; id breaks ties. No index holds
+// last_message_at: every message changes it, and an index on it would
+// make each of those updates write every index of the table (no HOT
+// update); the states listed by it (bot, open) are the live ones, few.
 var (
 	queueKeyset = keyset[Conversation, timeKey]{
 		list:  "conversations:queue",
@@ -181,6 +185,19 @@ var (
 			k := timeKey{ID: c.ID}
 			if c.HandedOverAt != nil {
 				k.At = *c.HandedOverAt
+			}
+			return k
+		},
+	}
+	resolvedKeyset = keyset[Conversation, timeKey]{
+		list:  "conversations:resolved",
+		order: "resolved_at DESC, id DESC",
+		after: "(resolved_at, id) < (?, ?)",
+		args:  timeKeyArgs,
+		keyOf: func(c Conversation) timeKey {
+			k := timeKey{ID: c.ID}
+			if c.ResolvedAt != nil {
+				k.At = *c.ResolvedAt
 			}
 			return k
 		},
@@ -202,7 +219,8 @@ func (s *Storage) ListConversations(ctx context.Context, f ConversationFilter) (
 }
 
 // ConversationPage returns one page of conversations, waiting ones oldest
-// first (the queue order), others newest first, with the cursor of the
+// first (the queue order), resolved ones latest resolved first, others
+// latest message first, with the cursor of the
 // next page ("" after the last). A cursor not handed out for this order is
 // a paging.ErrBadCursor.
 func (s *Storage) ConversationPage(ctx context.Context, f ConversationFilter) ([]Conversation, string, error) {
@@ -217,8 +235,11 @@ func (s *Storage) ConversationPage(ctx context.Context, f ConversationFilter) ([
 		q = q.Where("customer_id = ?", f.CustomerID)
 	}
 	ks := latestKeyset
-	if f.State == StateWaiting {
+	switch f.State {
+	case StateWaiting:
 		ks = queueKeyset
+	case StateResolved:
+		ks = resolvedKeyset
 	}
 	out, next, err := page(q, ks, f.Cursor, f.Limit)
 	if err != nil {

@@ -11,8 +11,10 @@ import (
 var pagingIndexes = []struct{ name, table, columns string }{
 	// GET /conversations?status=waiting: the queue, oldest first.
 	{"idx_conversation_queue_page", "conversations", "state, handed_over_at, id"},
-	// GET /conversations?status=S: latest message first.
-	{"idx_conversation_latest_page", "conversations", "state, last_message_at, id"},
+	// GET /conversations?status=resolved: latest resolved first. (The
+	// live states, by latest message, have no index: see
+	// storage/conversation.go.)
+	{"idx_conversation_resolved_page", "conversations", "state, resolved_at, id"},
 	// GET /customers/{id}/history: oldest first.
 	{"idx_conversation_history_page", "conversations", "customer_id, created_at, id"},
 	// GET /callbacks?status=scheduled: the dialling order.

@@ -66,6 +66,13 @@ func ticketAt(t *testing.T, s *storage.Storage, external, state string, at time.
 	}
 	c := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram", State: state,
 		HandedOverAt: &at, LastMessageAt: at, CreatedAt: at}
+	if state == storage.StateResolved {
+		// Resolved at `at`, with last messages in the opposite order
+		// (mirrored around a day before): the list goes by when each
+		// was resolved, not by its last message.
+		mirror := at.Add(-24 * time.Hour)
+		c.ResolvedAt, c.LastMessageAt = &at, mirror.Add(-at.Sub(mirror))
+	}
 	if err := s.CreateConversation(t.Context(), &c); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +100,7 @@ func byTimeThenID(ids []uint64, at map[uint64]time.Time, asc bool) []uint64 {
 }
 
 func TestConversationPagesWalkEveryRowOnceInListOrder(t *testing.T) {
-	for _, state := range []string{storage.StateWaiting, storage.StateOpen} {
+	for _, state := range []string{storage.StateWaiting, storage.StateOpen, storage.StateResolved} {
 		t.Run(state, func(t *testing.T) {
 			s := storagetest.Open(t)
 			start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -104,8 +111,13 @@ func TestConversationPagesWalkEveryRowOnceInListOrder(t *testing.T) {
 				at[c.ID] = when
 				ids = append(ids, c.ID)
 			}
-			ticketAt(t, s, "other", storage.StateResolved, start) // another state, not listed
-			// The queue is oldest first; the others newest first.
+			other := storage.StateResolved
+			if state == other {
+				other = storage.StateOpen
+			}
+			ticketAt(t, s, "other", other, start) // another state, not listed
+			// The queue is oldest first; the others newest first (open
+			// by last message, resolved by when they were resolved).
 			want := byTimeThenID(ids, at, state == storage.StateWaiting)
 			for _, limit := range []int{1, 2, 3, 7, 100} {
 				got := walkPages(t, limit, func(cursor string) ([]uint64, string, error) {
