@@ -46,7 +46,9 @@ func TestCommandsExitStatus(t *testing.T) {
 
 func TestMigrateAppliesThenNothing(t *testing.T) {
 	t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite://"+t.TempDir()+"/sb.db")
-	for i, want := range []string{fmt.Sprintf("applied %d migrations", storage.SchemaVersion()), "applied 0 migrations"} {
+	// Versions may have gaps (numbers kept for work on other branches):
+	// the first run reaches the newest, the second has nothing to do.
+	for i, want := range []string{fmt.Sprintf("schema version %d", storage.SchemaVersion()), "applied 0 migrations"} {
 		var out, errOut bytes.Buffer
 		if code := run([]string{"migrate"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), want) {
 			t.Fatalf("run %d: exit %d, %q %q; want %q", i, code, out.String(), errOut.String(), want)
