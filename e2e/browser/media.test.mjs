@@ -65,6 +65,13 @@ describe('customer media in the console', () => {
     await shot(page, 'media-photo.png');
   });
 
+  test('a photo sent while the conversation is open appears without a reload', T, async () => {
+    await sendMedia({ kind: 'photo', data: JPEG, caption: 'one more' });
+    await page.locator(tid('message-text'), { hasText: 'one more' }).waitFor();
+    await page.waitForFunction((sel) => { const all = document.querySelectorAll(sel); return all.length === 2 && [...all].every((i) => i.complete && i.naturalWidth > 0); },
+      tid('media-image'), { timeout: 10_000 });
+  });
+
   test('a voice note is an audio player that loads the OGG', T, async () => {
     const audio = page.locator(tid('media-audio')).first();
     await audio.waitFor();
