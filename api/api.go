@@ -49,6 +49,8 @@ type Options struct {
 	// Dialer is woken by "dial now"; nil when callbacks are not dialled
 	// (Twilio is not configured), and "dial now" answers 503.
 	Dialer CallbackDialer
+	// Media opens messages' files for GET /media/{id}; nil answers 503.
+	Media MediaOpener
 }
 
 // CallbackDialer is the callback dialer as the API needs it.
@@ -63,6 +65,7 @@ type API struct {
 	engine *dialog.Engine
 	broker *events.Broker
 	dialer CallbackDialer
+	media  MediaOpener
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -76,7 +79,7 @@ type API struct {
 
 // New builds the API from o, filling defaults.
 func New(o Options) *API {
-	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, ttl: o.SessionTTL, ping: o.PingInterval,
+	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, media: o.Media, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
 	if a.ttl <= 0 {
 		a.ttl = DefaultSessionTTL
@@ -137,6 +140,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/operators/:id/password", a.resetPassword, authed, onlySupervisors)
 	g.GET("/reports/feedback", a.feedbackReport, authed)
 	g.GET("/events", a.streamEvents, authed)
+	g.GET("/media/:id", a.getMedia, authed)
 }
 
 // CloseStreams ends every open event stream, for a graceful shutdown:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/paging"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -77,6 +78,12 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrTransferNotAllowed), errors.Is(err, dialog.ErrNotFeedbackOwner):
 		return http.StatusForbidden, err.Error()
+	case errors.Is(err, media.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, err.Error()
+	case errors.Is(err, media.ErrNoFetcher):
+		return http.StatusServiceUnavailable, err.Error()
+	case errors.As(err, new(*media.FetchError)):
+		return http.StatusBadGateway, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "request cancelled or timed out"
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -159,9 +160,33 @@ type messageView struct {
 	// Choices are the buttons offered with a bot message: what the customer
 	// could press, with the digit that picks each by SMS or phone.
 	Choices []dialog.Choice `json:"choices"`
+	// MediaURL is the same-origin path of the message's file (GET
+	// /media/{id}), set when it has one that can be fetched; MediaType
+	// and MediaSize are what the channel announced of it.
+	MediaURL  string `json:"media_url,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	MediaSize int64  `json:"media_size,omitempty"`
+	// MediaTooLarge says the file is larger than a bot may download (20
+	// MB): it is not fetched, and has no MediaURL.
+	MediaTooLarge bool `json:"media_too_large,omitempty"`
+	// MapURL opens a shared location on OpenStreetMap.
+	MapURL string `json:"map_url,omitempty"`
 }
 
 func viewMessage(m storage.Message) messageView {
+	v := viewMessageFields(m)
+	switch {
+	case media.HasFile(m.Kind, m.FileID) && media.TooLarge(m.MediaSize):
+		v.MediaTooLarge, v.MediaType, v.MediaSize = true, m.MediaType, m.MediaSize
+	case media.HasFile(m.Kind, m.FileID):
+		v.MediaURL, v.MediaType, v.MediaSize = MediaPath(m.ID), m.MediaType, m.MediaSize
+	case m.Kind == "location":
+		v.MapURL = media.MapURL(m.Text)
+	}
+	return v
+}
+
+func viewMessageFields(m storage.Message) messageView {
 	var choices []dialog.Choice
 	if m.Choices != "" {
 		_ = json.Unmarshal([]byte(m.Choices), &choices)

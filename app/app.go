@@ -27,6 +27,7 @@ import (
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/feedback"
 	"github.com/switchboardhq/switchboard/live"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
@@ -265,6 +266,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if a.Dialer != nil {
 		apiOpts.Dialer = a.Dialer
 	}
+	apiOpts.Media = media.NewService(store, mediaConfig(cfg, log))
 	a.API = api.New(apiOpts)
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
@@ -384,4 +386,18 @@ func (a *App) metricsState(ctx context.Context) (metrics.State, error) {
 	}
 	pending, err := a.Store.CountPendingOutbox(ctx)
 	return metrics.State{ConversationsByState: byState, OutboxPending: pending}, err
+}
+
+// mediaConfig gives the media service a fetcher for each configured
+// channel that receives files.
+func mediaConfig(cfg config.Config, log *slog.Logger) media.Config {
+	mc := media.Config{Fetchers: map[string]media.Fetcher{}, Logger: log}
+	if cfg.Telegram.Enabled() {
+		mc.Fetchers[dialog.ChannelTelegram] = media.Telegram{Token: cfg.Telegram.Token, Endpoint: cfg.Telegram.APIEndpoint}
+	}
+	if cfg.Twilio.Enabled() {
+		mc.Fetchers[dialog.ChannelSMS] = media.Twilio{AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken,
+			APIBaseURL: cfg.Twilio.APIBaseURL}
+	}
+	return mc
 }

@@ -394,6 +394,7 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, er
 		}
 	case KindMedia:
 		m.Kind, m.FileID, m.FileName = ev.Media.Kind, ev.Media.FileID, ev.Media.FileName
+		m.MediaType, m.MediaSize = ev.Media.ContentType, ev.Media.Size
 		if ev.Media.Phone != "" && m.Text == "" {
 			m.Text = ev.Media.Phone
 		}

@@ -64,6 +64,10 @@ type Media struct {
 	Kind     string
 	FileID   string
 	FileName string
+	// ContentType and Size are what the channel announced of the file
+	// (empty and 0 when it did not), kept for fetching it later.
+	ContentType string
+	Size        int64
 	// Phone is set for a shared contact.
 	Phone string
 }

@@ -22,6 +22,7 @@ func sanitize(ev Event) Event {
 	ev.Media.FileID = cleanText(ev.Media.FileID, maxFileLen)
 	ev.Media.FileName = cleanText(ev.Media.FileName, maxFileLen)
 	ev.Media.Phone = cleanText(ev.Media.Phone, 32)
+	ev.Media.ContentType = cleanText(ev.Media.ContentType, 128)
 	ev.From.Name = cleanText(ev.From.Name, maxNameLen)
 	ev.From.Username = cleanText(ev.From.Username, 128)
 	ev.From.Language = cleanText(ev.From.Language, maxLanguageLen)

@@ -44,7 +44,7 @@ func (wb *writeBehind) heldTables() []heldTable {
 	msgs := make([][]any, len(wb.messages))
 	for i, m := range wb.messages {
 		msgs[i] = []any{m.ID, m.ConversationID, m.Direction, m.Author, m.OperatorID, m.Kind, m.Text, m.FileID,
-			m.FileName, m.Channel, m.ExternalID, m.Choices, m.Response, m.Label, m.LabelSource, m.Proactive,
+			m.FileName, m.MediaType, m.MediaSize, m.Channel, m.ExternalID, m.Choices, m.Response, m.Label, m.LabelSource, m.Proactive,
 			m.DeliveryState, m.DeliveryError, m.CreatedAt, m.DeliveredAt}
 	}
 	items := make([][]any, len(wb.outbox))
@@ -72,7 +72,7 @@ var (
 		"operator_id", "language", "first_text", "created_at", "updated_at", "handed_over_at", "claimed_at",
 		"resolved_at", "last_message_at"}
 	messageColumns = []string{"id", "conversation_id", "direction", "author", "operator_id", "kind", "text", "file_id",
-		"file_name", "channel", "external_id", "choices", "response", "label", "label_source", "proactive",
+		"file_name", "media_type", "media_size", "channel", "external_id", "choices", "response", "label", "label_source", "proactive",
 		"delivery_state", "delivery_error", "created_at", "delivered_at"}
 	outboxColumns = []string{"id", "channel", "chat_key", "address", "identity_id", "conversation_id", "message_id",
 		"payload", "state", "attempts", "next_attempt_at", "locked_until", "last_error", "created_at", "sent_at"}

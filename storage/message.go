@@ -48,6 +48,11 @@ type Message struct {
 	Text     string `json:"text"`
 	FileID   string `gorm:"size:256" json:"file_id,omitempty"`
 	FileName string `gorm:"size:256" json:"file_name,omitempty"`
+	// MediaType and MediaSize are the file's content type and size in
+	// bytes as the channel announced them (empty and 0 when it did not);
+	// the bytes themselves are fetched on first view (MediaFile).
+	MediaType string `gorm:"size:128;not null;default:''" json:"media_type,omitempty"`
+	MediaSize int64  `gorm:"not null;default:0" json:"media_size,omitempty"`
 	// Channel and ExternalID identify an inbound message at its channel
 	// (Telegram: the update_id); their pair is unique, which is how a
 	// redelivered webhook is recognised.

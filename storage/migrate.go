@@ -64,6 +64,12 @@ var migrations = []migration{
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
 	{15, "paging: indexes for every list's keyset order", migratePaging},
+	{16, "media: announced type and size of a message's file; fetched files", func(tx *gorm.DB) error {
+		if err := addColumns(tx, column{&Message{}, "MediaType"}, column{&Message{}, "MediaSize"}); err != nil {
+			return err
+		}
+		return tx.AutoMigrate(&MediaFile{})
+	}},
 }
 
 // column names one field of a model, for addColumns.

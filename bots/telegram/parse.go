@@ -8,6 +8,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -77,35 +78,68 @@ func fillMessage(ev *dialog.Event, m *tgbotapi.Message) {
 		ev.Kind, ev.Command, ev.Payload = dialog.KindCommand, strings.ToLower(m.Command()), m.CommandArguments()
 		return
 	}
-	media := func(kind, fileID, name string) {
+	media := func(kind, fileID, name, contentType string, size int) {
 		ev.Kind, ev.Text = dialog.KindMedia, m.Caption
-		ev.Media = dialog.Media{Kind: kind, FileID: fileID, FileName: name}
+		ev.Media = dialog.Media{Kind: kind, FileID: fileID, FileName: name, ContentType: contentType, Size: int64(size)}
 	}
 	switch {
 	case len(m.Photo) > 0:
-		// Sizes come smallest first; the last is the original.
-		media("photo", m.Photo[len(m.Photo)-1].FileID, "")
+		p := largestPhoto(m.Photo)
+		media("photo", p.FileID, "", "image/jpeg", p.FileSize)
 	case m.Document != nil:
-		media("document", m.Document.FileID, m.Document.FileName)
+		d := m.Document
+		media("document", d.FileID, d.FileName, d.MimeType, d.FileSize)
 	case m.Voice != nil:
-		media("voice", m.Voice.FileID, "")
+		media("voice", m.Voice.FileID, "", or(m.Voice.MimeType, "audio/ogg"), m.Voice.FileSize)
 	case m.Audio != nil:
-		media("audio", m.Audio.FileID, m.Audio.FileName)
+		a := m.Audio
+		media("audio", a.FileID, a.FileName, a.MimeType, a.FileSize)
 	case m.Video != nil:
-		media("video", m.Video.FileID, m.Video.FileName)
+		v := m.Video
+		media("video", v.FileID, v.FileName, or(v.MimeType, "video/mp4"), v.FileSize)
 	case m.VideoNote != nil:
-		media("video_note", m.VideoNote.FileID, "")
+		media("video_note", m.VideoNote.FileID, "", "video/mp4", m.VideoNote.FileSize)
 	case m.Animation != nil:
-		media("animation", m.Animation.FileID, m.Animation.FileName)
+		a := m.Animation
+		media("animation", a.FileID, a.FileName, or(a.MimeType, "video/mp4"), a.FileSize)
 	case m.Sticker != nil:
-		media("sticker", m.Sticker.FileID, "")
-		ev.Text = m.Sticker.Emoji
+		st := m.Sticker
+		switch {
+		case !st.IsAnimated:
+			// WebP, or WebM for a video sticker: the bytes tell.
+			media("sticker", st.FileID, "", "", st.FileSize)
+		case st.Thumbnail != nil:
+			// An animated (TGS) sticker shows as its still thumbnail.
+			media("sticker", st.Thumbnail.FileID, "", "", st.Thumbnail.FileSize)
+		default:
+			media("sticker", "", "", "", 0)
+		}
+		ev.Text = st.Emoji
 	case m.Contact != nil:
-		media("contact", "", "")
+		media("contact", "", "", "", 0)
 		ev.Media.Phone = m.Contact.PhoneNumber
 		ev.Text = strings.TrimSpace(m.Contact.FirstName + " " + m.Contact.LastName + " " + m.Contact.PhoneNumber)
 	case m.Location != nil:
-		media("location", "", "")
+		media("location", "", "", "", 0)
 		ev.Text = strconv.FormatFloat(m.Location.Latitude, 'f', 6, 64) + "," + strconv.FormatFloat(m.Location.Longitude, 'f', 6, 64)
 	}
+}
+
+// largestPhoto is the largest size of a photo a bot may download: sizes
+// come smallest first, and one over 20 MB cannot be fetched.
+func largestPhoto(sizes []tgbotapi.PhotoSize) tgbotapi.PhotoSize {
+	best := sizes[len(sizes)-1]
+	for i := len(sizes) - 1; i >= 0; i-- {
+		if !media.TooLarge(int64(sizes[i].FileSize)) {
+			return sizes[i]
+		}
+	}
+	return best
+}
+
+func or(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -25,6 +26,20 @@ func parse(t *testing.T, raw []byte) telegram.Parsed {
 	return telegram.Parse(u)
 }
 
+// rawMessage is an update whose private message from bob has fields.
+func rawMessage(updateID int, fields string) []byte {
+	return []byte(fmt.Sprintf(`{"update_id":%d,"message":{"message_id":1,"date":1700000000,`+
+		`"from":{"id":77,"is_bot":false,"first_name":"Bob","last_name":"Stone","language_code":"pt-br"},"chat":{"id":77,"type":"private"},%s}}`, updateID, fields))
+}
+
+// photoWithHugeOriginal is a photo whose original is over 20 MB.
+func photoWithHugeOriginal(t *testing.T) []byte {
+	t.Helper()
+	return rawMessage(12, `"photo":[{"file_id":"small","file_unique_id":"a","width":90,"height":90,"file_size":1000},`+
+		`{"file_id":"fits","file_unique_id":"b","width":2000,"height":2000,"file_size":5242880},`+
+		`{"file_id":"huge","file_unique_id":"c","width":9000,"height":9000,"file_size":31457280}]`)
+}
+
 func TestParseTurnsUpdatesIntoEvents(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -42,14 +57,31 @@ func TestParseTurnsUpdatesIntoEvents(t *testing.T) {
 			func(e dialog.Event) bool { return e.Button == "m:hours" }, "cbq-3", false},
 		{"photo keeps the largest size", faketelegram.PhotoUpdate(4, bob, "lid"), dialog.KindMedia,
 			func(e dialog.Event) bool {
-				return e.Media.Kind == "photo" && e.Media.FileID == "photo-4-x" && e.Text == "lid"
+				return e.Media.Kind == "photo" && e.Media.FileID == "photo-4-x" && e.Text == "lid" &&
+					e.Media.ContentType == "image/jpeg" && e.Media.Size == 121_432
 			}, "", false},
+		{"photo over 20 MB falls back to the largest that fits", photoWithHugeOriginal(t), dialog.KindMedia,
+			func(e dialog.Event) bool { return e.Media.FileID == "fits" && e.Media.Size == 5<<20 }, "", false},
+		{"video keeps its size and type", faketelegram.VideoUpdate(13, bob, 25<<20), dialog.KindMedia,
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "video" && e.Media.Size == 25<<20 && e.Media.ContentType == "video/mp4"
+			}, "", false},
+		{"animated sticker shows its thumbnail", rawMessage(14, `"sticker":{"file_id":"tgs","file_unique_id":"u","type":"regular","width":512,"height":512,"is_animated":true,"emoji":"🎉","thumb":{"file_id":"thumb","file_unique_id":"ut","width":128,"height":128}}`),
+			dialog.KindMedia, func(e dialog.Event) bool { return e.Media.FileID == "thumb" && e.Text == "🎉" }, "", false},
+		{"location", faketelegram.LocationUpdate(15, bob, 51.5, -0.12), dialog.KindMedia,
+			func(e dialog.Event) bool { return e.Media.Kind == "location" && e.Text == "51.500000,-0.120000" }, "", false},
 		{"document", faketelegram.DocumentUpdate(5, bob, "a.pdf", "application/pdf", ""), dialog.KindMedia,
-			func(e dialog.Event) bool { return e.Media.Kind == "document" && e.Media.FileName == "a.pdf" }, "", false},
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "document" && e.Media.FileName == "a.pdf" && e.Media.ContentType == "application/pdf"
+			}, "", false},
 		{"voice", faketelegram.VoiceUpdate(6, bob, 3), dialog.KindMedia,
-			func(e dialog.Event) bool { return e.Media.Kind == "voice" && e.Media.FileID != "" }, "", false},
-		{"sticker", faketelegram.StickerUpdate(7, bob, "🙂"), dialog.KindMedia,
-			func(e dialog.Event) bool { return e.Media.Kind == "sticker" && e.Text == "🙂" }, "", false},
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "voice" && e.Media.FileID == "voice-6" && e.Media.ContentType == "audio/ogg" && e.Media.Size == 12_000
+			}, "", false},
+		{"static sticker", faketelegram.StickerUpdate(7, bob, "🙂"), dialog.KindMedia,
+			func(e dialog.Event) bool {
+				return e.Media.Kind == "sticker" && e.Media.FileID == "sticker-7" && e.Text == "🙂"
+			}, "", false},
 		{"contact", faketelegram.ContactUpdate(8, bob, "+447700900123"), dialog.KindMedia,
 			func(e dialog.Event) bool { return e.Media.Kind == "contact" && e.Media.Phone == "+447700900123" }, "", false},
 		{"blocked", faketelegram.MyChatMemberUpdate(9, bob, "kicked"), dialog.KindBlocked, nil, "", false},

@@ -102,9 +102,10 @@ func ParseSMS(form url.Values, defaultRegion string, at time.Time) (dialog.Event
 		if mediaURL == "" {
 			continue
 		}
-		kind := mediaKind(form.Get("MediaContentType" + strconv.Itoa(i)))
+		contentType := form.Get("MediaContentType" + strconv.Itoa(i))
+		kind := mediaKind(contentType)
 		if ev.Kind != dialog.KindMedia {
-			ev.Kind, ev.Media = dialog.KindMedia, dialog.Media{Kind: kind, FileID: mediaURL}
+			ev.Kind, ev.Media = dialog.KindMedia, dialog.Media{Kind: kind, FileID: mediaURL, ContentType: contentType}
 			continue
 		}
 		extra = append(extra, kind+": "+mediaURL)

@@ -241,7 +241,8 @@ func TestParseSMS(t *testing.T) {
 			url.Values{"MessageSid": {"SM3"}, "From": {smsCustomer}, "Body": {"my parcel"}, "NumMedia": {"1"},
 				"MediaUrl0": {"https://api.twilio.com/m/ME1"}, "MediaContentType0": {"image/jpeg"}}, "",
 			func(e dialog.Event) bool {
-				return e.Kind == dialog.KindMedia && e.Media.Kind == "photo" && e.Media.FileID == "https://api.twilio.com/m/ME1" && e.Text == "my parcel"
+				return e.Kind == dialog.KindMedia && e.Media.Kind == "photo" && e.Media.FileID == "https://api.twilio.com/m/ME1" && e.Text == "my parcel" &&
+					e.Media.ContentType == "image/jpeg"
 			}},
 		{"more attachments are listed in the text",
 			url.Values{"MessageSid": {"SM4"}, "From": {smsCustomer}, "NumMedia": {"2"},

@@ -1,7 +1,8 @@
 // Shared by the browser tests of the console: the harness (e2e/harness,
 // built and started once per test file), headless Chromium, and the helpers
 // that play the customer and drive the page. Each *.test.mjs file calls
-// useHarness() at its top level, which starts both before its tests and
+// useHarness() (useHarness({ twilio: true }) adds a fake Twilio) at its
+// top level, which starts both before its tests and
 // stops them after; cfg and browser are then set.
 //
 // CHROMIUM overrides the browser's path, HARNESS_BIN uses a prebuilt
@@ -52,7 +53,7 @@ function goEnv() {
   return { ...process.env, PATH };
 }
 
-async function startHarness() {
+async function startHarness(options = {}) {
   let bin = process.env.HARNESS_BIN;
   let buildDir = null;
   if (!bin) {
@@ -63,6 +64,7 @@ async function startHarness() {
     });
   }
   const args = process.env.E2E_VERBOSE ? ['-v'] : [];
+  if (options.twilio) args.push('-twilio');
   // stdin stays an open pipe: the harness stops when it closes, so it cannot
   // outlive this process.
   const proc = spawn(bin, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -227,10 +229,10 @@ export function texts(page, selector) {
 // --- setup ----------------------------------------------------------------
 
 /** Starts the harness and the browser before the file's tests, and stops them after. */
-export function useHarness() {
+export function useHarness(options = {}) {
   before(async () => {
     mkdirSync(shots, { recursive: true });
-    harness = await startHarness();
+    harness = await startHarness(options);
     cfg = harness.cfg;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
   }, { timeout: 420_000 });

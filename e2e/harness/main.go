@@ -69,6 +69,7 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/internal/faketelegram"
+	"github.com/switchboardhq/switchboard/internal/faketwilio"
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -89,14 +90,15 @@ func main() {
 	lifetime := flag.Duration("lifetime", 15*time.Minute, "stop after this long whatever happens")
 	watchStdin := flag.Bool("stdin", true, "stop when standard input closes")
 	verbose := flag.Bool("v", false, "log switchboard's own lines to stderr")
+	withTwilio := flag.Bool("twilio", false, "enable Twilio against a fake (SMS, MMS, dialling)")
 	flag.Parse()
-	if err := run(*lifetime, *watchStdin, *verbose); err != nil {
+	if err := run(*lifetime, *watchStdin, *verbose, *withTwilio); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		os.Exit(1)
 	}
 }
 
-func run(lifetime time.Duration, watchStdin, verbose bool) error {
+func run(lifetime time.Duration, watchStdin, verbose, withTwilio bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, lifetime)
@@ -130,6 +132,14 @@ func run(lifetime time.Duration, watchStdin, verbose bool) error {
 		"TELEGRAM_API_ENDPOINT":      tg.Endpoint(),
 		"TELEGRAM_CHAT_INTERVAL":     "10ms",
 	}
+	var tw *faketwilio.Server
+	if withTwilio {
+		tw = faketwilio.New()
+		defer tw.Close()
+		env["SWITCHBOARD_PUBLIC_URL"] = twilioPublicURL
+		env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"] = tw.AccountSID(), tw.AuthToken()
+		env["TWILIO_PHONE_NUMBER"], env["TWILIO_API_BASE_URL"] = twilioNumber, tw.URL()
+	}
 	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
@@ -154,7 +164,7 @@ func run(lifetime time.Duration, watchStdin, verbose bool) error {
 	go func() { appDone <- a.Run(appCtx) }()
 	base := "http://" + a.Addr()
 
-	h := &harness{tg: tg, engine: a.Engine, store: a.Store, base: base, client: &http.Client{Timeout: 20 * time.Second}}
+	h := &harness{tg: tg, twilio: tw, engine: a.Engine, store: a.Store, base: base, client: &http.Client{Timeout: 20 * time.Second}}
 	opID, err := h.addOperator(ctx)
 	if err != nil {
 		stopApp()
@@ -226,7 +236,9 @@ type harnessConfig struct {
 }
 
 type harness struct {
-	tg       *faketelegram.Server
+	tg *faketelegram.Server
+	// twilio is nil unless the harness runs with -twilio.
+	twilio   *faketwilio.Server
 	engine   *dialog.Engine
 	store    *storage.Storage
 	base     string
@@ -330,6 +342,8 @@ func (h *harness) routes() http.Handler {
 		}
 		h.forward(r.Context(), w, faketelegram.ContactUpdate(h.nextUpdateID(), req.User.fake(), req.Phone))
 	})
+	mux.HandleFunc("POST /customer/media", h.customerMedia)
+	mux.HandleFunc("POST /customer/mms", h.customerMMS)
 	mux.HandleFunc("POST /callback/book", h.bookCallback)
 	mux.HandleFunc("POST /callback/fail", h.failCallback)
 	mux.HandleFunc("POST /reports/seed", h.seedReports)

@@ -248,8 +248,20 @@ func (s *Server) serveFile(w http.ResponseWriter, tokenAndPath string) {
 		writeResponse(w, notFound)
 		return
 	}
+	data := s.fileContent(string(fileID))
+	s.mu.Lock()
+	s.downloads[string(fileID)]++
+	s.changes.Notify()
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	_, _ = w.Write(s.fileContent(string(fileID)))
+	_, _ = w.Write(data)
+}
+
+// Downloads counts the downloads of fileID's bytes (not getFile calls).
+func (s *Server) Downloads(fileID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downloads[fileID]
 }
 
 // chatIDParam reads chat_id, which must be a number here: the fake knows no

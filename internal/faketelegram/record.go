@@ -218,6 +218,7 @@ func (s *Server) resetLocked() {
 	s.updates = nil
 	s.webhook = Webhook{}
 	s.files = map[string][]byte{}
+	s.downloads = map[string]int{}
 }
 
 // TextsByChat counts, per chat, the messages accepted whose text contains

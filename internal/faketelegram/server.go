@@ -76,6 +76,7 @@ type Server struct {
 	polling       *pendingPoll
 	webhook       Webhook
 	files         map[string][]byte
+	downloads     map[string]int
 	lastMessageID int
 }
 

@@ -189,6 +189,15 @@ func StickerUpdate(updateID int, user User, emoji string) []byte {
 	return messageUpdate(updateID, m)
 }
 
+// VideoUpdate is an Update with an MP4 video of fileSize bytes from user,
+// file id "video-<updateID>".
+func VideoUpdate(updateID int, user User, fileSize int) []byte {
+	id := fmt.Sprintf("video-%d", updateID)
+	m := incoming(updateID, user)
+	m.Video = &wireVideo{FileID: id, FileUniqueID: "u" + id, Width: 640, Height: 360, Duration: 12, MimeType: "video/mp4", FileSize: fileSize}
+	return messageUpdate(updateID, m)
+}
+
 // ContactUpdate is an Update in which user shares their own phone number,
 // as a request_contact button does.
 func ContactUpdate(updateID int, user User, phoneNumber string) []byte {

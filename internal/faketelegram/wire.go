@@ -44,6 +44,7 @@ type wireMessage struct {
 	Document    *wireDocument   `json:"document,omitempty"`
 	Voice       *wireVoice      `json:"voice,omitempty"`
 	Sticker     *wireSticker    `json:"sticker,omitempty"`
+	Video       *wireVideo      `json:"video,omitempty"`
 	Contact     *wireContact    `json:"contact,omitempty"`
 	Location    *wireLocation   `json:"location,omitempty"`
 	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
@@ -75,6 +76,17 @@ type wireVoice struct {
 	FileID       string `json:"file_id"`
 	FileUniqueID string `json:"file_unique_id"`
 	Duration     int    `json:"duration"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wireVideo struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	Duration     int    `json:"duration"`
+	FileName     string `json:"file_name,omitempty"`
 	MimeType     string `json:"mime_type,omitempty"`
 	FileSize     int    `json:"file_size,omitempty"`
 }

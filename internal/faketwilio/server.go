@@ -49,6 +49,7 @@ type Server struct {
 	messages []Message
 	calls    []Call
 	via      string
+	media    map[string]*storedMedia
 }
 
 // New starts a fake with the package's credentials.
@@ -101,6 +102,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	req.Authenticated = ok && subtle.ConstantTimeCompare([]byte(user), []byte(s.cfg.AccountSID)) == 1 &&
 		subtle.ConstantTimeCompare([]byte(pass), []byte(s.cfg.AuthToken)) == 1
+	if s.serveMedia(w, r, req.Authenticated) {
+		return
+	}
 	status, body := s.handle(&req)
 	s.mu.Lock()
 	req.Status = status

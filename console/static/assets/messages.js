@@ -1,5 +1,8 @@
 // messages.js — one message as a list item. Every value from the server
-// becomes text; media are shown by kind and file name or id, never loaded.
+// becomes text. A customer's file is loaded from its media_url (same
+// origin, the session cookie): photos and stickers as thumbnails that open
+// full size, voice notes and audio in a player, videos in a player,
+// documents as a download link; a location links to a map.
 // A customer's labelled message (thanks, complaint, question) shows its
 // label, which the operator may correct (PATCH /messages/{id}).
 
@@ -38,14 +41,71 @@ export function messageNode(m, conv) {
     el('time', { class: 'message-time muted', datetime: m.created_at, title: m.created_at }, formatTime(m.created_at)),
     m.kind && m.kind !== 'text' && m.kind !== 'note' && !media ? el('span', { class: 'kind-tag muted' }, m.kind) : null,
     el('span', { class: 'label-slot' })),
-  media ? el('div', { class: 'message-media', 'data-testid': 'message-media' },
-    `[${m.kind}]`, m.file_name || m.file_id ? ` ${m.file_name || m.file_id}` : '',
-    m.file_name && m.file_id ? el('span', { class: 'file-id muted' }, ` (file id ${m.file_id})`) : null) : null,
+  media ? mediaNode(m) : null,
   m.text || !media ? el('div', { class: 'message-text', 'data-testid': 'message-text' }, m.text || '') : null,
   choicesNode(m),
   deliveryNode(m));
   updateLabel(item, m);
   return item;
+}
+
+// --- media ------------------------------------------------------------------
+
+/** Only the server's own paths and map links become URLs. */
+const mediaURL = (u) => (typeof u === 'string' && /^\/api\/v1\/media\/\d+$/.test(u) ? u : null);
+const mapURL = (u) => (typeof u === 'string' && u.startsWith('https://www.openstreetmap.org/') ? u : null);
+
+/** Bytes as "1.2 MB". */
+function formatSize(n) {
+  if (!n) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** What message m carries: its file shown by kind, a map link, or why it cannot be shown. */
+function mediaNode(m) {
+  const src = mediaURL(m.media_url);
+  const name = m.file_name || m.kind;
+  const box = el('div', { class: 'message-media', 'data-testid': 'message-media', 'data-media-kind': m.kind });
+  const download = src ? el('a', { class: 'media-download', 'data-testid': 'media-download', href: src, download: name, target: '_blank', rel: 'noopener' },
+    `Download ${name}`, m.media_size ? ` (${formatSize(m.media_size)})` : '') : null;
+  if (m.media_too_large) {
+    fill(box, el('span', { class: 'media-too-large', 'data-testid': 'media-too-large' },
+      `[${m.kind}] ${name} (${formatSize(m.media_size)}) is larger than the 20 MB Telegram lets bots download; ask the customer to send it another way.`));
+    return box;
+  }
+  if (m.kind === 'location') {
+    const href = mapURL(m.map_url);
+    fill(box, '[location] ', href ? el('a', { 'data-testid': 'media-map', href, target: '_blank', rel: 'noopener noreferrer' }, 'Open the map') : null);
+    return box;
+  }
+  if (!src) {
+    fill(box, `[${m.kind}]`);
+    return box;
+  }
+  switch (m.kind) {
+    case 'photo':
+    case 'sticker': {
+      const img = el('img', { class: 'media-thumb', 'data-testid': 'media-image', src, alt: m.kind === 'sticker' ? (m.text || 'sticker') : 'photo', loading: 'lazy' });
+      // A video sticker is no image: leave its emoji and a download.
+      img.addEventListener('error', () => img.replaceWith(download || ''), { once: true });
+      fill(box, el('a', { href: src, target: '_blank', rel: 'noopener', title: 'Open full size' }, img));
+      break;
+    }
+    case 'voice':
+    case 'audio':
+      fill(box, el('audio', { class: 'media-audio', 'data-testid': 'media-audio', src, controls: true, preload: 'metadata' }), download);
+      break;
+    case 'video':
+    case 'video_note':
+    case 'animation':
+      fill(box, el('video', { class: ['media-video', m.kind === 'video_note' && 'media-round'], 'data-testid': 'media-video', src, controls: true, preload: 'metadata' }), download);
+      break;
+    default:
+      fill(box, `[${m.kind}] `, download);
+  }
+  return box;
 }
 
 // --- labels -----------------------------------------------------------------
