@@ -22,6 +22,9 @@ func (s *server) storeTicket(t *testing.T, external, state string, at time.Time)
 	}
 	c := storage.Conversation{CustomerID: cust.ID, IdentityID: id.ID, Channel: "telegram", State: state,
 		HandedOverAt: &at, LastMessageAt: at, CreatedAt: at}
+	if state == storage.StateResolved {
+		c.ResolvedAt = &at
+	}
 	if err := s.store.CreateConversation(t.Context(), &c); err != nil {
 		t.Fatal(err)
 	}
