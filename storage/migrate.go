@@ -63,6 +63,7 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
+	{14, "search: message and customer text indexes kept by the database", migrateSearch},
 }
 
 // column names one field of a model, for addColumns.

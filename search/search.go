@@ -1,0 +1,135 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// Page sizes: DefaultLimit when the caller names none, at most MaxLimit.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Matched kinds: what about a conversation matched the query.
+const (
+	MatchedTicket   = "ticket"
+	MatchedPhone    = "phone"
+	MatchedUsername = "username"
+	MatchedName     = "name"
+	MatchedText     = "text"
+)
+
+// Customer is who a found conversation is with.
+type Customer struct {
+	ID       uint64
+	Name     string
+	Username string
+	Phone    string
+}
+
+// Result is one conversation found.
+type Result struct {
+	ConversationID uint64
+	Ticket         string
+	State          string
+	Channel        string
+	LastMessageAt  time.Time
+	Customer       Customer
+	// Matched says what matched: MatchedTicket, MatchedPhone,
+	// MatchedUsername, MatchedName or MatchedText.
+	Matched string
+	// MessageID is the newest message whose text matched, 0 when none did.
+	MessageID uint64
+	// Snippet shows the match: the matching part of a message, or the
+	// ticket, number, username or name that matched.
+	Snippet []Segment
+}
+
+// Page is one page of results and the cursor of the next ("" at the end).
+type Page struct {
+	Results    []Result
+	NextCursor string
+}
+
+// Searcher runs searches on one database.
+type Searcher struct {
+	store         *storage.Storage
+	defaultRegion string
+}
+
+// New returns a Searcher over store; defaultRegion (an ISO country or "")
+// reads phone numbers typed without a country code.
+func New(store *storage.Storage, defaultRegion string) *Searcher {
+	return &Searcher{store: store, defaultRegion: defaultRegion}
+}
+
+// Search finds the conversations q names, a page of at most limit (1 to
+// MaxLimit) after cursor ("" for the first page). ErrEmptyQuery,
+// ErrQueryTooLong and ErrBadCursor say what was wrong with the request.
+func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor string) (Page, error) {
+	query, err := Parse(q, s.defaultRegion)
+	if err != nil {
+		return Page{}, err
+	}
+	var after *sortKey
+	if cursor != "" {
+		k, err := decodeCursor(cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		after = &k
+	}
+	limit = max(1, min(limit, MaxLimit))
+	sql, args := statement(s.store.Dialect(), query, after, limit)
+	var rows []row
+	if err := s.store.Select(ctx, &rows, sql, args...); err != nil {
+		return Page{}, fmt.Errorf("search %q: %w", q, err)
+	}
+	var page Page
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = sortKey{Rank: last.Rank, LastMessageAt: last.LastMessageAt, ID: last.ConversationID}.encode()
+	}
+	page.Results = make([]Result, 0, len(rows))
+	for _, r := range rows {
+		page.Results = append(page.Results, result(query, r))
+	}
+	return page, nil
+}
+
+// result renders a row, telling what matched and cutting its snippet.
+func result(q Query, r row) Result {
+	res := Result{
+		ConversationID: r.ConversationID,
+		Ticket:         storage.FormatTicket(r.ConversationID),
+		State:          r.State,
+		Channel:        r.Channel,
+		LastMessageAt:  r.LastMessageAt.UTC(),
+		Customer:       Customer{ID: r.CustomerID, Name: r.CustomerName, Username: r.CustomerUsername, Phone: r.CustomerPhone},
+		MessageID:      r.MessageID,
+	}
+	switch {
+	case r.Rank == rankExact && q.Ticket == r.ConversationID:
+		res.Matched, res.Snippet = MatchedTicket, whole(res.Ticket)
+	case r.Rank == rankExact && q.Phone != "" && q.Phone == r.CustomerPhone,
+		r.Rank == rankCustomer && q.PhoneTail != "" && strings.HasSuffix(r.CustomerPhone, q.PhoneTail):
+		res.Matched, res.Snippet = MatchedPhone, whole(r.CustomerPhone)
+	case r.Rank == rankExact:
+		res.Matched, res.Snippet = MatchedUsername, whole("@"+r.CustomerUsername)
+	case r.Rank == rankCustomer:
+		res.Matched = MatchedName
+		res.Snippet = textSnippet(strings.TrimSpace(r.CustomerName+" @"+r.CustomerUsername), q.Words)
+		if r.CustomerUsername == "" {
+			res.Snippet = textSnippet(r.CustomerName, q.Words)
+		}
+	default:
+		res.Matched, res.Snippet = MatchedText, textSnippet(r.MessageText, q.Words)
+	}
+	return res
+}
