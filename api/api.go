@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	// Dialer is woken by "dial now"; nil when callbacks are not dialled
 	// (Twilio is not configured), and "dial now" answers 503.
 	Dialer CallbackDialer
+	// Search serves GET /search; nil searches Store reading phone numbers
+	// only with their country code.
+	Search *search.Searcher
 }
 
 // CallbackDialer is the callback dialer as the API needs it.
@@ -63,6 +67,7 @@ type API struct {
 	engine *dialog.Engine
 	broker *events.Broker
 	dialer CallbackDialer
+	search *search.Searcher
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -78,6 +83,10 @@ type API struct {
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
+	a.search = o.Search
+	if a.search == nil {
+		a.search = search.New(o.Store, "")
+	}
 	if a.ttl <= 0 {
 		a.ttl = DefaultSessionTTL
 	}
@@ -107,6 +116,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/me", a.me, authed)
 	g.GET("/conversations", a.listConversations, authed)
 	g.GET("/conversations/:id", a.getConversation, authed)
+	g.GET("/search", a.searchConversations, authed)
 	g.POST("/conversations/:id/claim", a.claim, authed)
 	g.POST("/conversations/:id/messages", a.reply, authed)
 	g.POST("/conversations/:id/resolve", a.resolve, authed)
