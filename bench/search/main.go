@@ -130,14 +130,16 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 	}{
 		{"ticket SB-000042", func() string { return storage.FormatTicket(uint64(1 + rng.IntN(2*o.customers))) }},
 		{"ticket 42", func() string { return fmt.Sprint(1 + rng.IntN(2*o.customers)) }},
-		{"phone +44 7700 9xxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "+44 " + n[3:7] + " " + n[7:] }},
-		{"phone 07700-9xxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "0" + n[3:7] + "-" + n[7:] }},
-		{"phone 447700xxxxxx", func() string { return phoneOf(rng.IntN(o.customers))[1:] }},
-		{"name (word)", func() string { return firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))] }},
+		{"phone +44 77xx xxxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "+44 " + n[3:7] + " " + n[7:] }},
+		{"phone 077xx-xxxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "0" + n[3:7] + "-" + n[7:] }},
+		{"phone 4477xxxxxxxx", func() string { return phoneOf(rng.IntN(o.customers))[1:] }},
+		{"name (two words)", func() string {
+			return firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))]
+		}},
 		{"@username", func() string { return "@" + usernameOf(rng.IntN(o.customers)) }},
-		{"word prefix, rare", func() string { w := rareWord(rng); return w[:min(len(w), 5)] }},
-		{"word prefix, common (ru)", func() string { w := commonRu[rng.IntN(len(commonRu))]; return string([]rune(w)[:4]) }},
-		{"word prefix, common (en)", func() string { w := commonEn[rng.IntN(len(commonEn))]; return w[:min(len(w), 4)] }},
+		{"word prefix, rare", func() string { return prefix(rareWord(rng), 5) }},
+		{"word prefix, common (ru)", func() string { return prefix(commonRu[rng.IntN(len(commonRu))], 4) }},
+		{"word prefix, common (en)", func() string { return prefix(commonEn[rng.IntN(len(commonEn))], 4) }},
 		{"two words", func() string { return commonRu[rng.IntN(len(commonRu))] + " " + rareWord(rng) }},
 	}
 	fmt.Printf("\n%s, %d searches of each kind, first page of %d\n", store.Dialect(), o.queries, search.DefaultLimit)
@@ -161,6 +163,12 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 		fmt.Printf("%-26s %8s %8s %8s %7d%%\n", k.name, ms(lat[len(lat)/2]), ms(lat[len(lat)*95/100]), ms(lat[len(lat)-1]), 100*found/o.queries)
 	}
 	return nil
+}
+
+// prefix is the first n characters of w.
+func prefix(w string, n int) string {
+	r := []rune(w)
+	return string(r[:min(len(r), n)])
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
