@@ -300,3 +300,23 @@ func TestMigrationIndexesExistingMessages(t *testing.T) {
 		t.Errorf("new message after migration not found: %v", ids(page.Results))
 	}
 }
+
+func TestSearchSkipsTheBotsWordsButNotOperators(t *testing.T) {
+	w := newWorld(t)
+	c := w.conversation("Зоя", "", "", "добрый день")
+	for _, m := range []storage.Message{
+		{Author: storage.AuthorBot, Direction: storage.Outbound, Kind: "text", Text: "Номер вашего обращения SB-000001"},
+		{Author: storage.AuthorOperator, Direction: storage.Internal, Kind: storage.KindNote, Text: "клиентка просила перезвонить"},
+	} {
+		m.ConversationID, m.CreatedAt = c.ID, time.Now().UTC()
+		if err := w.store.InsertMessage(t.Context(), &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if page := w.search("обращения", 20, ""); len(page.Results) != 0 {
+		t.Errorf("the bot's words found %v", ids(page.Results))
+	}
+	if page := w.search("перезвон", 20, ""); len(page.Results) != 1 || page.Results[0].ConversationID != c.ID {
+		t.Errorf("an operator's note not found: %v", ids(page.Results))
+	}
+}

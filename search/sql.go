@@ -12,13 +12,13 @@ import (
 // for the same expression.
 const (
 	pgMessageText = `SELECT m.conversation_id, 2 AS rank, m.id AS message_id FROM messages m
-		WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', ?)`
+		WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', ?) AND m.author IN ('customer', 'operator')`
 	pgCustomerText = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
 		WHERE to_tsvector('simple', coalesce(cu.name, '') || ' ' || coalesce(cu.username, '')) @@ to_tsquery('simple', ?)`
 	sqliteMessageText = `SELECT m.conversation_id, 2 AS rank, m.id AS message_id
 		FROM message_search JOIN messages m ON m.id = message_search.rowid
-		WHERE message_search MATCH ?`
+		WHERE message_search MATCH ? AND m.author IN ('customer', 'operator')`
 	sqliteCustomerText = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
 		FROM customer_search JOIN customers cu ON cu.id = customer_search.rowid
 		JOIN conversations c ON c.customer_id = cu.id

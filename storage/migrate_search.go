@@ -7,7 +7,9 @@ import (
 )
 
 // migrateSearch is migration 14: what package search reads, kept in step
-// with messages and customers by the database itself, so every transaction
+// with messages and customers by the database itself (messages written by
+// customers and operators only: the bot's are the same few texts in every
+// conversation), so every transaction
 // that writes them (the engine's group commit included) updates the index
 // with no Go code of its own, and an erasure that rewrites a text rewrites
 // its entry.
@@ -34,7 +36,8 @@ func migrateSearch(tx *gorm.DB) error {
 // The expressions here are the ones package search queries with: an index
 // is used only when the query repeats its expression exactly.
 var searchPostgres = []string{
-	`CREATE INDEX IF NOT EXISTS idx_message_search ON messages USING gin (to_tsvector('simple', text))`,
+	`CREATE INDEX IF NOT EXISTS idx_message_search ON messages USING gin (to_tsvector('simple', text))
+		WHERE author IN ('customer', 'operator')`,
 	`CREATE INDEX IF NOT EXISTS idx_customer_search ON customers USING gin
 		(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(username, '')))`,
 	`CREATE INDEX IF NOT EXISTS idx_customer_username ON customers (lower(username))`,
@@ -43,17 +46,23 @@ var searchPostgres = []string{
 var searchSQLite = []string{
 	`CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5
 		(text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
-	`CREATE TRIGGER IF NOT EXISTS message_search_insert AFTER INSERT ON messages BEGIN
+	`CREATE TRIGGER IF NOT EXISTS message_search_insert AFTER INSERT ON messages
+	WHEN new.author IN ('customer', 'operator') BEGIN
 		INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
 	END`,
-	`CREATE TRIGGER IF NOT EXISTS message_search_delete AFTER DELETE ON messages BEGIN
+	`CREATE TRIGGER IF NOT EXISTS message_search_delete AFTER DELETE ON messages
+	WHEN old.author IN ('customer', 'operator') BEGIN
 		INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
 	END`,
-	`CREATE TRIGGER IF NOT EXISTS message_search_update AFTER UPDATE OF text ON messages BEGIN
+	`CREATE TRIGGER IF NOT EXISTS message_search_update AFTER UPDATE OF text ON messages
+	WHEN old.author IN ('customer', 'operator') BEGIN
 		INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
 		INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
 	END`,
-	`INSERT INTO message_search (message_search) VALUES ('rebuild')`,
+	// Rebuilt from the rows searched only (a 'rebuild' would take every
+	// row of messages): emptied first, so running this again is harmless.
+	`INSERT INTO message_search (message_search) VALUES ('delete-all')`,
+	`INSERT INTO message_search (rowid, text) SELECT id, text FROM messages WHERE author IN ('customer', 'operator')`,
 	`CREATE VIRTUAL TABLE IF NOT EXISTS customer_search USING fts5
 		(name, username, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
 	`CREATE TRIGGER IF NOT EXISTS customer_search_insert AFTER INSERT ON customers BEGIN
