@@ -48,7 +48,8 @@ type Query struct {
 	// the end of customers' numbers: a number written without its country
 	// code, or with a trunk 0, still finds them.
 	PhoneTail string
-	// Username is a Telegram username (without @), matched exactly.
+	// Username is a Telegram username (without @; they start with a
+	// letter), matched exactly.
 	Username string
 	// Words are the query's words, lower-cased, each matched as the start
 	// of a word in names, usernames and message texts.
@@ -58,7 +59,7 @@ type Query struct {
 var (
 	ticketPattern   = regexp.MustCompile(`(?i)^#?(?:` + regexp.QuoteMeta(strings.TrimSuffix(storage.TicketPrefix, "-")) + `-?)?(\d{1,12})$`)
 	phoneChars      = regexp.MustCompile(`^\+?[\d\s\-().]+$`)
-	usernamePattern = regexp.MustCompile(`^@?([A-Za-z0-9_]{3,64})$`)
+	usernamePattern = regexp.MustCompile(`^@?([A-Za-z][A-Za-z0-9_]{2,63})$`)
 )
 
 // Parse reads what an operator typed. defaultRegion (an ISO country, or

@@ -87,7 +87,17 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 	limit = max(1, min(limit, MaxLimit))
 	sql, args := statement(s.store.Dialect(), query, after, limit)
 	var rows []row
-	if err := s.store.Select(ctx, &rows, sql, args...); err != nil {
+	err = s.store.Tx(ctx, func(tx *storage.Storage) error {
+		if tx.Dialect() == storage.Postgres {
+			// Parallel workers take longer to start than the search
+			// takes: the planner guesses word matches by default figures.
+			if err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+				return err
+			}
+		}
+		return tx.Select(ctx, &rows, sql, args...)
+	})
+	if err != nil {
 		return Page{}, fmt.Errorf("search %q: %w", q, err)
 	}
 	var page Page

@@ -29,7 +29,12 @@ const (
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id WHERE cu.phone = ?`
 	usernameHit = `SELECT c.id AS conversation_id, 0 AS rank, 0 AS message_id
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id WHERE lower(cu.username) = ?`
-	phoneTailHit = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
+	// A number's ending: PostgreSQL reads an index of reversed numbers
+	// from their start; SQLite has no reverse() and reads every customer.
+	pgPhoneTailHit = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
+		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
+		WHERE reverse(cu.phone) LIKE ?`
+	sqlitePhoneTailHit = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
 		WHERE cu.phone <> '' AND cu.phone LIKE ?`
 )
@@ -70,7 +75,11 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int) (str
 		hit(usernameHit, q.Username)
 	}
 	if q.PhoneTail != "" {
-		hit(phoneTailHit, "%"+q.PhoneTail)
+		if dialect == storage.Postgres {
+			hit(pgPhoneTailHit, reverse(q.PhoneTail)+"%")
+		} else {
+			hit(sqlitePhoneTailHit, "%"+q.PhoneTail)
+		}
 	}
 	if len(q.Words) > 0 {
 		if dialect == storage.Postgres {
@@ -105,6 +114,15 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int) (str
 	ORDER BY b.rank, c.last_message_at DESC, c.id DESC LIMIT ?`)
 	args = append(args, limit+1)
 	return b.String(), args
+}
+
+// reverse is s backwards (digits only, so bytes will do).
+func reverse(s string) string {
+	b := []byte(s)
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
 }
 
 // tsQuery is words as a PostgreSQL tsquery: every word, each as a prefix.
