@@ -85,7 +85,6 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 		after = &k
 	}
 	limit = max(1, min(limit, MaxLimit))
-	sql, args := statement(s.store.Dialect(), query, after, limit)
 	var rows []row
 	err = s.store.Tx(ctx, func(tx *storage.Storage) error {
 		if tx.Dialect() == storage.Postgres {
@@ -95,6 +94,11 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 				return err
 			}
 		}
+		walk, err := s.common(ctx, tx, query)
+		if err != nil {
+			return err
+		}
+		sql, args := statement(tx.Dialect(), query, after, limit, walk)
 		return tx.Select(ctx, &rows, sql, args...)
 	})
 	if err != nil {

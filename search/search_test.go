@@ -96,7 +96,14 @@ func marked(segs []search.Segment) (text string, marks []string) {
 	return b.String(), marks
 }
 
-func TestSearchFindsConversations(t *testing.T) {
+func TestSearchFindsConversations(t *testing.T) { testFinds(t) }
+
+func TestSearchFindsConversationsWalking(t *testing.T) {
+	search.WalkFromFirstMatch(t)
+	testFinds(t)
+}
+
+func testFinds(t *testing.T) {
 	w := newWorld(t)
 	ivan := w.conversation("Иван Петров", "ivan_p", "+447700900123", "Здравствуйте, где моя посылка?")
 	alice := w.conversation("Alice Smith", "alice", "+12025550143", "My parcel is late", "Order 555 please")
@@ -193,12 +200,24 @@ func TestSearchOrdersExactMatchesFirstThenNewest(t *testing.T) {
 	}
 }
 
-func TestSearchPagesWithoutGapsOrRepeats(t *testing.T) {
+func TestSearchPagesWithoutGapsOrRepeats(t *testing.T) { testPages(t) }
+
+func TestSearchPagesWithoutGapsOrRepeatsWalking(t *testing.T) {
+	search.WalkFromFirstMatch(t)
+	testPages(t)
+}
+
+func testPages(t *testing.T) {
 	w := newWorld(t)
 	want := map[uint64]bool{}
-	for i := range 23 {
+	for i := range 22 {
 		c := w.conversation(fmt.Sprintf("Customer %d", i), "", "", fmt.Sprintf("посылка номер %d", i))
 		want[c.ID] = true
+		if i == 11 {
+			// Found by name first, and by words too: once, among the names.
+			c = w.conversation("Посылкин", "", "", "где посылка")
+			want[c.ID] = true
+		}
 	}
 	w.conversation("Other", "", "", "nothing here")
 	seen := map[uint64]bool{}
@@ -230,9 +249,13 @@ func TestSearchPagesWithoutGapsOrRepeats(t *testing.T) {
 			t.Errorf("conversation %d missed", id)
 		}
 	}
-	for i := 1; i < len(order); i++ {
+	first := w.search("посылк", 1, "").Results[0]
+	if first.Matched != search.MatchedName || first.Customer.Name != "Посылкин" {
+		t.Fatalf("first result %+v, want the name match", first)
+	}
+	for i := 2; i < len(order); i++ {
 		if order[i] > order[i-1] {
-			t.Fatalf("not newest first: %v", order)
+			t.Fatalf("not newest first after the name match: %v", order)
 		}
 	}
 }

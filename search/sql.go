@@ -57,8 +57,10 @@ type row struct {
 // statement builds the one query a search runs: every kind of hit the
 // query asks for, united; each conversation once at its best rank with its
 // newest matching message; after the cursor, in order, one more than a
-// page so the caller knows whether another follows.
-func statement(dialect storage.Dialect, q Query, after *sortKey, limit int) (string, []any) {
+// page so the caller knows whether another follows. With walk (PostgreSQL
+// only), message words are looked for by walking conversations from the
+// latest (walk.go) rather than by reading every matching message.
+func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk bool) (string, []any) {
 	var parts []string
 	var args []any
 	hit := func(sql string, arg any) {
@@ -85,7 +87,13 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int) (str
 		if dialect == storage.Postgres {
 			tsq := tsQuery(q.Words)
 			hit(pgCustomerText, tsq)
-			hit(pgMessageText, tsq)
+			if walk {
+				sql, walkArgs := walkArm(q, after, limit)
+				parts = append(parts, sql)
+				args = append(args, walkArgs...)
+			} else {
+				hit(pgMessageText, tsq)
+			}
 		} else {
 			match := ftsQuery(q.Words)
 			hit(sqliteCustomerText, match)

@@ -41,6 +41,8 @@ var searchPostgres = []string{
 	`CREATE INDEX IF NOT EXISTS idx_customer_search ON customers USING gin
 		(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(username, '')))`,
 	`CREATE INDEX IF NOT EXISTS idx_customer_username ON customers (lower(username))`,
+	// Conversations from the latest: the walk for common words.
+	`CREATE INDEX IF NOT EXISTS idx_conversation_last_message ON conversations (last_message_at, id)`,
 	// Numbers by their ending: reversed, read from the start.
 	`CREATE INDEX IF NOT EXISTS idx_customer_phone_reversed ON customers (reverse(phone) text_pattern_ops)`,
 }

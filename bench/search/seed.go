@@ -61,12 +61,14 @@ func sentence(rng *rand.Rand) string {
 // to seed fast and to time writes without them; the migration makes them
 // again over the rows there.
 func dropSearch(ctx context.Context, store *storage.Storage) error {
-	stmts := []string{"DROP INDEX IF EXISTS idx_message_search", "DROP INDEX IF EXISTS idx_customer_search"}
+	stmts := []string{"DROP INDEX IF EXISTS idx_message_search", "DROP INDEX IF EXISTS idx_customer_search",
+		"DROP INDEX IF EXISTS idx_customer_username", "DROP INDEX IF EXISTS idx_customer_phone_reversed",
+		"DROP INDEX IF EXISTS idx_conversation_last_message"}
 	if store.Dialect() == storage.SQLite {
 		stmts = []string{"DROP TRIGGER IF EXISTS message_search_insert", "DROP TRIGGER IF EXISTS message_search_update",
 			"DROP TRIGGER IF EXISTS message_search_delete", "DROP TRIGGER IF EXISTS customer_search_insert",
 			"DROP TRIGGER IF EXISTS customer_search_update", "DROP TRIGGER IF EXISTS customer_search_delete",
-			"DROP TABLE IF EXISTS message_search", "DROP TABLE IF EXISTS customer_search"}
+			"DROP TABLE IF EXISTS message_search", "DROP TABLE IF EXISTS customer_search", "DROP INDEX IF EXISTS idx_customer_username"}
 	}
 	for _, stmt := range append(stmts, "DELETE FROM schema_migrations WHERE version = 14") {
 		if err := store.Exec(ctx, stmt); err != nil {
@@ -180,8 +182,8 @@ func insertRows(ctx context.Context, store *storage.Storage, table string, n, ba
 	return nil
 }
 
-// timeWrites writes o.writes messages one per transaction, as a webhook
-// does, with the index kept, then with it dropped; the migration then
+// timeWrites writes o.writes messages one per transaction, each moving
+// its conversation's last activity, as a webhook does, with the index kept, then with it dropped; the migration then
 // makes it again.
 func timeWrites(ctx context.Context, store *storage.Storage, o options) error {
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -191,7 +193,14 @@ func timeWrites(ctx context.Context, store *storage.Storage, o options) error {
 			m := storage.Message{ConversationID: uint64(1 + rng.IntN(2*o.customers)), Direction: storage.Inbound,
 				Author: "customer", Kind: "text", Text: sentence(rng), Channel: "telegram", CreatedAt: time.Now().UTC()}
 			start := time.Now()
-			if err := store.Tx(ctx, func(tx *storage.Storage) error { return tx.InsertMessage(ctx, &m) }); err != nil {
+			err := store.Tx(ctx, func(tx *storage.Storage) error {
+				if err := tx.InsertMessage(ctx, &m); err != nil {
+					return err
+				}
+				return tx.Exec(ctx, "UPDATE conversations SET last_message_at = ?, updated_at = ? WHERE id = ?",
+					m.CreatedAt, m.CreatedAt, m.ConversationID)
+			})
+			if err != nil {
 				return nil, err
 			}
 			lat = append(lat, time.Since(start))
