@@ -94,6 +94,9 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 				return err
 			}
 		}
+		if err := s.skipSQLiteTail(ctx, tx, &query); err != nil {
+			return err
+		}
 		walk, err := s.common(ctx, tx, query)
 		if err != nil {
 			return err
@@ -115,6 +118,23 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 		page.Results = append(page.Results, result(query, r))
 	}
 	return page, nil
+}
+
+// skipSQLiteTail drops the number-ending search on SQLite when the number
+// as typed belongs to a customer: SQLite has no index for endings and reads
+// every customer, while the exact number found them already.
+func (s *Searcher) skipSQLiteTail(ctx context.Context, tx *storage.Storage, q *Query) error {
+	if tx.Dialect() != storage.SQLite || q.Phone == "" || q.PhoneTail == "" {
+		return nil
+	}
+	found, err := tx.Exists(ctx, "SELECT 1 FROM customers WHERE phone = ?", q.Phone)
+	if err != nil {
+		return err
+	}
+	if found {
+		q.PhoneTail = ""
+	}
+	return nil
 }
 
 // result renders a row, telling what matched and cutting its snippet.
