@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -51,6 +52,9 @@ type Options struct {
 	Dialer CallbackDialer
 	// Media opens messages' files for GET /media/{id}; nil answers 503.
 	Media MediaOpener
+	// Search serves GET /search; nil searches Store reading phone numbers
+	// only with their country code.
+	Search *search.Searcher
 }
 
 // CallbackDialer is the callback dialer as the API needs it.
@@ -66,6 +70,7 @@ type API struct {
 	broker *events.Broker
 	dialer CallbackDialer
 	media  MediaOpener
+	search *search.Searcher
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -81,6 +86,10 @@ type API struct {
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, media: o.Media, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
+	a.search = o.Search
+	if a.search == nil {
+		a.search = search.New(o.Store, "")
+	}
 	if a.ttl <= 0 {
 		a.ttl = DefaultSessionTTL
 	}
@@ -110,6 +119,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/me", a.me, authed)
 	g.GET("/conversations", a.listConversations, authed)
 	g.GET("/conversations/:id", a.getConversation, authed)
+	g.GET("/search", a.searchConversations, authed)
 	g.POST("/conversations/:id/claim", a.claim, authed)
 	g.POST("/conversations/:id/messages", a.reply, authed)
 	g.POST("/conversations/:id/resolve", a.resolve, authed)

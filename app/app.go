@@ -30,6 +30,7 @@ import (
 	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -262,6 +263,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	a.Surveys = feedback.NewScheduler(store, a.Engine, sc)
 	apiOpts := api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
+		Search:        search.New(store, cfg.Settings.DefaultRegion),
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}
 	if a.Dialer != nil {
 		apiOpts.Dialer = a.Dialer

@@ -10,6 +10,7 @@
 // scheduled: how late due callbacks start, claims per second with one and
 // several dialers). bench/replicas.sh measures several processes on one
 // PostgreSQL: throughput with loadgen -mode replicas, event latency across
-// processes with bench/events -rate.
+// processes with bench/events -rate. bench/search times conversation search
+// on a million messages, and what its indexes cost a write.
 // BENCHMARKS.md at the repository root records the figures.
 package bench

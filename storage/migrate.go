@@ -63,6 +63,7 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&Conversation{}, "ResolvedAt")
 	}},
+	{14, "search: message and customer text indexes kept by the database", migrateSearch},
 	{15, "paging: indexes for every list's keyset order", migratePaging},
 	{16, "media: announced type and size of a message's file; fetched files", func(tx *gorm.DB) error {
 		if err := addColumns(tx, column{&Message{}, "MediaType"}, column{&Message{}, "MediaSize"}); err != nil {

@@ -202,6 +202,16 @@ func (s *Storage) Exists(ctx context.Context, query string, args ...any) (bool, 
 	return found, nil
 }
 
+// Select runs a raw query and scans its rows into dest (a pointer to a
+// slice of structs): for a domain package that keeps its own SQL beside
+// storage (search), inside a storage transaction or not.
+func (s *Storage) Select(ctx context.Context, dest any, query string, args ...any) error {
+	if err := s.q(ctx).Raw(query, args...).Scan(dest).Error; err != nil {
+		return fmt.Errorf("select %q: %w", truncate(query, 60), err)
+	}
+	return nil
+}
+
 // Exec runs a raw statement; for administration and tests, not the hot path.
 func (s *Storage) Exec(ctx context.Context, sql string, args ...any) error {
 	if err := s.q(ctx).Exec(sql, args...).Error; err != nil {

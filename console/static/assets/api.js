@@ -247,3 +247,7 @@ export const feedbackReportCSV = (params) => `${BASE}/reports/feedback?${new URL
 
 /** The event stream's URL (EventSource sends the session cookie). */
 export const eventsURL = `${BASE}/events`;
+
+/** One page of GET /search: {results, next_cursor}. */
+export const search = (q, cursor = '') =>
+  request('GET', `/search?${new URLSearchParams(cursor ? { q, cursor } : { q })}`);

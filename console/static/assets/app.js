@@ -17,6 +17,7 @@ import { loadCallbacks, onCallbackChanged } from './callbackstore.js';
 import * as live from './live.js';
 import { playChime, notify, permissionButton, askPermission, needsPermission } from './notify.js';
 import { installShortcuts, showShortcuts } from './shortcuts.js';
+import { searchBox, keepFocus, resetSearch } from './search.js';
 
 const root = document.getElementById('app');
 let pane = null;
@@ -44,6 +45,7 @@ function toLogin(notice) {
   store.customers.clear();
   store.followups.clear();
   store.currentId = null;
+  resetSearch();
   for (const d of document.querySelectorAll('dialog')) d.remove();
   showLogin(root, (operator) => {
     if (needsPermission()) askPermission(); // the login click is the user gesture
@@ -109,9 +111,10 @@ function renderHeader() {
     connecting: ['Reconnecting…', 'The live connection dropped; reconnecting'],
     off: ['Not live', 'No live updates: reload the page or log in again'],
   }[store.connection] || ['', ''];
-  fill(header,
+  keepFocus(() => fill(header,
     el('a', { href: '#/queue', class: 'brand' }, 'switchboard'),
     el('span', { class: `connection connection-${store.connection}`, 'data-testid': 'connection', title: connection[1] }, connection[0]),
+    searchBox(),
     el('span', { class: 'spacer' }),
     permissionButton(),
     followUpsNav(),
@@ -123,7 +126,7 @@ function renderHeader() {
         el('span', { class: `presence-dot presence-${cssToken(me.presence || 'online')}` }),
         el('span', { class: 'me-name', 'data-testid': 'operator-name' }, me.name || me.email))),
     presence,
-    el('button', { type: 'button', class: 'link-button', 'data-testid': 'logout', onclick: logout }, 'Log out'));
+    el('button', { type: 'button', class: 'link-button', 'data-testid': 'logout', onclick: logout }, 'Log out')));
 }
 
 async function setPresence(value) {
