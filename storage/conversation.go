@@ -181,26 +181,14 @@ var (
 		order: "handed_over_at ASC, id ASC",
 		after: "(handed_over_at, id) > (?, ?)",
 		args:  timeKeyArgs,
-		keyOf: func(c Conversation) timeKey {
-			k := timeKey{ID: c.ID}
-			if c.HandedOverAt != nil {
-				k.At = *c.HandedOverAt
-			}
-			return k
-		},
+		keyOf: func(c Conversation) timeKey { return keyAt(c.HandedOverAt, c.ID) },
 	}
 	resolvedKeyset = keyset[Conversation, timeKey]{
 		list:  "conversations:resolved",
 		order: "resolved_at DESC, id DESC",
 		after: "(resolved_at, id) < (?, ?)",
 		args:  timeKeyArgs,
-		keyOf: func(c Conversation) timeKey {
-			k := timeKey{ID: c.ID}
-			if c.ResolvedAt != nil {
-				k.At = *c.ResolvedAt
-			}
-			return k
-		},
+		keyOf: func(c Conversation) timeKey { return keyAt(c.ResolvedAt, c.ID) },
 	}
 	latestKeyset = keyset[Conversation, timeKey]{
 		list:  "conversations:latest",

@@ -59,5 +59,16 @@ func page[T any, K any](q *gorm.DB, ks keyset[T, K], cursor string, limit int) (
 	return out, next, nil
 }
 
+// keyAt is the timeKey of a row whose time may be unset: the zero time
+// then (the lists that use it hold only rows that have it: waiting ones
+// were handed over, resolved ones resolved).
+func keyAt(at *time.Time, id uint64) timeKey {
+	k := timeKey{ID: id}
+	if at != nil {
+		k.At = *at
+	}
+	return k
+}
+
 // timeKeyArgs are the values of a timeKey for a keyset's after condition.
 func timeKeyArgs(k timeKey) []any { return []any{k.At.UTC(), k.ID} }
