@@ -132,6 +132,8 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/customers/:id", a.customerProfile, authed)
 	g.GET("/customers/:id/history", a.customerHistory, authed)
 	g.PATCH("/customers/:id", a.updateCustomer, authed)
+	g.POST("/customers/:id/merge", a.mergeCustomer, authed, onlySupervisors)
+	g.POST("/customers/:id/erase", a.eraseCustomer, authed, onlySupervisors)
 	g.GET("/callbacks", a.listCallbacks, authed)
 	g.POST("/callbacks", a.bookCallback, authed)
 	g.PATCH("/callbacks/:id", a.updateCallback, authed)

@@ -41,7 +41,11 @@ type surveyAnswerView struct {
 // what they are known by and what they asked for.
 type profileResponse struct {
 	*customerView
-	CreatedAt  time.Time      `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
+	// MergedInto is the customer this one was merged into, if any.
+	MergedInto *uint64 `json:"merged_into,omitempty"`
+	// ErasedAt is when the customer was erased, if they were.
+	ErasedAt   *time.Time     `json:"erased_at,omitempty"`
 	Identities []identityView `json:"identities"`
 	// Conversations are the latest, on every channel, newest first,
 	// without messages; MoreConversations says older ones exist.
@@ -63,16 +67,26 @@ func (a *API) customerProfile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	cust, err := a.store.GetCustomer(ctx, id)
+	out, err := a.profile(c, id)
 	if err != nil {
 		return err
 	}
-	out := profileResponse{customerView: viewCustomer(cust), CreatedAt: cust.CreatedAt.UTC()}
+	return c.JSON(http.StatusOK, out)
+}
+
+// profile is customer id's profile, as GET /customers/:id answers it.
+func (a *API) profile(c echo.Context, id uint64) (profileResponse, error) {
+	ctx := c.Request().Context()
+	cust, err := a.store.GetCustomer(ctx, id)
+	if err != nil {
+		return profileResponse{}, err
+	}
+	out := profileResponse{customerView: viewCustomer(cust), CreatedAt: cust.CreatedAt.UTC(), MergedInto: cust.MergedInto,
+		ErasedAt: utc(cust.ErasedAt)}
 
 	idents, err := a.store.CustomerIdentities(ctx, id)
 	if err != nil {
-		return err
+		return out, err
 	}
 	out.Identities = make([]identityView, 0, len(idents))
 	for _, i := range idents {
@@ -82,10 +96,10 @@ func (a *API) customerProfile(c echo.Context) error {
 
 	convs, next, err := a.store.ConversationPage(ctx, storage.ConversationFilter{CustomerID: id, Limit: ProfileListLength})
 	if err != nil {
-		return err
+		return out, err
 	}
 	if out.Conversations, err = a.viewConversations(ctx, operatorOf(c), convs); err != nil {
-		return err
+		return out, err
 	}
 	for i := range out.Conversations {
 		out.Conversations[i].Customer = nil // said once, at the top
@@ -94,17 +108,17 @@ func (a *API) customerProfile(c echo.Context) error {
 
 	cbs, next, err := a.store.CallbackPage(ctx, storage.CallbackFilter{CustomerID: id, Limit: ProfileListLength})
 	if err != nil {
-		return err
+		return out, err
 	}
 	if out.Callbacks, err = a.viewCallbacks(ctx, cbs...); err != nil {
-		return err
+		return out, err
 	}
 	out.MoreCallbacks = next != ""
 
 	if out.SurveyAnswers, out.MoreSurveyAnswers, err = a.surveyAnswers(c, id); err != nil {
-		return err
+		return out, err
 	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // surveyAnswers are the latest scores customer id gave, with the text of

@@ -62,6 +62,9 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, "bad cursor: pass the next_cursor of the previous page of the same list, or none for the first page"
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, err.Error()
+	case errors.Is(err, storage.ErrSameCustomer), errors.Is(err, storage.ErrCustomerMerged),
+		errors.Is(err, storage.ErrCustomerErased):
+		return http.StatusConflict, err.Error()
 	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState), errors.Is(err, storage.ErrFollowUpClosed):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, dialog.ErrEmptyReply), errors.Is(err, dialog.ErrReplyTooLong):

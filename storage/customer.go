@@ -21,9 +21,16 @@ type Customer struct {
 	TimeZone string `gorm:"size:64;not null;default:''" json:"time_zone,omitempty"`
 	// ProactiveOptOut is set when the customer asked for nothing they did
 	// not ask for: no surveys, on any channel; replies still reach them.
-	ProactiveOptOut bool      `gorm:"not null;default:false" json:"proactive_opt_out"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	ProactiveOptOut bool `gorm:"not null;default:false" json:"proactive_opt_out"`
+	// MergedInto is the customer this one was merged into: what was
+	// theirs is there now, and this one is an empty shell.
+	MergedInto *uint64 `json:"merged_into,omitempty"`
+	// ErasedAt and ErasedByID record an erasure (who asked, when) and
+	// nothing of what was erased.
+	ErasedAt   *time.Time `json:"erased_at,omitempty"`
+	ErasedByID *uint64    `json:"erased_by_id,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Identity ties a customer to an address on one channel: a Telegram user id

@@ -71,6 +71,10 @@ var migrations = []migration{
 		}
 		return tx.AutoMigrate(&MediaFile{})
 	}},
+	{17, "customers: merged into another; erased, by whom and when", func(tx *gorm.DB) error {
+		return addColumns(tx, column{&Customer{}, "MergedInto"}, column{&Customer{}, "ErasedAt"},
+			column{&Customer{}, "ErasedByID"})
+	}},
 }
 
 // column names one field of a model, for addColumns.
