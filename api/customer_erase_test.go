@@ -118,6 +118,7 @@ func TestEraseScrubsTheCustomerAndTheirNumberStartsAnew(t *testing.T) {
 		{"a callback's phone", "SELECT 1 FROM callbacks WHERE phone <> ''", nil},
 		{"a pending reply", "SELECT 1 FROM outbox WHERE state = ?", []any{storage.OutboxPending}},
 		{"a reply's payload", "SELECT 1 FROM outbox WHERE payload LIKE ?", []any{"%zebra%"}},
+		{"a chat key", "SELECT 1 FROM outbox WHERE chat_key LIKE ? OR address = '42'", []any{"%:42"}},
 	} {
 		if s.rowExists(t, q.sql, q.args...) {
 			t.Errorf("%s is left after the erasure", q.what)

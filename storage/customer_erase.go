@@ -56,6 +56,9 @@ func (s *Storage) EraseCustomer(ctx context.Context, id, operatorID uint64, at t
 			return fmt.Errorf("customer %d: %w", id, ErrCustomerErased)
 		}
 		convs := "SELECT id FROM conversations WHERE customer_id = ?"
+		// Outbox items to the customer: in their conversations, or to one
+		// of their identities.
+		toThem := "(conversation_id IN (" + convs + ") OR identity_id IN (SELECT id FROM identities WHERE customer_id = ?))"
 		steps := []struct {
 			what  string
 			count *int64
@@ -74,12 +77,14 @@ func (s *Storage) EraseCustomer(ctx context.Context, id, operatorID uint64, at t
 				unreachable_reason = '' WHERE customer_id = ?`, []any{ErasedPrefix, id}},
 			{"callbacks", &out.CallbacksEnded, `UPDATE callbacks SET state = ?, updated_at = ?
 				WHERE customer_id = ? AND state = ?`, []any{policy.Cancelled, at, id, policy.Scheduled}},
-			{"callbacks", &out.Callbacks, `UPDATE callbacks SET phone = '', notes = '', updated_at = ?
+			{"callbacks", &out.Callbacks, `UPDATE callbacks SET phone = '', notes = '', last_error = '', updated_at = ?
 				WHERE customer_id = ?`, []any{at, id}},
+			// The chat key holds the channel's address (a Telegram user id).
+			{"outbox", nil, `UPDATE outbox SET payload = '{}', address = '', chat_key = ? || CAST(id AS TEXT),
+				last_error = CASE WHEN last_error IS NULL OR last_error = '' THEN last_error ELSE ? END
+				WHERE ` + toThem, []any{ErasedPrefix, ErasedText, id, id}},
 			{"outbox", &out.OutboxDropped, `UPDATE outbox SET state = ?, last_error = 'customer erased'
-				WHERE state = ? AND conversation_id IN (` + convs + `)`, []any{OutboxFailed, OutboxPending, id}},
-			{"outbox", nil, `UPDATE outbox SET payload = '{}', address = '' WHERE conversation_id IN (` + convs + `)`,
-				[]any{id}},
+				WHERE state = ? AND ` + toThem, []any{OutboxFailed, OutboxPending, id, id}},
 			{"follow-ups", &out.FollowUps, `UPDATE follow_ups SET summary = ?,
 				decision = CASE WHEN decision IS NULL OR decision = '' THEN decision ELSE ? END WHERE customer_id = ?`,
 				[]any{ErasedText, ErasedText, id}},
