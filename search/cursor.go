@@ -1,11 +1,10 @@
 package search
 
 import (
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/paging"
 )
 
 // Results come in this order: rank first (exact ticket, phone or username
@@ -20,32 +19,28 @@ const (
 
 // sortKey is where a result stands in the order.
 type sortKey struct {
-	Rank          int
-	LastMessageAt time.Time
-	ID            uint64
+	Rank          int       `json:"r"`
+	LastMessageAt time.Time `json:"t"`
+	ID            uint64    `json:"i"`
 }
+
+// cursorList names search's results in the cursors package paging makes,
+// so a cursor of another list is refused here.
+const cursorList = "search"
 
 // encode makes the opaque cursor the client sends back.
-func (k sortKey) encode() string {
-	raw := fmt.Sprintf("%d.%d.%d", k.Rank, k.LastMessageAt.UnixNano(), k.ID)
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
-}
+func (k sortKey) encode() (string, error) { return paging.Encode(cursorList, k) }
 
-// decodeCursor reads a cursor made by encode.
+// decodeCursor reads a cursor made by encode; anything else is an
+// ErrBadCursor.
 func decodeCursor(s string) (sortKey, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return sortKey{}, ErrBadCursor
+	var k sortKey
+	if err := paging.Decode(cursorList, s, &k); err != nil {
+		return sortKey{}, err
 	}
-	parts := strings.Split(string(raw), ".")
-	if len(parts) != 3 {
-		return sortKey{}, ErrBadCursor
+	if k.Rank < rankExact || k.Rank > rankText {
+		return sortKey{}, fmt.Errorf("%w: rank %d is none of search's", ErrBadCursor, k.Rank)
 	}
-	rank, err1 := strconv.Atoi(parts[0])
-	nanos, err2 := strconv.ParseInt(parts[1], 10, 64)
-	id, err3 := strconv.ParseUint(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || rank < rankExact || rank > rankText {
-		return sortKey{}, ErrBadCursor
-	}
-	return sortKey{Rank: rank, LastMessageAt: time.Unix(0, nanos).UTC(), ID: id}, nil
+	k.LastMessageAt = k.LastMessageAt.UTC()
+	return k, nil
 }

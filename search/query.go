@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/switchboardhq/switchboard/paging"
 	"github.com/switchboardhq/switchboard/phone"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -22,7 +23,7 @@ import (
 var (
 	ErrEmptyQuery   = errors.New("q is empty: say what to search for")
 	ErrQueryTooLong = errors.New("q is too long: at most 200 characters")
-	ErrBadCursor    = errors.New("cursor is not one this server gave")
+	ErrBadCursor    = paging.ErrBadCursor
 )
 
 // MaxQueryLength is the longest query taken, in characters.

@@ -111,7 +111,11 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		page.NextCursor = sortKey{Rank: last.Rank, LastMessageAt: last.LastMessageAt, ID: last.ConversationID}.encode()
+		next, err := sortKey{Rank: last.Rank, LastMessageAt: last.LastMessageAt, ID: last.ConversationID}.encode()
+		if err != nil {
+			return Page{}, fmt.Errorf("search %q: %w", q, err)
+		}
+		page.NextCursor = next
 	}
 	page.Results = make([]Result, 0, len(rows))
 	for _, r := range rows {

@@ -2,11 +2,13 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/paging"
 	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
@@ -278,6 +280,11 @@ func TestSearchFollowsRewrittenText(t *testing.T) {
 }
 
 func TestSearchRefusesBadInput(t *testing.T) {
+	// A cursor another list handed out does not continue a search.
+	otherList, err := paging.Encode("conversations:queue", map[string]any{"t": time.Now(), "i": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := newWorld(t)
 	s := search.New(w.store, "")
 	for _, tt := range []struct {
@@ -288,8 +295,9 @@ func TestSearchRefusesBadInput(t *testing.T) {
 		{strings.Repeat("a", search.MaxQueryLength+1), "", search.ErrQueryTooLong},
 		{"a", "!!", search.ErrBadCursor},
 		{"a", "bm9wZQ", search.ErrBadCursor},
+		{"a", otherList, search.ErrBadCursor},
 	} {
-		if _, err := s.Search(t.Context(), tt.q, 20, tt.cursor); err != tt.want {
+		if _, err := s.Search(t.Context(), tt.q, 20, tt.cursor); !errors.Is(err, tt.want) {
 			t.Errorf("Search(%q, cursor %q) = %v, want %v", tt.q, tt.cursor, err, tt.want)
 		}
 	}
