@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -108,5 +109,58 @@ func TestOperatorRecordsACustomersSurveyOptOut(t *testing.T) {
 				t.Fatalf("after opting out: survey_due_at %v, survey_skipped %q", view.SurveyDueAt, view.SurveySkipped)
 			}
 		}
+	}
+}
+
+// An operator corrects a customer's name and number from the profile: the
+// number is kept in E.164 whatever way it was typed, and search finds the
+// customer by the new name; a bad number or an empty name changes
+// nothing.
+func TestOperatorEditsACustomersNameAndPhone(t *testing.T) {
+	s := newServer(t)
+	_, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	id := s.waitingConversation(t, "Hello")
+	conv, err := s.store.GetConversation(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/customers/%d", conv.CustomerID)
+	for _, tc := range []struct{ body, field string }{
+		{`{"name":"  "}`, "name"},
+		{`{"name":"Олег","phone":"12"}`, "phone"},
+		{`{"nickname":"x"}`, "nickname"},
+	} {
+		status, raw := s.do(t, http.MethodPatch, path, token, tc.body)
+		wantError(t, status, raw, http.StatusBadRequest, tc.field)
+	}
+	if cust, _ := s.store.GetCustomer(t.Context(), conv.CustomerID); cust.Name == "Олег" {
+		t.Fatal("a refused request changed the name")
+	}
+	for _, typed := range []string{"+44 7911 123456", "+447911123456", "+44 (7911) 123-456"} {
+		var got struct {
+			Name  string `json:"name"`
+			Phone string `json:"phone"`
+		}
+		s.mustDo(t, http.MethodPatch, path, token, fmt.Sprintf(`{"name":" Олег Петров ","phone":%q}`, typed), http.StatusOK, &got)
+		cust, err := s.store.GetCustomer(t.Context(), conv.CustomerID)
+		if err != nil || got.Name != "Олег Петров" || got.Phone != "+447911123456" || cust.Name != got.Name || cust.Phone != got.Phone {
+			t.Fatalf("after %q: answer %+v, stored %+v, %v", typed, got, cust, err)
+		}
+	}
+	var found struct {
+		Results []struct {
+			ConversationID uint64 `json:"conversation_id"`
+		} `json:"results"`
+	}
+	s.mustDo(t, http.MethodGet, "/api/v1/search?q="+url.QueryEscape("олег"), token, "", http.StatusOK, &found)
+	if len(found.Results) != 1 || found.Results[0].ConversationID != id {
+		t.Fatalf("search for the new name found %+v, want conversation %d", found.Results, id)
+	}
+	var cleared struct {
+		Phone string `json:"phone"`
+	}
+	s.mustDo(t, http.MethodPatch, path, token, `{"phone":""}`, http.StatusOK, &cleared)
+	if cust, _ := s.store.GetCustomer(t.Context(), conv.CustomerID); cleared.Phone != "" || cust.Phone != "" {
+		t.Fatalf("after clearing the phone: answer %q, stored %q", cleared.Phone, cust.Phone)
 	}
 }

@@ -309,3 +309,33 @@ func (s *Storage) LatestWritableIdentity(ctx context.Context, customerID uint64,
 	}
 	return ident, nil
 }
+
+// SetCustomerContact records the name and phone (E.164, "" for none) an
+// operator typed, either or both (nil leaves one as it is), in one update.
+// An erased customer stays erased: ErrCustomerErased.
+func (s *Storage) SetCustomerContact(ctx context.Context, id uint64, name, e164 *string) (Customer, error) {
+	cust, err := s.GetCustomer(ctx, id)
+	if err != nil {
+		return cust, err
+	}
+	if cust.ErasedAt != nil {
+		return cust, fmt.Errorf("set contact of customer %d: %w", id, ErrCustomerErased)
+	}
+	changes := map[string]any{}
+	if name != nil {
+		changes["name"], cust.Name = *name, *name
+	}
+	if e164 != nil {
+		changes["phone"], cust.Phone = *e164, *e164
+	}
+	if len(changes) == 0 {
+		return cust, nil
+	}
+	if s.wb != nil {
+		s.wb.forgetCustomer(id)
+	}
+	if err := s.q(ctx).Model(&Customer{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+		return cust, fmt.Errorf("set contact of customer %d: %w", id, err)
+	}
+	return cust, nil
+}
