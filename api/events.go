@@ -160,16 +160,21 @@ func (a *API) replay(ctx context.Context, rc *http.ResponseController, w io.Writ
 			a.log.WarnContext(ctx, "replay events", "after", id, "err", err)
 			return 0, writeFrame(rc, w, reloadFrame)
 		}
+		// A page goes out in one flush, as live events that arrive
+		// together do.
 		for _, ev := range evs {
 			frame, err := ev.Encoded(eventFrame)
 			if err != nil {
 				a.log.ErrorContext(ctx, "encode event", "type", ev.Type, "err", err)
 				continue
 			}
-			if err := writeFrame(rc, w, frame); err != nil {
+			if _, err := io.WriteString(w, frame); err != nil {
 				return 0, err
 			}
 			id = ev.ID
+		}
+		if err := rc.Flush(); err != nil {
+			return 0, err
 		}
 		if len(evs) < replayPage {
 			return id, nil
