@@ -81,7 +81,7 @@ var refusedWaits = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond,
 func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []uint64) (func(), error) {
 	refusals := 0
 	for {
-		if err := sleepUntil(ctx, b.pausedUntil()); err != nil {
+		if err := outbox.SleepUntil(ctx, b.pausedUntil()); err != nil {
 			return nil, err
 		}
 		a, err := b.book(ctx, it, settled)
@@ -96,13 +96,13 @@ func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []
 			if refusals == len(refusedWaits) {
 				return nil, outbox.ErrOutOfTurn
 			}
-			if err := sleepUntil(ctx, time.Now().Add(refusedWaits[refusals])); err != nil {
+			if err := outbox.SleepUntil(ctx, time.Now().Add(refusedWaits[refusals])); err != nil {
 				return nil, err
 			}
 			refusals++
 			continue
 		case "chat", "busy":
-			if err := sleepUntil(ctx, start); err != nil {
+			if err := outbox.SleepUntil(ctx, start); err != nil {
 				return nil, err
 			}
 			continue
@@ -110,7 +110,7 @@ func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []
 		default:
 			return nil, fmt.Errorf("book %s send of outbox %d: unknown answer %q", b.channel, it.ID, a.turn)
 		}
-		if err := sleepUntil(ctx, start); err != nil {
+		if err := outbox.SleepUntil(ctx, start); err != nil {
 			b.end(it, a.seq, time.Time{})
 			return nil, err
 		}
@@ -281,20 +281,4 @@ func (b *SendBudget) Pause(ctx context.Context, until time.Time) error {
 		return fmt.Errorf("pause %s sends: %w", b.channel, err)
 	}
 	return nil
-}
-
-// sleepUntil waits until t, or returns ctx's error if it ends first.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	wait := time.Until(t)
-	if wait <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/metrics"
+	"github.com/switchboardhq/switchboard/outbox"
 )
 
 // Defaults of BusConfig.
@@ -407,4 +408,4 @@ func reconnectWait(failures int) time.Duration {
 	return min(d, 5*time.Second)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) { _ = sleepUntil(ctx, time.Now().Add(d)) }
+func sleepCtx(ctx context.Context, d time.Duration) { _ = outbox.SleepUntil(ctx, time.Now().Add(d)) }

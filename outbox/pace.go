@@ -134,7 +134,7 @@ func (p *localPacer) Turn(ctx context.Context, _ storage.OutboxItem, _ []uint64)
 				start = t
 			}
 		}
-		if err := sleepUntil(ctx, start); err != nil {
+		if err := SleepUntil(ctx, start); err != nil {
 			return nil, err
 		}
 		p.mu.Lock()
@@ -165,8 +165,9 @@ func (p *localPacer) Pause(_ context.Context, until time.Time) error {
 	return nil
 }
 
-// sleepUntil waits until t, or returns ctx's error if it ends first.
-func sleepUntil(ctx context.Context, t time.Time) error {
+// SleepUntil waits until t, or returns ctx's error if it ends first: how a
+// pacer, here or sharing its budget elsewhere, waits for a send's start.
+func SleepUntil(ctx context.Context, t time.Time) error {
 	wait := time.Until(t)
 	if wait <= 0 {
 		return ctx.Err()
@@ -205,7 +206,7 @@ func (c *channel) waitChat(ctx context.Context, chatKey string) error {
 	if !ok {
 		return nil
 	}
-	return sleepUntil(ctx, last.Add(c.interval))
+	return SleepUntil(ctx, last.Add(c.interval))
 }
 
 func (c *channel) markSent(chatKey string, at time.Time) {
