@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,9 +16,9 @@ type conversationList struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// listConversations answers GET /conversations?status=S&mine=1&limit=N&cursor=C,
+// listConversations answers GET /conversations?status=S&mine=1&customer_id=N&limit=N&cursor=C,
 // one page at a time; waiting ones come in queue order, oldest first.
-// mine=1 keeps the caller's own.
+// mine=1 keeps the caller's own, customer_id=N customer N's.
 func (a *API) listConversations(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status != "" && !storage.ValidState(status) {
@@ -30,6 +31,13 @@ func (a *API) listConversations(c echo.Context) error {
 		filter.OperatorID = operatorOf(c).ID
 	default:
 		return badRequest("mine must be 1 or 0, not %q", mine)
+	}
+	if raw := c.QueryParam("customer_id"); raw != "" {
+		id, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil || id == 0 {
+			return badRequest("customer_id %q is not a positive number", raw)
+		}
+		filter.CustomerID = id
 	}
 	var err error
 	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {

@@ -10,8 +10,9 @@ import (
 )
 
 // ProfileListLength is how many of a customer's latest conversations,
-// callbacks and survey answers their profile shows; the full lists page
-// through GET /customers/{id}/history and GET /callbacks?customer_id=.
+// callbacks, survey answers and notes their profile shows; the full lists
+// of conversations and callbacks page through GET /conversations?customer_id=
+// and GET /callbacks?customer_id= from the cursors the profile hands out.
 const ProfileListLength = 20
 
 // identityView is one channel identity of a customer.
@@ -51,17 +52,28 @@ type profileResponse struct {
 	// without messages; MoreConversations says older ones exist.
 	Conversations     []conversationView `json:"conversations"`
 	MoreConversations bool               `json:"more_conversations"`
+	// ConversationsCursor is the next page of GET
+	// /conversations?customer_id={id} ("" when there is none).
+	ConversationsCursor string `json:"conversations_cursor"`
 	// Callbacks are the latest changed first.
 	Callbacks     []callbackView `json:"callbacks"`
 	MoreCallbacks bool           `json:"more_callbacks"`
+	// CallbacksCursor is the next page of GET /callbacks?customer_id={id}
+	// ("" when there is none).
+	CallbacksCursor string `json:"callbacks_cursor"`
 	// SurveyAnswers are the latest scored first.
 	SurveyAnswers     []surveyAnswerView `json:"survey_answers"`
 	MoreSurveyAnswers bool               `json:"more_survey_answers"`
+	// Notes are operators' private notes in the customer's conversations,
+	// the latest first.
+	Notes     []messageView `json:"notes"`
+	MoreNotes bool          `json:"more_notes"`
 }
 
 // customerProfile answers GET /customers/:id: the customer's identities,
 // time zone, language, their latest conversations across channels,
-// callbacks and survey answers, in a fixed number of queries.
+// callbacks, survey answers and operators' notes, in a fixed number of
+// queries.
 func (a *API) customerProfile(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -104,7 +116,7 @@ func (a *API) profile(c echo.Context, id uint64) (profileResponse, error) {
 	for i := range out.Conversations {
 		out.Conversations[i].Customer = nil // said once, at the top
 	}
-	out.MoreConversations = next != ""
+	out.MoreConversations, out.ConversationsCursor = next != "", next
 
 	cbs, next, err := a.store.CallbackPage(ctx, storage.CallbackFilter{CustomerID: id, Limit: ProfileListLength})
 	if err != nil {
@@ -113,10 +125,18 @@ func (a *API) profile(c echo.Context, id uint64) (profileResponse, error) {
 	if out.Callbacks, err = a.viewCallbacks(ctx, cbs...); err != nil {
 		return out, err
 	}
-	out.MoreCallbacks = next != ""
+	out.MoreCallbacks, out.CallbacksCursor = next != "", next
 
 	if out.SurveyAnswers, out.MoreSurveyAnswers, err = a.surveyAnswers(c, id); err != nil {
 		return out, err
+	}
+	notes, more, err := a.store.CustomerNotes(ctx, id, ProfileListLength)
+	if err != nil {
+		return out, err
+	}
+	out.Notes, out.MoreNotes = make([]messageView, 0, len(notes)), more
+	for _, n := range notes {
+		out.Notes = append(out.Notes, viewMessage(n))
 	}
 	return out, nil
 }

@@ -137,3 +137,87 @@ func TestCustomerProfileShowsIdentitiesConversationsCallbacksAndAnswers(t *testi
 		t.Errorf("without a login: %d, want 401", status)
 	}
 }
+
+func TestCustomerProfileListsNotesAndPagesOn(t *testing.T) {
+	s := newServer(t)
+	ann, token := s.addOperator(t, "ann@example.com", storage.RoleOperator)
+	ctx := t.Context()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	first := s.storeTicket(t, "kim", storage.StateResolved, start)
+	id := first.CustomerID
+	convs := []storage.Conversation{first}
+	for i := range api.ProfileListLength + 2 {
+		convs = append(convs, s.storeTicket(t, "kim", storage.StateResolved, start.Add(time.Duration(i+1)*time.Hour)))
+	}
+	other := s.storeTicket(t, "someone else", storage.StateOpen, start)
+	older, err := s.engine.AddNote(ctx, first.ID, ann, "Prefers <i>SMS</i>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := s.engine.AddNote(ctx, convs[5].ID, ann, "Refund promised")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.engine.AddNote(ctx, other.ID, ann, "not Kim's"); err != nil {
+		t.Fatal(err)
+	}
+	reply := storage.Message{ConversationID: first.ID, Direction: storage.Outbound, Author: storage.AuthorOperator,
+		OperatorID: &ann.ID, Kind: "text", Text: "a reply, not a note", Channel: "telegram", CreatedAt: start}
+	if err := s.store.InsertMessage(ctx, &reply); err != nil {
+		t.Fatal(err)
+	}
+
+	var p struct {
+		Notes []struct {
+			ID             uint64 `json:"id"`
+			ConversationID uint64 `json:"conversation_id"`
+			Ticket         string `json:"ticket"`
+			Kind           string `json:"kind"`
+			Text           string `json:"text"`
+			OperatorID     uint64 `json:"operator_id"`
+		} `json:"notes"`
+		MoreNotes           bool                  `json:"more_notes"`
+		Conversations       []struct{ ID uint64 } `json:"conversations"`
+		ConversationsCursor string                `json:"conversations_cursor"`
+		CallbacksCursor     string                `json:"callbacks_cursor"`
+	}
+	s.mustDo(t, http.MethodGet, fmt.Sprintf("/api/v1/customers/%d", id), token, "", http.StatusOK, &p)
+	if len(p.Notes) != 2 || p.Notes[0].ID != newer.ID || p.Notes[1].ID != older.ID || p.MoreNotes {
+		t.Fatalf("notes = %+v (more %v), want %d then %d", p.Notes, p.MoreNotes, newer.ID, older.ID)
+	}
+	if n := p.Notes[1]; n.Text != "Prefers <i>SMS</i>" || n.Kind != storage.KindNote || n.Ticket != first.Ticket() || n.OperatorID != ann.ID {
+		t.Errorf("note = %+v", n)
+	}
+	if p.CallbacksCursor != "" {
+		t.Errorf("callbacks_cursor = %q with no callbacks", p.CallbacksCursor)
+	}
+
+	// The rest of the conversations, from the profile's cursor on.
+	if len(p.Conversations) != api.ProfileListLength || p.ConversationsCursor == "" {
+		t.Fatalf("%d conversations, cursor %q", len(p.Conversations), p.ConversationsCursor)
+	}
+	seen := map[uint64]bool{}
+	for _, c := range p.Conversations {
+		seen[c.ID] = true
+	}
+	var rest struct {
+		Conversations []struct {
+			ID         uint64 `json:"id"`
+			CustomerID uint64 `json:"customer_id"`
+		} `json:"conversations"`
+		NextCursor string `json:"next_cursor"`
+	}
+	s.mustDo(t, http.MethodGet, fmt.Sprintf("/api/v1/conversations?customer_id=%d&cursor=%s", id, p.ConversationsCursor),
+		token, "", http.StatusOK, &rest)
+	for _, c := range rest.Conversations {
+		if seen[c.ID] || c.CustomerID != id {
+			t.Errorf("conversation %d of customer %d on the next page", c.ID, c.CustomerID)
+		}
+		seen[c.ID] = true
+	}
+	if len(seen) != len(convs) || rest.NextCursor != "" {
+		t.Errorf("%d conversations in all (next %q), want %d", len(seen), rest.NextCursor, len(convs))
+	}
+	status, raw := s.do(t, http.MethodGet, "/api/v1/conversations?customer_id=x", token, "")
+	wantError(t, status, raw, http.StatusBadRequest, "customer_id")
+}

@@ -33,3 +33,21 @@ func (s *Storage) CustomerSurveyAnswers(ctx context.Context, customerID uint64, 
 	}
 	return out, false, nil
 }
+
+// CustomerNotes returns the latest limit (paging.Clamp) private notes
+// operators wrote in any of a customer's conversations, the latest first,
+// and whether there are older ones.
+func (s *Storage) CustomerNotes(ctx context.Context, customerID uint64, limit int) ([]Message, bool, error) {
+	limit = paging.Clamp(limit)
+	var out []Message
+	convs := s.q(ctx).Model(&Conversation{}).Select("id").Where("customer_id = ?", customerID)
+	err := s.q(ctx).Where("conversation_id IN (?) AND direction = ? AND kind = ?", convs, Internal, KindNote).
+		Order("created_at DESC, id DESC").Limit(limit + 1).Find(&out).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("notes of customer %d: %w", customerID, err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
