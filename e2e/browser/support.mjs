@@ -3,7 +3,8 @@
 // that play the customer and drive the page. Each *.test.mjs file calls
 // useHarness() (useHarness({ twilio: true }) adds a fake Twilio) at its
 // top level, which starts both before its tests and
-// stops them after; cfg and browser are then set.
+// stops them after; cfg and browser are then set. useHarness({ region: 'GB' })
+// sets YAML default_region, for numbers typed without a country code.
 //
 // CHROMIUM overrides the browser's path, HARNESS_BIN uses a prebuilt
 // harness instead of building one, E2E_VERBOSE=1 shows switchboard's log.
@@ -65,6 +66,7 @@ async function startHarness(options = {}) {
   }
   const args = process.env.E2E_VERBOSE ? ['-v'] : [];
   if (options.twilio) args.push('-twilio');
+  if (options.region) args.push(`-default-region=${options.region}`);
   // stdin stays an open pipe: the harness stops when it closes, so it cannot
   // outlive this process.
   const proc = spawn(bin, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });

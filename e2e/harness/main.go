@@ -39,6 +39,9 @@
 //	                       queue order
 //	POST /followups/seed   {"count":N,"closed_by":ID}: N closed follow-ups of complaints
 //	                       (seed.go); answers {"ids":[…]} newest first
+//	POST /survey/answer    {"conversation_id":N,"score":9,"comment":"…"}: the customer of
+//	                       conversation N answers its survey, with a comment unless it is
+//	                       "" (seed.go); answers {"survey_id","comment_id"}
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -91,14 +94,15 @@ func main() {
 	watchStdin := flag.Bool("stdin", true, "stop when standard input closes")
 	verbose := flag.Bool("v", false, "log switchboard's own lines to stderr")
 	withTwilio := flag.Bool("twilio", false, "enable Twilio against a fake (SMS, MMS, dialling)")
+	region := flag.String("default-region", "", "YAML default_region: the country of numbers typed without a country code (e.g. GB)")
 	flag.Parse()
-	if err := run(*lifetime, *watchStdin, *verbose, *withTwilio); err != nil {
+	if err := run(*lifetime, *watchStdin, *verbose, *withTwilio, *region); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		os.Exit(1)
 	}
 }
 
-func run(lifetime time.Duration, watchStdin, verbose, withTwilio bool) error {
+func run(lifetime time.Duration, watchStdin, verbose, withTwilio bool, region string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, lifetime)
@@ -131,6 +135,13 @@ func run(lifetime time.Duration, watchStdin, verbose, withTwilio bool) error {
 		"TELEGRAM_WEBHOOK_SECRET":    webhookSecret,
 		"TELEGRAM_API_ENDPOINT":      tg.Endpoint(),
 		"TELEGRAM_CHAT_INTERVAL":     "10ms",
+	}
+	if region != "" {
+		path := filepath.Join(dir, "switchboard.yaml")
+		if err := os.WriteFile(path, []byte("default_region: "+strconv.Quote(region)+"\n"), 0o600); err != nil {
+			return err
+		}
+		env["SWITCHBOARD_CONFIG"] = path
 	}
 	var tw *faketwilio.Server
 	if withTwilio {
@@ -349,6 +360,7 @@ func (h *harness) routes() http.Handler {
 	mux.HandleFunc("POST /reports/seed", h.seedReports)
 	mux.HandleFunc("POST /queue/seed", h.seedQueue)
 	mux.HandleFunc("POST /followups/seed", h.seedFollowUps)
+	mux.HandleFunc("POST /survey/answer", h.seedSurveyAnswer)
 	return mux
 }
 

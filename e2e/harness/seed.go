@@ -210,3 +210,64 @@ func (h *harness) seedFollowUps(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string][]uint64{"ids": ids})
 }
+
+// surveyAnswerRequest is the body of POST /survey/answer: the customer of
+// conversation ConversationID answers its survey with Score and, when
+// Comment is not empty, the open question with Comment.
+type surveyAnswerRequest struct {
+	ConversationID uint64 `json:"conversation_id"`
+	Score          int    `json:"score"`
+	Comment        string `json:"comment"`
+}
+
+// seedSurveyAnswer answers POST /survey/answer with the survey's id and
+// the comment's message id (0 without one), writing straight to the store
+// what the survey scheduler and the customer's answers would have: the
+// survey sent now (due in an hour, so the scheduler leaves it alone),
+// scored, and the comment a message of the customer's.
+func (h *harness) seedSurveyAnswer(w http.ResponseWriter, r *http.Request) {
+	var req surveyAnswerRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	fail := func(err error) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("survey of conversation %d: %v", req.ConversationID, err)})
+	}
+	conv, err := h.store.GetConversation(ctx, req.ConversationID)
+	if err != nil {
+		fail(err)
+		return
+	}
+	now := time.Now().UTC()
+	sv, err := h.store.ScheduleSurvey(ctx, conv, now.Add(time.Hour), "")
+	if err != nil {
+		fail(err)
+		return
+	}
+	if sv.State == storage.SurveyScheduled {
+		if sv, err = h.store.ClaimSurvey(ctx, sv.ID, now); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if sv, err = h.store.ScoreSurvey(ctx, sv.ID, req.Score, now); err != nil {
+		fail(err)
+		return
+	}
+	var commentID uint64
+	if req.Comment != "" {
+		m := storage.Message{ConversationID: conv.ID, Direction: storage.Inbound, Author: storage.AuthorCustomer, Kind: "text",
+			Text: req.Comment, Channel: conv.Channel, CreatedAt: now}
+		if err := h.store.InsertMessage(ctx, &m); err != nil {
+			fail(err)
+			return
+		}
+		if _, err := h.store.CommentSurvey(ctx, sv.ID, m.ID, now); err != nil {
+			fail(err)
+			return
+		}
+		commentID = m.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"survey_id": sv.ID, "comment_id": commentID})
+}

@@ -201,6 +201,12 @@ export const transfer = (cid, target) => request('POST', `/conversations/${id(ci
 export const history = (customerId) => allPages((cursor) =>
   getPage(`/customers/${id(customerId)}/history`, { limit: '500', cursor }, 'conversations'));
 export const updateCustomer = (customerId, patch) => request('PATCH', `/customers/${id(customerId)}`, patch);
+/** GET /customers/{id}: the customer's profile (fields, identities, latest conversations, callbacks, survey answers, notes). */
+export const customer = (customerId) => request('GET', `/customers/${id(customerId)}`);
+/** POST /customers/{id}/merge: customer from becomes customerId's; answers the merged profile (supervisors). */
+export const mergeCustomer = (customerId, from) => request('POST', `/customers/${id(customerId)}/merge`, { from });
+/** POST /customers/{id}/erase: answers the erased profile (supervisors). */
+export const eraseCustomer = (customerId) => request('POST', `/customers/${id(customerId)}/erase`, { confirm: 'ERASE' });
 
 export async function operators() {
   return listOf(await request('GET', '/operators'), 'operators');

@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/callbacks, #/followups, #/reports, #/admin/operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/customers/ID, #/callbacks, #/followups, #/reports, #/admin/operators|canned|menu), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';
@@ -18,6 +18,7 @@ import * as live from './live.js';
 import { playChime, notify, permissionButton, askPermission, needsPermission } from './notify.js';
 import { installShortcuts, showShortcuts } from './shortcuts.js';
 import { searchBox, keepFocus, resetSearch } from './search.js';
+import { showProfile, leaveProfile } from './profile.js';
 
 const root = document.getElementById('app');
 let pane = null;
@@ -187,6 +188,7 @@ function route() {
   if (hash !== '#/callbacks') leaveCallbacks();
   if (hash !== '#/reports') leaveReports();
   if (hash !== '#/followups') leaveFollowUps();
+  if (!/^#\/customers\/\d+$/.test(hash)) leaveProfile();
   if ((m = /^#\/c\/(\d+)$/.exec(hash))) {
     const id = Number(m[1]);
     if (store.currentId !== id || !conversation.currentView()) {
@@ -194,6 +196,11 @@ function route() {
       conversation.showConversation(pane, id);
     }
     showTabFor(id);
+    document.body.classList.add('show-pane');
+  } else if ((m = /^#\/customers\/(\d+)$/.exec(hash))) {
+    store.currentId = null;
+    conversation.leave();
+    showProfile(pane, Number(m[1]));
     document.body.classList.add('show-pane');
   } else if ((m = /^#\/admin\/?(\w*)$/.exec(hash))) {
     if (!isSupervisor()) { location.hash = '#/queue'; return; }

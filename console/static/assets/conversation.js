@@ -135,7 +135,9 @@ function renderGroupHead(g) {
 function renderHead(v) {
   const c = v.conv;
   const me = store.me;
-  fill(v.title, `${c.ticket} · ${customerName(c)}`);
+  fill(v.title, `${c.ticket} · `, el('a', {
+    href: `#/customers/${c.customer_id}`, class: 'customer-link', 'data-testid': 'customer-link', title: 'Open the customer\'s profile',
+  }, customerName(c)));
   fill(v.sub,
     el('span', { class: `status status-${c.status}`, 'data-testid': 'conversation-status' }, c.status),
     ' · ', el('span', { 'data-testid': 'conversation-channel' }, c.channel),

@@ -1,6 +1,6 @@
 // search.js — the search box in the header and its results: conversations
 // found by ticket, phone, name, @username or message words
-// (GET /api/v1/search). Snippets arrive as plain-text segments; matches are
+// (GET /api/v1/search), each with a link to its customer's profile. Snippets arrive as plain-text segments; matches are
 // wrapped in <mark> elements made here, and nothing is read as HTML.
 
 import * as api from './api.js';
@@ -118,13 +118,18 @@ function show(q, page, mine) {
 function resultRow(r) {
   const c = r.customer || {};
   const who = c.name || (c.username ? `@${c.username}` : c.phone || `Customer #${c.id}`);
-  return el('a', { href: `#/c/${r.conversation_id}`, class: 'search-result', role: 'option', 'data-testid': 'search-result',
+  const open = el('a', { href: `#/c/${r.conversation_id}`, class: 'search-result', role: 'option', 'data-testid': 'search-result',
     'data-conversation-id': String(r.conversation_id) },
   el('span', { class: 'search-head' },
     el('span', { class: 'ticket' }, r.ticket),
     el('span', { class: 'search-who' }, who),
     el('span', { class: `badge status-${cssToken(r.status)}` }, r.status)),
   el('span', { class: 'search-snippet', 'data-testid': 'search-snippet' }, snippet(r.snippet)));
+  if (c.id == null) return open;
+  // A link cannot hold another: the customer's profile is beside the result.
+  return el('div', { class: 'search-row' }, open,
+    el('a', { href: `#/customers/${c.id}`, class: 'search-profile', 'data-testid': 'search-profile', 'data-customer-id': String(c.id),
+      title: `The profile of ${who}` }, 'Profile'));
 }
 
 /** The snippet's segments as text nodes, matches inside <mark>. */
