@@ -14,7 +14,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useHarness, cfg, dialogs, pageErrors, T, XSS_SCRIPT, XSS_IMG,
-  api, apiToken, control, customerWaiting, newPage, tid, login, shot, assertNothingRan, texts,
+  api, apiToken, control, customerWaiting, newPage, tid, login, shot, assertNothingRan, texts, queueItem,
 } from './support.mjs';
 
 useHarness({ region: 'GB' });
@@ -141,6 +141,8 @@ describe('the customer profile, as a supervisor', () => {
     await identity('telegram', quinn.id).waitFor();
     await convRow(quinnConv).waitFor();
     await convRow(piaConv).waitFor();
+    // The queue names Quinn's conversation by the customer it now belongs to.
+    await queueItem(page, quinnConv.ticket).filter({ hasText: 'Pia Renamed' }).waitFor();
     const stored = await profileOf(piaConv.customer_id);
     assert.deepEqual(stored.identities.map((i) => i.external_id).sort(), [String(pia.id), String(quinn.id)]);
 
@@ -187,6 +189,9 @@ describe('the customer profile, as a supervisor', () => {
     assert.equal(await page.locator(tid('profile-survey-score')).textContent(), '9/10', 'the score is kept');
     assert.equal(await page.locator(tid('profile-note-text')).textContent(), '[erased]');
     await shot(page, 'profile-erased.png');
+    for (const c of [piaConv, quinnConv]) {
+      await queueItem(page, c.ticket).filter({ hasNotText: 'Pia Renamed' }).waitFor();
+    }
 
     await convRow(piaConv).locator(tid('profile-conversation-link')).click();
     await page.locator(`${tid('ticket-group')}[data-conversation-id="${piaConv.id}"] ${tid('message-text')}`).first().waitFor();

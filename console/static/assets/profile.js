@@ -10,7 +10,7 @@
 // never parses HTML).
 
 import * as api from './api.js';
-import { isSupervisor, mergeCustomer, operatorName } from './store.js';
+import { store, emit, isSupervisor, mergeCustomer, operatorName } from './store.js';
 import { el, fill, formatTime, toast, openDialog, cssToken } from './ui.js';
 import { moreEnd } from './more.js';
 import { customerZone } from './customerzone.js';
@@ -36,6 +36,21 @@ export function profileName(p) {
 function customerFields(p) {
   const { id, name, username, language, phone, time_zone: tz, proactive_opt_out: optOut } = p;
   return { id, name, username, language, phone, time_zone: tz, proactive_opt_out: optOut };
+}
+
+/**
+ * Puts profile p's customer on every conversation of theirs the store holds
+ * (the queue and the lists name them), after an edit, a merge (events move
+ * conversations but carry no customer) or an erasure.
+ */
+function syncStore(p) {
+  const cust = customerFields(p);
+  mergeCustomer(cust);
+  for (const c of p.conversations || []) {
+    const held = store.convs.get(c.id);
+    if (held) store.convs.set(c.id, { ...held, customer_id: p.id, customer: { ...(held.customer || {}), ...cust } });
+  }
+  emit('convs');
 }
 
 /** Shows customer id's profile in pane. */
@@ -169,8 +184,8 @@ function editable(v, field, value, empty) {
     try {
       const cust = await api.updateCustomer(v.p.id, { [field]: input.value });
       if (view !== v) return;
-      mergeCustomer(cust);
       v.p = { ...v.p, ...cust };
+      syncStore(v.p);
       v.editing = null;
       render(v);
       toast(field === 'phone' ? (cust.phone ? `Phone saved as ${cust.phone}` : 'Phone removed') : 'Name saved');
@@ -426,6 +441,7 @@ function openMerge(v) {
     try {
       const merged = await api.mergeCustomer(into.id, from.id);
       d.close();
+      syncStore(merged);
       toast(`Customer #${from.id} merged into #${into.id}`);
       if (view === v) await reload(v, merged);
     } catch (err) {
@@ -459,7 +475,7 @@ function openErase(v) {
     try {
       const erased = await api.eraseCustomer(p.id);
       d.close();
-      mergeCustomer(customerFields(erased));
+      syncStore(erased);
       toast(`Customer #${p.id} erased`);
       if (view === v) await reload(v, erased);
     } catch (err) {
