@@ -237,6 +237,27 @@ describe('the customer profile, as an operator', () => {
     const refused = await api(opToken, 'POST', `/customers/${conv.customer_id}/erase`, { confirm: 'ERASE' });
     assert.equal(refused.status, 403);
   });
+
+  test('a long-standing customer\'s older conversations load as the list scrolls', T, async () => {
+    const sol = { id: 3105, first_name: 'Sol', last_name: 'Longstanding', language_code: 'en' };
+    const conv = await waiting(await customerWaiting(sol, 'Me again'));
+    const { tickets } = await control('POST', '/customer/tickets', { customer_id: conv.customer_id, count: 24 });
+    const page = await newPage();
+    await login(page, cfg.operator);
+    await page.evaluate((id) => { location.hash = `#/customers/${id}`; }, conv.customer_id);
+    const rows = page.locator(tid('profile-conversation'));
+    await page.locator(tid('profile-name'), { hasText: 'Sol Longstanding' }).waitFor();
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 20, 'the profile shows the latest 20 first');
+    assert.equal(await rows.first().getAttribute('data-ticket'), conv.ticket);
+
+    await page.locator(tid('profile-conversations-more')).scrollIntoViewIfNeeded();
+    await page.locator(`${tid('profile-conversation')}[data-ticket="${tickets[tickets.length - 1]}"]`).waitFor();
+    assert.equal(await rows.count(), 25);
+    assert.equal(await page.locator(tid('profile-conversations-more')).count(), 0, 'more offered after the last page');
+    const shown = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-ticket')));
+    assert.deepEqual(shown, [conv.ticket, ...tickets], 'not newest first, or a conversation twice');
+  });
 });
 
 test('no page threw an uncaught error and no dialog opened', T, () => {

@@ -42,6 +42,9 @@
 //	POST /survey/answer    {"conversation_id":N,"score":9,"comment":"…"}: the customer of
 //	                       conversation N answers its survey, with a comment unless it is
 //	                       "" (seed.go); answers {"survey_id","comment_id"}
+//	POST /customer/tickets {"customer_id":N,"count":K}: K resolved tickets of customer N,
+//	                       a day apart, older than anything else of theirs (seed.go);
+//	                       answers {"tickets":[…]} newest first
 //
 // It stops, removing its temporary folder, on SIGINT or SIGTERM, when its
 // standard input closes (so it dies with the test process that spawned it;
@@ -361,6 +364,7 @@ func (h *harness) routes() http.Handler {
 	mux.HandleFunc("POST /queue/seed", h.seedQueue)
 	mux.HandleFunc("POST /followups/seed", h.seedFollowUps)
 	mux.HandleFunc("POST /survey/answer", h.seedSurveyAnswer)
+	mux.HandleFunc("POST /customer/tickets", h.seedCustomerTickets)
 	return mux
 }
 

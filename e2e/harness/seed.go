@@ -271,3 +271,48 @@ func (h *harness) seedSurveyAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]uint64{"survey_id": sv.ID, "comment_id": commentID})
 }
+
+// customerTicketsRequest is the body of POST /customer/tickets: Count
+// resolved tickets of customer CustomerID, on their first identity.
+type customerTicketsRequest struct {
+	CustomerID uint64 `json:"customer_id"`
+	Count      int    `json:"count"`
+}
+
+// seedCustomerTickets answers POST /customer/tickets with the tickets it
+// stored, newest first: resolved conversations of an existing customer,
+// a day apart and all before yesterday (so they are that customer's
+// oldest), as a long-standing customer's history would be.
+func (h *harness) seedCustomerTickets(w http.ResponseWriter, r *http.Request) {
+	var req customerTicketsRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Count < 1 || req.Count > 500 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "count must be from 1 to 500"})
+		return
+	}
+	ctx := r.Context()
+	idents, err := h.store.CustomerIdentities(ctx, req.CustomerID)
+	if err == nil && len(idents) == 0 {
+		err = fmt.Errorf("customer %d has no identity", req.CustomerID)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	id := idents[0]
+	tickets := make([]string, 0, req.Count)
+	for i := range req.Count {
+		end := time.Now().Add(-time.Duration(i+2) * 24 * time.Hour).UTC()
+		start := end.Add(-time.Hour)
+		conv := storage.Conversation{CustomerID: req.CustomerID, IdentityID: id.ID, Channel: id.Channel, State: storage.StateResolved,
+			FirstText: fmt.Sprintf("Old question %d", i+1), CreatedAt: start, HandedOverAt: &start, ResolvedAt: &end, LastMessageAt: end}
+		if err := h.store.CreateConversation(ctx, &conv); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		tickets = append(tickets, conv.Ticket())
+	}
+	writeJSON(w, http.StatusOK, map[string][]string{"tickets": tickets})
+}
