@@ -121,6 +121,14 @@ describe('the customer profile, as a supervisor', () => {
     assert.equal(stored.phone, '+447911123456');
     await page.reload();
     await page.locator(tid('profile-phone-value'), { hasText: '+447911123456' }).waitFor();
+
+    // A time zone saved on the profile stays on show when another field is edited.
+    await page.locator(tid('customer-zone-input')).fill('Asia/Tokyo');
+    await page.locator(tid('customer-zone-save')).click();
+    await page.locator(tid('customer-zone'), { hasText: /^Asia\/Tokyo$/ }).waitFor();
+    await page.locator(tid('profile-name-edit')).click();
+    await page.locator(tid('profile-name-cancel')).click();
+    assert.equal(await page.locator(tid('customer-zone')).textContent(), 'Asia/Tokyo');
   });
 
   test('merges a second customer picked by search and shows their identity and conversation', T, async () => {

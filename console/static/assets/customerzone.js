@@ -32,9 +32,10 @@ function zoneList() {
 
 /**
  * The time zone control for customer (customer JSON: id, phone,
- * time_zone); returns its node.
+ * time_zone); returns its node. onChange(customer) is told of each zone
+ * saved.
  */
-export function customerZone(customer) {
+export function customerZone(customer, { onChange } = {}) {
   zoneList();
   const c = { node: null, render: null, customer: { ...customer }, reloading: false };
   const shown = el('span', { class: 'zone-shown', 'data-testid': 'customer-zone' });
@@ -76,6 +77,7 @@ export function customerZone(customer) {
       const cust = await api.updateCustomer(c.customer.id, { time_zone: zone });
       c.customer = { ...c.customer, ...cust };
       mergeCustomer(cust);
+      if (onChange) onChange(cust);
       input.value = '';
       c.reloading = true;
       c.render();

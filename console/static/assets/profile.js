@@ -148,7 +148,7 @@ function details(v) {
     el('dt', {}, 'Phone'), el('dd', {}, editable(v, 'phone', p.phone, 'no number')),
     el('dt', {}, 'Telegram'), el('dd', { 'data-testid': 'profile-username' }, p.username ? `@${p.username}` : el('span', { class: 'muted' }, 'no username')),
     el('dt', {}, 'Language'), el('dd', { 'data-testid': 'profile-language' }, p.language || el('span', { class: 'muted' }, 'unknown')),
-    el('dt', {}, 'Time zone'), el('dd', {}, p.erased_at ? el('span', { class: 'muted', 'data-testid': 'customer-zone' }, 'none') : customerZone(p)),
+    el('dt', {}, 'Time zone'), el('dd', {}, p.erased_at ? el('span', { class: 'muted', 'data-testid': 'customer-zone' }, 'none') : customerZone(p, { onChange: (cust) => { v.p = { ...v.p, ...cust }; } })),
     el('dt', {}, 'Surveys'), el('dd', { 'data-testid': 'profile-surveys-opt' }, p.proactive_opt_out ? 'asked for none' : 'may be sent'));
 }
 
