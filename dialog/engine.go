@@ -415,7 +415,7 @@ func (t *turn) storeInbound(ctx context.Context, ev Event) (*storage.Message, er
 	t.conv.LastMessageAt = t.now
 	t.inbound = m
 	t.emitMessage(m)
-	return m, nil
+	return m, t.storeMoreMedia(ctx, ev)
 }
 
 // reply stores an outbound message and queues it for delivery, unless the

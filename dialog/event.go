@@ -50,7 +50,11 @@ type Event struct {
 	Payload string
 	Button  string
 	Media   Media
-	At      time.Time
+	// MoreMedia are a KindMedia event's further attachments (an MMS
+	// carries up to 10): each is stored as a media message of its own,
+	// without text, after the first, in the same transaction.
+	MoreMedia []Media
+	At        time.Time
 	// Inline asks for the replies in the Result instead of the outbox: the
 	// channel speaks them in its answer (a voice call's TwiML). Handled
 	// twice, the event gets the same replies again.

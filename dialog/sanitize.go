@@ -19,16 +19,30 @@ func sanitize(ev Event) Event {
 	ev.Command = cleanText(ev.Command, 64)
 	ev.Button = cleanText(ev.Button, 64)
 	ev.ExternalID = cleanText(ev.ExternalID, maxExternalLen)
-	ev.Media.FileID = cleanText(ev.Media.FileID, maxFileLen)
-	ev.Media.FileName = cleanText(ev.Media.FileName, maxFileLen)
-	ev.Media.Phone = cleanText(ev.Media.Phone, 32)
-	ev.Media.ContentType = cleanText(ev.Media.ContentType, 128)
+	ev.Media = cleanMedia(ev.Media)
+	if len(ev.MoreMedia) > 0 {
+		more := make([]Media, len(ev.MoreMedia))
+		for i, m := range ev.MoreMedia {
+			more[i] = cleanMedia(m)
+		}
+		ev.MoreMedia = more
+	}
 	ev.From.Name = cleanText(ev.From.Name, maxNameLen)
 	ev.From.Username = cleanText(ev.From.Username, 128)
 	ev.From.Language = cleanText(ev.From.Language, maxLanguageLen)
 	ev.From.ExternalID = cleanText(ev.From.ExternalID, maxExternalLen)
 	ev.From.Address = cleanText(ev.From.Address, maxExternalLen)
 	return ev
+}
+
+// cleanMedia clips an attachment's fields to their columns.
+func cleanMedia(m Media) Media {
+	m.Kind = cleanText(m.Kind, 16)
+	m.FileID = cleanText(m.FileID, maxFileLen)
+	m.FileName = cleanText(m.FileName, maxFileLen)
+	m.Phone = cleanText(m.Phone, 32)
+	m.ContentType = cleanText(m.ContentType, 128)
+	return m
 }
 
 // cleanText drops NUL bytes and invalid UTF-8 and, when limit > 0, keeps at

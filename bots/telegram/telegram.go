@@ -44,7 +44,7 @@ func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, err
 	// connections alive, not http.DefaultTransport's two.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 128, 64
-	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}}
+	client := &pollCancelClient{c: &http.Client{Timeout: PollTimeout + RequestTimeout, Transport: transport}, token: token}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -70,9 +70,10 @@ func Connect(token, endpoint string, sub Submitter, log *slog.Logger) (*Bot, err
 // pollCancelClient lets the end of a Poll (a shutdown, or another process
 // taking over) cut its long poll short at once: the library takes no
 // context, so getUpdates requests get the running Poll's here. Other calls
-// (sends in flight) are left to finish.
+// (sends in flight) are left to finish. Its errors never show the token.
 type pollCancelClient struct {
-	c *http.Client
+	c     *http.Client
+	token string
 
 	mu      sync.Mutex
 	pollCtx context.Context // the running Poll's; nil between Polls
@@ -87,7 +88,11 @@ func (p *pollCancelClient) Do(req *http.Request) (*http.Response, error) {
 			req = req.WithContext(ctx)
 		}
 	}
-	return p.c.Do(req)
+	resp, err := p.c.Do(req)
+	if err != nil {
+		return nil, redactToken(err, p.token)
+	}
+	return resp, nil
 }
 
 // pollWith gives getUpdates requests ctx until the returned func is called.

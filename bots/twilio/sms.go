@@ -77,8 +77,8 @@ func emptyTwiML(c echo.Context) error {
 // ParseSMS turns an inbound SMS webhook's form into a dialog event: its
 // MessageSid is the event's id (a redelivery is recognised), its sender
 // normalised to E.164 with defaultRegion is the customer, and attachments
-// become media (the first one the message's file, any others listed in
-// its text).
+// become media: the first one the message's file (with the text), any
+// others messages of their own (MoreMedia).
 func ParseSMS(form url.Values, defaultRegion string, at time.Time) (dialog.Event, error) {
 	sid := strings.TrimSpace(form.Get("MessageSid"))
 	raw := strings.TrimSpace(form.Get("From"))
@@ -95,25 +95,31 @@ func ParseSMS(form url.Values, defaultRegion string, at time.Time) (dialog.Event
 	// A sender that is no phone number (a short code, a name) keeps its
 	// raw form and joins no customer by number.
 	ev := dialog.Event{ExternalID: sid, From: from, Kind: dialog.KindText, Text: form.Get("Body"), At: at}
-	n, _ := strconv.Atoi(form.Get("NumMedia"))
-	var extra []string
-	for i := range min(n, maxMedia) {
-		mediaURL := form.Get("MediaUrl" + strconv.Itoa(i))
-		if mediaURL == "" {
-			continue
-		}
-		contentType := form.Get("MediaContentType" + strconv.Itoa(i))
-		kind := mediaKind(contentType)
-		if ev.Kind != dialog.KindMedia {
-			ev.Kind, ev.Media = dialog.KindMedia, dialog.Media{Kind: kind, FileID: mediaURL, ContentType: contentType}
-			continue
-		}
-		extra = append(extra, kind+": "+mediaURL)
-	}
-	if len(extra) > 0 {
-		ev.Text = strings.TrimSpace(ev.Text + "\n" + strings.Join(extra, "\n"))
+	if media := parseMedia(form); len(media) > 0 {
+		ev.Kind, ev.Media, ev.MoreMedia = dialog.KindMedia, media[0], media[1:]
 	}
 	return ev, nil
+}
+
+// parseMedia reads an MMS's attachments: MediaUrl0… below NumMedia (at
+// most maxMedia). A place without an absolute http(s) URL is skipped, and
+// NumMedia that is no count (missing, garbage, negative) has every place
+// looked at: nothing the customer sent is refused or lost for a bad field.
+func parseMedia(form url.Values) []dialog.Media {
+	n, err := strconv.Atoi(strings.TrimSpace(form.Get("NumMedia")))
+	if err != nil || n < 0 {
+		n = maxMedia
+	}
+	var out []dialog.Media
+	for i := range min(n, maxMedia) {
+		mediaURL := strings.TrimSpace(form.Get("MediaUrl" + strconv.Itoa(i)))
+		if u, err := url.Parse(mediaURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		contentType := strings.TrimSpace(form.Get("MediaContentType" + strconv.Itoa(i)))
+		out = append(out, dialog.Media{Kind: mediaKind(contentType), FileID: mediaURL, ContentType: contentType})
+	}
+	return out
 }
 
 // mediaKind names an attachment by its content type, as messages store it.

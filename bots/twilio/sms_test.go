@@ -244,13 +244,45 @@ func TestParseSMS(t *testing.T) {
 				return e.Kind == dialog.KindMedia && e.Media.Kind == "photo" && e.Media.FileID == "https://api.twilio.com/m/ME1" && e.Text == "my parcel" &&
 					e.Media.ContentType == "image/jpeg"
 			}},
-		{"more attachments are listed in the text",
-			url.Values{"MessageSid": {"SM4"}, "From": {smsCustomer}, "NumMedia": {"2"},
+		{"every further attachment is media of its own, in order",
+			url.Values{"MessageSid": {"SM4"}, "From": {smsCustomer}, "Body": {"look"}, "NumMedia": {"3"},
 				"MediaUrl0": {"https://api.twilio.com/m/ME1"}, "MediaContentType0": {"application/pdf"},
-				"MediaUrl1": {"https://api.twilio.com/m/ME2"}, "MediaContentType1": {"video/mp4"}}, "",
+				"MediaUrl1": {"https://api.twilio.com/m/ME2"}, "MediaContentType1": {"video/mp4"},
+				"MediaUrl2": {"https://api.twilio.com/m/ME3"}, "MediaContentType2": {"image/gif"}}, "",
 			func(e dialog.Event) bool {
-				return e.Media.Kind == "document" && e.Text == "video: https://api.twilio.com/m/ME2"
+				return e.Kind == dialog.KindMedia && e.Media.Kind == "document" && e.Text == "look" && len(e.MoreMedia) == 2 &&
+					e.MoreMedia[0] == dialog.Media{Kind: "video", FileID: "https://api.twilio.com/m/ME2", ContentType: "video/mp4"} &&
+					e.MoreMedia[1] == dialog.Media{Kind: "photo", FileID: "https://api.twilio.com/m/ME3", ContentType: "image/gif"}
 			}},
+		{"NumMedia above what is present keeps the ones present",
+			url.Values{"MessageSid": {"SM5"}, "From": {smsCustomer}, "NumMedia": {"5"},
+				"MediaUrl1": {"https://api.twilio.com/m/ME2"}, "MediaContentType1": {"image/png"}}, "",
+			func(e dialog.Event) bool {
+				return e.Kind == dialog.KindMedia && e.Media.FileID == "https://api.twilio.com/m/ME2" && len(e.MoreMedia) == 0
+			}},
+		{"NumMedia garbage: every place is looked at",
+			url.Values{"MessageSid": {"SM6"}, "From": {smsCustomer}, "Body": {"hi"}, "NumMedia": {"lots"},
+				"MediaUrl0": {"https://api.twilio.com/m/ME1"}, "MediaUrl9": {"https://api.twilio.com/m/ME10"}}, "",
+			func(e dialog.Event) bool {
+				return e.Kind == dialog.KindMedia && e.Media.Kind == "document" && len(e.MoreMedia) == 1 &&
+					e.MoreMedia[0].FileID == "https://api.twilio.com/m/ME10"
+			}},
+		{"NumMedia too big to count reads at most ten",
+			url.Values{"MessageSid": {"SM7"}, "From": {smsCustomer}, "NumMedia": {"99999999999999999999"},
+				"MediaUrl0": {"https://a.example/0"}, "MediaUrl9": {"https://a.example/9"}, "MediaUrl10": {"https://a.example/10"}}, "",
+			func(e dialog.Event) bool {
+				return len(e.MoreMedia) == 1 && e.MoreMedia[0].FileID == "https://a.example/9"
+			}},
+		{"NumMedia zero reads none",
+			url.Values{"MessageSid": {"SM8"}, "From": {smsCustomer}, "Body": {"hi"}, "NumMedia": {"0"},
+				"MediaUrl0": {"https://api.twilio.com/m/ME1"}}, "",
+			func(e dialog.Event) bool {
+				return e.Kind == dialog.KindText && e.Text == "hi" && e.Media == (dialog.Media{})
+			}},
+		{"a media URL that is no http(s) URL is skipped",
+			url.Values{"MessageSid": {"SM9"}, "From": {smsCustomer}, "Body": {"hi"}, "NumMedia": {"3"},
+				"MediaUrl0": {"javascript:alert(1)"}, "MediaUrl1": {"/relative/ME2"}, "MediaUrl2": {"%zz"}}, "",
+			func(e dialog.Event) bool { return e.Kind == dialog.KindText && e.Text == "hi" && len(e.MoreMedia) == 0 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

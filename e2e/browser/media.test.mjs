@@ -2,8 +2,9 @@
 // pixels come from /api/v1/media/… (never from Telegram, whose file URLs
 // carry the bot token), a voice note a player that loads a real OGG, an
 // MMS picture fetched with the Twilio account's credentials, a document a
-// download link; hostile file names and captions stay text. The harness
-// runs with a fake Twilio (-twilio) for the MMS.
+// download link; hostile file names and captions stay text; an MMS with
+// several pictures shows each of them. The harness runs with a fake Twilio
+// (-twilio) for the MMS.
 
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,8 @@ const tgbotapi = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'github.com
   { cwd: repoRoot, env: { ...process.env, PATH: `${process.env.PATH}:/usr/local/go/bin` } }).toString().trim();
 const JPEG = readFileSync(path.join(tgbotapi, 'tests', 'image.jpg')).toString('base64');
 const OGG = readFileSync(path.join(tgbotapi, 'tests', 'voice.ogg')).toString('base64');
+// A 1×1 PNG, a second picture unlike the JPEG.
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 const cat = { id: 880001, first_name: 'Cat', last_name: 'Media', username: 'cat', language_code: 'en' };
 
@@ -116,6 +119,30 @@ describe('customer media in the console', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="media-image"]')]
       .some((i) => i.complete && i.naturalWidth > 0 && i.closest('[data-testid="conversation"]')), null, { timeout: 10_000 });
     await shot(page, 'media-mms.png');
+  });
+
+  test('an MMS with two pictures shows two images whose pixels load', T, async () => {
+    // Runs after 'an MMS picture shows': that customer's conversation is open.
+    const inConversation = '[data-testid="conversation"] [data-testid="media-image"]';
+    const before = await page.locator(inConversation).count();
+    const r = await control('POST', '/customer/mms', {
+      from: '+14155550199', body: 'two pictures of the box',
+      media: [{ content_type: 'image/jpeg', data: JPEG }, { content_type: 'image/png', data: PNG }],
+    });
+    assert.equal(r.webhook_status, 200, r.webhook_body);
+    const text = page.locator(tid('message'), { has: page.locator(tid('message-text'), { hasText: 'two pictures of the box' }) });
+    await text.waitFor();
+    await page.waitForFunction(({ sel, want }) => {
+      const all = [...document.querySelectorAll(sel)];
+      return all.length === want && all.every((i) => { i.scrollIntoView(); return i.complete && i.naturalWidth > 0; });
+    }, { sel: inConversation, want: before + 2 }, { timeout: 10_000 });
+    assert.equal(await text.locator(tid('media-image')).count(), 1, 'the first picture is on the message with the text');
+    const srcs = await page.locator(inConversation).evaluateAll((imgs) => imgs.slice(-2).map((i) => [i.getAttribute('src'), i.naturalWidth]));
+    assert.equal(new Set(srcs.map(([src]) => src)).size, 2, `two distinct files: ${JSON.stringify(srcs)}`);
+    for (const [src] of srcs) assert.match(src, /^\/api\/v1\/media\/\d+$/);
+    // The JPEG and the 1×1 PNG: each image shows its own file.
+    assert.deepEqual(srcs.map(([, w]) => w === 1), [false, true], `widths ${JSON.stringify(srcs)}`);
+    await shot(page, 'media-mms-two.png');
   });
 
   test('no page threw an uncaught error and no dialog opened', T, () => {

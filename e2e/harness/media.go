@@ -51,23 +51,34 @@ func (h *harness) customerMedia(w http.ResponseWriter, r *http.Request) {
 }
 
 // customerMMS answers POST /customer/mms (with -twilio): from texts body
-// with one attachment, served by the fake Twilio to the account only.
+// with one attachment (content_type and data) or several (media, a list
+// of them), each served by the fake Twilio to the account only.
 func (h *harness) customerMMS(w http.ResponseWriter, r *http.Request) {
 	if h.twilio == nil {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "start the harness with -twilio"})
 		return
 	}
-	var req struct {
-		From        string `json:"from"`
-		Body        string `json:"body"`
+	type attachment struct {
 		ContentType string `json:"content_type"`
-		Data        []byte `json:"data"`
+		Data        []byte `json:"data"` // base64 in JSON
+	}
+	var req struct {
+		From string `json:"from"`
+		Body string `json:"body"`
+		attachment
+		Media []attachment `json:"media"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
-	m := h.twilio.PutMedia(req.ContentType, req.Data)
-	params := faketwilio.InboundSMS(h.twilio.AccountSID(), req.From, twilioNumber, req.Body, m)
+	if len(req.Media) == 0 {
+		req.Media = []attachment{req.attachment}
+	}
+	media := make([]faketwilio.Media, len(req.Media))
+	for i, a := range req.Media {
+		media[i] = h.twilio.PutMedia(a.ContentType, a.Data)
+	}
+	params := faketwilio.InboundSMS(h.twilio.AccountSID(), req.From, twilioNumber, req.Body, media...)
 	hook := faketwilio.Webhook{AuthToken: h.twilio.AuthToken(), Via: h.base}
 	resp, err := hook.Post(r.Context(), twilioPublicURL+"/webhooks/twilio/sms", params)
 	if err != nil {

@@ -18,7 +18,7 @@ const (
 // Failure scripts an error answer for calls the fake receives later.
 type Failure struct {
 	// Method is the method to fail, matched without regard to case; empty
-	// matches every method.
+	// matches every method; FileMethod (only) matches file downloads.
 	Method string
 	// ChatID limits the failure to calls whose chat_id is this chat; 0
 	// matches any call, with or without a chat.

@@ -1,6 +1,7 @@
 package faketelegram_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -136,5 +137,37 @@ func TestEnforceLimitsAnswersTooManyRequests(t *testing.T) {
 	}
 	if got := srv.BusiestSecond(4); got != 1 {
 		t.Errorf("BusiestSecond(4) = %d, want 1", got)
+	}
+}
+
+func TestFileMethodFailsDownloadsOnly(t *testing.T) {
+	s := faketelegram.New()
+	t.Cleanup(s.Close)
+	s.PutFile("doc-1", []byte("bytes"))
+	bot, err := tgbotapi.NewBotAPIWithAPIEndpoint(faketelegram.Token, s.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := bot.GetFile(tgbotapi.FileConfig{FileID: "doc-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileURL := fmt.Sprintf(s.FileEndpoint(), faketelegram.Token, f.FilePath)
+	download := func() int {
+		resp, err := http.Get(fileURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// A failure for every method leaves downloads alone.
+	s.Fail(faketelegram.Failure{Code: http.StatusBadGateway})
+	s.Fail(faketelegram.Failure{Method: faketelegram.FileMethod, Code: http.StatusNotFound})
+	if got := []int{download(), download()}; got[0] != http.StatusNotFound || got[1] != http.StatusOK {
+		t.Fatalf("downloads answered %v, want 404 once then 200", got)
+	}
+	if _, err := bot.GetFile(tgbotapi.FileConfig{FileID: "doc-1"}); err == nil {
+		t.Fatal("the failure for every method was not left for the next call")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/switchboardhq/switchboard/internal/fakeapi"
 )
 
 // Telegram's length limits, in UTF-16 code units.
@@ -234,13 +236,26 @@ func (s *Server) fileContent(fileID string) []byte {
 	return []byte("faketelegram file " + fileID)
 }
 
+// FileMethod is the Failure.Method that fails downloads of files (from
+// /file/bot<token>/…) rather than a Bot API method.
+const FileMethod = "(file)"
+
 // filePath is the file_path getFile gives for fileID; serveFile reverses it.
 func filePath(fileID string) string {
 	return "files/" + base64.RawURLEncoding.EncodeToString([]byte(fileID))
 }
 
 // serveFile answers a download of /file/bot<token>/<file_path>.
+// A Failure for Method FileMethod answers a download instead.
 func (s *Server) serveFile(w http.ResponseWriter, tokenAndPath string) {
+	if f, ok := s.failures.Take(func(f Failure) bool { return f.Method == FileMethod }); ok {
+		if f.DropConnection {
+			fakeapi.DropConnection(w)
+			return
+		}
+		writeResponse(w, f.response())
+		return
+	}
 	token, path, _ := strings.Cut(tokenAndPath, "/")
 	encoded, ok := strings.CutPrefix(path, "files/")
 	fileID, err := base64.RawURLEncoding.DecodeString(encoded)
