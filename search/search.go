@@ -101,7 +101,13 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 		if err != nil {
 			return err
 		}
-		sql, args := statement(tx.Dialect(), query, after, limit, walk)
+		var walked []walkHit
+		if walk && tx.Dialect() == storage.SQLite {
+			if walked, err = sqliteWalk(ctx, tx, query, after, limit); err != nil {
+				return err
+			}
+		}
+		sql, args := statement(tx.Dialect(), query, after, limit, walk, walked)
 		return tx.Select(ctx, &rows, sql, args...)
 	})
 	if err != nil {

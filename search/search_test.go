@@ -351,3 +351,50 @@ func TestSearchSkipsTheBotsWordsButNotOperators(t *testing.T) {
 		t.Errorf("an operator's note not found: %v", ids(page.Results))
 	}
 }
+
+// TestMigration19RebuildsTheMessageIndex starts from a database that
+// migration 14 indexed before message_search held conversations (SQLite;
+// on PostgreSQL migration 19 only makes sure of an index): migration 19
+// rebuilds it from the messages there, and the walk finds them.
+func TestMigration19RebuildsTheMessageIndex(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	old := w.conversation("Олег", "", "", "старое сообщение")
+	if w.store.Dialect() == storage.SQLite {
+		for _, stmt := range []string{"DROP TRIGGER message_search_insert", "DROP TRIGGER message_search_update",
+			"DROP TRIGGER message_search_delete", "DROP TABLE message_search",
+			`CREATE VIRTUAL TABLE message_search USING fts5
+				(text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+			`CREATE TRIGGER message_search_insert AFTER INSERT ON messages
+			WHEN new.author IN ('customer', 'operator') BEGIN
+				INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+			END`,
+			`INSERT INTO message_search (rowid, text) SELECT id, text FROM messages WHERE author IN ('customer', 'operator')`,
+			"DROP INDEX idx_conversation_last_message",
+		} {
+			if err := w.store.Exec(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.store.Exec(ctx, "DELETE FROM schema_migrations WHERE version = 19"); err != nil {
+		t.Fatal(err)
+	}
+	before := w.conversation("Пётр", "", "", "старое письмо до миграции")
+	if n, err := w.store.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate: %d applied, %v", n, err)
+	}
+	after := w.conversation("Анна", "", "", "старый адрес после миграции")
+	for _, walking := range []bool{false, true} {
+		t.Run(fmt.Sprintf("walking=%v", walking), func(t *testing.T) {
+			if walking {
+				search.WalkFromFirstMatch(t)
+			}
+			got := ids(w.search("стар", 20, "").Results)
+			want := []uint64{after.ID, before.ID, old.ID}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("search after migration 19 found %v, want %v", got, want)
+			}
+		})
+	}
+}

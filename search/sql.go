@@ -57,10 +57,11 @@ type row struct {
 // statement builds the one query a search runs: every kind of hit the
 // query asks for, united; each conversation once at its best rank with its
 // newest matching message; after the cursor, in order, one more than a
-// page so the caller knows whether another follows. With walk (PostgreSQL
-// only), message words are looked for by walking conversations from the
-// latest (walk.go) rather than by reading every matching message.
-func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk bool) (string, []any) {
+// page so the caller knows whether another follows. With walk, message words are looked for by walking conversations from the
+// latest (walk.go) rather than by reading every matching message: on
+// PostgreSQL within the statement, on SQLite before it (walked holds what
+// that walk found).
+func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk bool, walked []walkHit) (string, []any) {
 	var parts []string
 	var args []any
 	hit := func(sql string, arg any) {
@@ -85,19 +86,29 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk
 	}
 	if len(q.Words) > 0 {
 		if dialect == storage.Postgres {
-			tsq := tsQuery(q.Words)
-			hit(pgCustomerText, tsq)
-			if walk {
-				sql, walkArgs := walkArm(q, after, limit)
-				parts = append(parts, sql)
-				args = append(args, walkArgs...)
-			} else {
-				hit(pgMessageText, tsq)
-			}
+			hit(pgCustomerText, tsQuery(q.Words))
 		} else {
-			match := ftsQuery(q.Words)
-			hit(sqliteCustomerText, match)
-			hit(sqliteMessageText, match)
+			hit(sqliteCustomerText, ftsQuery(q.Words))
+		}
+		switch {
+		case dialect == storage.Postgres && walk:
+			sql, walkArgs := walkArm(q, after, limit)
+			parts = append(parts, sql)
+			args = append(args, walkArgs...)
+		case dialect == storage.Postgres:
+			hit(pgMessageText, tsQuery(q.Words))
+		case walk:
+			if len(walked) > 0 {
+				tuples := make([]string, len(walked))
+				for i, w := range walked {
+					tuples[i] = "(?, ?)"
+					args = append(args, w.ConversationID, w.MessageID)
+				}
+				parts = append(parts, `SELECT column1 AS conversation_id, 2 AS rank, column2 AS message_id FROM (VALUES `+
+					strings.Join(tuples, ", ")+`)`)
+			}
+		default:
+			hit(sqliteMessageText, ftsTextQuery(q.Words))
 		}
 	}
 	var b strings.Builder
@@ -142,6 +153,10 @@ func tsQuery(words []string) string {
 	}
 	return strings.Join(terms, " & ")
 }
+
+// ftsTextQuery is words as an FTS5 query on message_search's texts only
+// (its other column holds conversation ids).
+func ftsTextQuery(words []string) string { return "{text} : (" + ftsQuery(words) + ")" }
 
 // ftsQuery is words as an FTS5 query: every word, each as a prefix.
 func ftsQuery(words []string) string {
