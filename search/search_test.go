@@ -398,3 +398,43 @@ func TestMigration19RebuildsTheMessageIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchPagesThroughManyNameMatches pages through more name matches
+// than a page, found by their messages too, after an exact match that
+// their words find as well: each conversation once, exact first, then
+// names, then texts, newest first within each.
+func TestSearchPagesThroughManyNameMatches(t *testing.T) { testManyNames(t) }
+
+func TestSearchPagesThroughManyNameMatchesWalking(t *testing.T) {
+	search.WalkFromFirstMatch(t)
+	testManyNames(t)
+}
+
+func testManyNames(t *testing.T) {
+	w := newWorld(t)
+	exact := w.conversation("Alice", "alice", "", "alice writes")
+	var names, texts []uint64
+	for i := range 7 {
+		c := w.conversation(fmt.Sprintf("Customer %d", i), fmt.Sprintf("alice%d", i), "", fmt.Sprintf("alice again %d", i))
+		names = append([]uint64{c.ID}, names...)
+		c = w.conversation(fmt.Sprintf("Other %d", i), "", "", fmt.Sprintf("ask alice %d", i))
+		texts = append([]uint64{c.ID}, texts...)
+	}
+	want := append(append([]uint64{exact.ID}, names...), texts...)
+	var got []uint64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page := w.search("alice", 3, cursor)
+		got = append(got, ids(page.Results)...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+}

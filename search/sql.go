@@ -77,18 +77,37 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk
 	if q.Username != "" {
 		hit(usernameHit, q.Username)
 	}
+	// Customers' hits (rank 1): on a page from the first rank on, only as
+	// many as a page needs (a number's first digits can be the start of
+	// thousands of usernames); after a cursor in rank 1 or 2, all, so a
+	// conversation shown by them is not found again by its messages.
+	customerHit := hit
+	if after == nil || after.Rank == rankExact {
+		customerHit = func(sql string, arg any) {
+			var b strings.Builder
+			if dialect == storage.SQLite {
+				b.WriteString("SELECT * FROM ")
+			}
+			b.WriteString("(" + sql)
+			args = append(args, arg)
+			notExact(&b, &args, q)
+			b.WriteString(` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?)`)
+			args = append(args, limit+1)
+			parts = append(parts, b.String())
+		}
+	}
 	if q.PhoneTail != "" {
 		if dialect == storage.Postgres {
-			hit(pgPhoneTailHit, reverse(q.PhoneTail)+"%")
+			customerHit(pgPhoneTailHit, reverse(q.PhoneTail)+"%")
 		} else {
-			hit(sqlitePhoneTailHit, "%"+q.PhoneTail)
+			customerHit(sqlitePhoneTailHit, "%"+q.PhoneTail)
 		}
 	}
 	if len(q.Words) > 0 {
 		if dialect == storage.Postgres {
-			hit(pgCustomerText, tsQuery(q.Words))
+			customerHit(pgCustomerText, tsQuery(q.Words))
 		} else {
-			hit(sqliteCustomerText, ftsQuery(q.Words))
+			customerHit(sqliteCustomerText, ftsQuery(q.Words))
 		}
 		switch {
 		case dialect == storage.Postgres && walk:

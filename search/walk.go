@@ -66,18 +66,7 @@ func walkArm(q Query, after *sortKey, limit int) (string, []any) {
 // notBetter adds the conditions that leave out conversations (c, with
 // customer cu) that a better hit of q finds.
 func notBetter(b *strings.Builder, args *[]any, dialect storage.Dialect, q Query) {
-	if q.Ticket > 0 {
-		b.WriteString(` AND c.id <> ?`)
-		*args = append(*args, q.Ticket)
-	}
-	if q.Phone != "" {
-		b.WriteString(` AND coalesce(cu.phone, '') <> ?`)
-		*args = append(*args, q.Phone)
-	}
-	if q.Username != "" {
-		b.WriteString(` AND coalesce(lower(cu.username), '') <> ?`)
-		*args = append(*args, q.Username)
-	}
+	notExact(b, args, q)
 	if dialect == storage.Postgres {
 		if q.PhoneTail != "" {
 			b.WriteString(` AND coalesce(reverse(cu.phone), '') NOT LIKE ?`)
@@ -93,6 +82,23 @@ func notBetter(b *strings.Builder, args *[]any, dialect storage.Dialect, q Query
 	}
 	b.WriteString(` AND cu.id NOT IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)`)
 	*args = append(*args, ftsQuery(q.Words))
+}
+
+// notExact adds the conditions that leave out conversations (c, with
+// customer cu) that q's exact hits (rank 0) find.
+func notExact(b *strings.Builder, args *[]any, q Query) {
+	if q.Ticket > 0 {
+		b.WriteString(` AND c.id <> ?`)
+		*args = append(*args, q.Ticket)
+	}
+	if q.Phone != "" {
+		b.WriteString(` AND coalesce(cu.phone, '') <> ?`)
+		*args = append(*args, q.Phone)
+	}
+	if q.Username != "" {
+		b.WriteString(` AND coalesce(lower(cu.username), '') <> ?`)
+		*args = append(*args, q.Username)
+	}
 }
 
 // walkHit is a conversation the SQLite walk found and its newest matching

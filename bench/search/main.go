@@ -148,13 +148,15 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 		{"two words", func() string { return commonRu[rng.IntN(len(commonRu))] + " " + rareWord(rng) }},
 	}
 	fmt.Printf("\n%s, %d searches of each kind, first page of %d\n", store.Dialect(), o.queries, search.DefaultLimit)
-	fmt.Printf("%-26s %8s %8s %8s %8s\n", "query", "p50", "p95", "max", "found")
+	fmt.Printf("%-26s %8s %8s %8s %8s  %s\n", "query", "p50", "p95", "max", "found", "slowest")
 	for _, k := range kinds {
 		if !strings.Contains(k.name, o.only) {
 			continue
 		}
 		lat := make([]time.Duration, 0, o.queries)
 		found := 0
+		var slowest string
+		var slowestTook time.Duration
 		for range o.queries {
 			q := k.q()
 			start := time.Now()
@@ -162,13 +164,18 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 			if err != nil {
 				return fmt.Errorf("search %q: %w", q, err)
 			}
-			lat = append(lat, time.Since(start))
+			took := time.Since(start)
+			lat = append(lat, took)
+			if took > slowestTook {
+				slowest, slowestTook = q, took
+			}
 			if len(page.Results) > 0 {
 				found++
 			}
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		fmt.Printf("%-26s %8s %8s %8s %7d%%\n", k.name, ms(lat[len(lat)/2]), ms(lat[len(lat)*95/100]), ms(lat[len(lat)-1]), 100*found/o.queries)
+		fmt.Printf("%-26s %8s %8s %8s %7d%%  %q\n", k.name, ms(lat[len(lat)/2]), ms(lat[len(lat)*95/100]), ms(lat[len(lat)-1]),
+			100*found/o.queries, slowest)
 	}
 	return nil
 }
