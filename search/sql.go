@@ -13,14 +13,12 @@ import (
 const (
 	pgMessageText = `SELECT m.conversation_id, 2 AS rank, m.id AS message_id FROM messages m
 		WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', ?) AND m.author IN ('customer', 'operator')`
-	pgCustomerText = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
-		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
+	pgCustomerText = `FROM customers cu CROSS JOIN LATERAL ` + pgConversationsOf + `
 		WHERE to_tsvector('simple', coalesce(cu.name, '') || ' ' || coalesce(cu.username, '')) @@ to_tsquery('simple', ?)`
 	sqliteMessageText = `SELECT m.conversation_id, 2 AS rank, m.id AS message_id
 		FROM message_search JOIN messages m ON m.id = message_search.rowid
 		WHERE message_search MATCH ? AND m.author IN ('customer', 'operator')`
-	sqliteCustomerText = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
-		FROM customer_search JOIN customers cu ON cu.id = customer_search.rowid
+	sqliteCustomerText = `FROM customer_search JOIN customers cu ON cu.id = customer_search.rowid
 		JOIN conversations c ON c.customer_id = cu.id
 		WHERE customer_search MATCH ?`
 
@@ -29,13 +27,18 @@ const (
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id WHERE cu.phone = ?`
 	usernameHit = `SELECT c.id AS conversation_id, 0 AS rank, 0 AS message_id
 		FROM customers cu JOIN conversations c ON c.customer_id = cu.id WHERE lower(cu.username) = ?`
+	// A customer's conversations, looked up by customer for each customer
+	// found: a join would let the planner read every conversation to hash
+	// them when it guesses many customers match (OFFSET 0 keeps it from
+	// making the lookup a join).
+	pgConversationsOf = `(SELECT id, last_message_at FROM conversations WHERE customer_id = cu.id OFFSET 0) c`
+	// Customers' hits (rank 1) are FROM … WHERE parts: statement selects
+	// all their conversations, or a page of them.
 	// A number's ending: PostgreSQL reads an index of reversed numbers
 	// from their start; SQLite has no reverse() and reads every customer.
-	pgPhoneTailHit = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
-		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
+	pgPhoneTailHit = `FROM customers cu CROSS JOIN LATERAL ` + pgConversationsOf + `
 		WHERE reverse(cu.phone) LIKE ?`
-	sqlitePhoneTailHit = `SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id
-		FROM customers cu JOIN conversations c ON c.customer_id = cu.id
+	sqlitePhoneTailHit = `FROM customers cu JOIN conversations c ON c.customer_id = cu.id
 		WHERE cu.phone <> '' AND cu.phone LIKE ?`
 )
 
@@ -81,17 +84,25 @@ func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk
 	// many as a page needs (a number's first digits can be the start of
 	// thousands of usernames); after a cursor in rank 1 or 2, all, so a
 	// conversation shown by them is not found again by its messages.
-	customerHit := hit
+	// The matches are found first, then sorted (OFFSET 0 keeps the
+	// planners from walking every conversation by latest message instead,
+	// which is slow when the matches are few).
+	customerHit := func(from string, arg any) {
+		hit(`SELECT c.id AS conversation_id, 1 AS rank, 0 AS message_id `+from, arg)
+	}
 	if after == nil || after.Rank == rankExact {
-		customerHit = func(sql string, arg any) {
+		customerHit = func(from string, arg any) {
 			var b strings.Builder
 			if dialect == storage.SQLite {
 				b.WriteString("SELECT * FROM ")
 			}
-			b.WriteString("(" + sql)
+			b.WriteString(`(SELECT conversation_id, 1 AS rank, 0 AS message_id FROM (SELECT c.id AS conversation_id, c.last_message_at ` + from)
 			args = append(args, arg)
 			notExact(&b, &args, q)
-			b.WriteString(` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?)`)
+			if dialect == storage.SQLite {
+				b.WriteString(` LIMIT -1`)
+			}
+			b.WriteString(` OFFSET 0) x ORDER BY last_message_at DESC, conversation_id DESC LIMIT ?)`)
 			args = append(args, limit+1)
 			parts = append(parts, b.String())
 		}

@@ -135,6 +135,7 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 	}{
 		{"ticket SB-000042", func() string { return storage.FormatTicket(uint64(1 + rng.IntN(2*o.customers))) }},
 		{"ticket 42", func() string { return fmt.Sprint(1 + rng.IntN(2*o.customers)) }},
+		{"number 1-99", func() string { return fmt.Sprint(1 + rng.IntN(99)) }},
 		{"phone +44 77xx xxxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "+44 " + n[3:7] + " " + n[7:] }},
 		{"phone 077xx-xxxxxx", func() string { n := phoneOf(rng.IntN(o.customers)); return "0" + n[3:7] + "-" + n[7:] }},
 		{"phone 4477xxxxxxxx", func() string { return phoneOf(rng.IntN(o.customers))[1:] }},
