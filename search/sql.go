@@ -60,10 +60,10 @@ type row struct {
 // statement builds the one query a search runs: every kind of hit the
 // query asks for, united; each conversation once at its best rank with its
 // newest matching message; after the cursor, in order, one more than a
-// page so the caller knows whether another follows. With walk, message words are looked for by walking conversations from the
-// latest (walk.go) rather than by reading every matching message: on
-// PostgreSQL within the statement, on SQLite before it (walked holds what
-// that walk found).
+// page so the caller knows whether another follows. With walk, message
+// words are looked for by walking conversations from the latest (walk.go)
+// rather than by reading every matching message: on PostgreSQL within the
+// statement, on SQLite before it (walked holds what that walk found).
 func statement(dialect storage.Dialect, q Query, after *sortKey, limit int, walk bool, walked []walkHit) (string, []any) {
 	var parts []string
 	var args []any
