@@ -188,3 +188,41 @@ func benchCommitter(b *testing.B, e *dialog.Engine, workers, batch int) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "updates/s")
 }
+
+// BenchmarkSearchIndexWriteCost: BenchmarkHandleTextWaiting on SQLite with
+// search's indexes kept by the database (migrations 14 and 19: FTS5
+// triggers, conversations by latest message) and with them dropped — what
+// they cost the webhook path's write.
+func BenchmarkSearchIndexWriteCost(b *testing.B) {
+	drop := []string{"DROP TRIGGER message_search_insert", "DROP TRIGGER message_search_update",
+		"DROP TRIGGER message_search_delete", "DROP TRIGGER customer_search_insert",
+		"DROP TRIGGER customer_search_update", "DROP TRIGGER customer_search_delete",
+		"DROP INDEX idx_conversation_last_message"}
+	for _, kept := range []bool{true, false} {
+		name := "without"
+		if kept {
+			name = "with"
+		}
+		b.Run("sqlite/"+name, func(b *testing.B) {
+			e, store := newEngine(b, databases[0].url(b))
+			if !kept {
+				for _, stmt := range drop {
+					if err := store.Exec(b.Context(), stmt); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			var g events
+			users := make([]int64, 200)
+			for i := range users {
+				users[i] = g.newUser()
+				handle(b, e, g.event(users[i], dialog.KindCommand, "operator"))
+			}
+			i := 0
+			for b.Loop() {
+				handle(b, e, g.event(users[i%len(users)], dialog.KindText, "Where is my parcel number "+strconv.Itoa(i)+"?"))
+				i++
+			}
+		})
+	}
+}

@@ -93,6 +93,14 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 			if err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
 				return err
 			}
+			// A plan for the words as typed: a generic plan (pgx
+			// prepares the statement; PostgreSQL may reuse a plan for
+			// any words after five runs) guesses how many rows words
+			// match, and may walk every conversation by its latest
+			// message to find a rare word's few.
+			if err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+				return err
+			}
 		}
 		if err := s.skipSQLiteTail(ctx, tx, &query); err != nil {
 			return err
@@ -101,7 +109,13 @@ func (s *Searcher) Search(ctx context.Context, q string, limit int, cursor strin
 		if err != nil {
 			return err
 		}
-		sql, args := statement(tx.Dialect(), query, after, limit, walk)
+		var walked []walkHit
+		if walk && tx.Dialect() == storage.SQLite {
+			if walked, err = sqliteWalk(ctx, tx, query, after, limit); err != nil {
+				return err
+			}
+		}
+		sql, args := statement(tx.Dialect(), query, after, limit, walk, walked)
 		return tx.Select(ctx, &rows, sql, args...)
 	})
 	if err != nil {

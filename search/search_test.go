@@ -351,3 +351,90 @@ func TestSearchSkipsTheBotsWordsButNotOperators(t *testing.T) {
 		t.Errorf("an operator's note not found: %v", ids(page.Results))
 	}
 }
+
+// TestMigration19RebuildsTheMessageIndex starts from a database that
+// migration 14 indexed before message_search held conversations (SQLite;
+// on PostgreSQL migration 19 only makes sure of an index): migration 19
+// rebuilds it from the messages there, and the walk finds them.
+func TestMigration19RebuildsTheMessageIndex(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	old := w.conversation("Олег", "", "", "старое сообщение")
+	if w.store.Dialect() == storage.SQLite {
+		for _, stmt := range []string{"DROP TRIGGER message_search_insert", "DROP TRIGGER message_search_update",
+			"DROP TRIGGER message_search_delete", "DROP TABLE message_search",
+			`CREATE VIRTUAL TABLE message_search USING fts5
+				(text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+			`CREATE TRIGGER message_search_insert AFTER INSERT ON messages
+			WHEN new.author IN ('customer', 'operator') BEGIN
+				INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+			END`,
+			`INSERT INTO message_search (rowid, text) SELECT id, text FROM messages WHERE author IN ('customer', 'operator')`,
+			"DROP INDEX idx_conversation_last_message",
+		} {
+			if err := w.store.Exec(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.store.Exec(ctx, "DELETE FROM schema_migrations WHERE version = 19"); err != nil {
+		t.Fatal(err)
+	}
+	before := w.conversation("Пётр", "", "", "старое письмо до миграции")
+	if n, err := w.store.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate: %d applied, %v", n, err)
+	}
+	after := w.conversation("Анна", "", "", "старый адрес после миграции")
+	for _, walking := range []bool{false, true} {
+		t.Run(fmt.Sprintf("walking=%v", walking), func(t *testing.T) {
+			if walking {
+				search.WalkFromFirstMatch(t)
+			}
+			got := ids(w.search("стар", 20, "").Results)
+			want := []uint64{after.ID, before.ID, old.ID}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("search after migration 19 found %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestSearchPagesThroughManyNameMatches pages through more name matches
+// than a page, found by their messages too, after an exact match that
+// their words find as well: each conversation once, exact first, then
+// names, then texts, newest first within each.
+func TestSearchPagesThroughManyNameMatches(t *testing.T) { testManyNames(t) }
+
+func TestSearchPagesThroughManyNameMatchesWalking(t *testing.T) {
+	search.WalkFromFirstMatch(t)
+	testManyNames(t)
+}
+
+func testManyNames(t *testing.T) {
+	w := newWorld(t)
+	exact := w.conversation("Alice", "alice", "", "alice writes")
+	var names, texts []uint64
+	for i := range 7 {
+		c := w.conversation(fmt.Sprintf("Customer %d", i), fmt.Sprintf("alice%d", i), "", fmt.Sprintf("alice again %d", i))
+		names = append([]uint64{c.ID}, names...)
+		c = w.conversation(fmt.Sprintf("Other %d", i), "", "", fmt.Sprintf("ask alice %d", i))
+		texts = append([]uint64{c.ID}, texts...)
+	}
+	want := append(append([]uint64{exact.ID}, names...), texts...)
+	var got []uint64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page := w.search("alice", 3, cursor)
+		got = append(got, ids(page.Results)...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+}

@@ -171,10 +171,12 @@ const (
 
 // The orders of conversation lists: the waiting queue oldest first,
 // resolved ones by when they were resolved, newest first, the others by
-// latest message, newest first; id breaks ties. No index holds
-// last_message_at: every message changes it, and an index on it would
-// make each of those updates write every index of the table (no HOT
-// update); the states listed by it (bot, open) are the live ones, few.
+// latest message, newest first; id breaks ties. No index of these lists
+// holds last_message_at: the states listed by it (bot, open) are the live
+// ones, few. (Search's walk has one, on (last_message_at, id) alone,
+// migrations 14 and 19: the price is that every message's update of it
+// writes that index, and on PostgreSQL every index of the table, no HOT
+// update.)
 var (
 	queueKeyset = keyset[Conversation, timeKey]{
 		list:  "conversations:queue",

@@ -75,6 +75,7 @@ var migrations = []migration{
 		return addColumns(tx, column{&Customer{}, "MergedInto"}, column{&Customer{}, "ErasedAt"},
 			column{&Customer{}, "ErasedByID"})
 	}},
+	{19, "search: conversations by latest message on SQLite too, for the walk through them", migrateSearchWalk},
 }
 
 // column names one field of a model, for addColumns.

@@ -42,31 +42,44 @@ var searchPostgres = []string{
 		(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(username, '')))`,
 	`CREATE INDEX IF NOT EXISTS idx_customer_username ON customers (lower(username))`,
 	// Conversations from the latest: the walk for common words.
-	`CREATE INDEX IF NOT EXISTS idx_conversation_last_message ON conversations (last_message_at, id)`,
+	searchWalkIndex,
 	// Numbers by their ending: reversed, read from the start.
 	`CREATE INDEX IF NOT EXISTS idx_customer_phone_reversed ON customers (reverse(phone) text_pattern_ops)`,
 }
 
-var searchSQLite = []string{
+var searchSQLite = append(messageSearchSQLite, customerSearchSQLite...)
+
+// messageSearchSQLite makes message_search. Its second column is the
+// message's conversation, its id as a word: package search asks FTS5 for a
+// word's matches among a few conversations at a time when it walks them
+// from the latest (search/walk.go), so queries name the column of their
+// words ({text}).
+var messageSearchSQLite = []string{
 	`CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5
-		(text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+		(text, conversation_id, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
 	`CREATE TRIGGER IF NOT EXISTS message_search_insert AFTER INSERT ON messages
 	WHEN new.author IN ('customer', 'operator') BEGIN
-		INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+		INSERT INTO message_search (rowid, text, conversation_id) VALUES (new.id, new.text, new.conversation_id);
 	END`,
 	`CREATE TRIGGER IF NOT EXISTS message_search_delete AFTER DELETE ON messages
 	WHEN old.author IN ('customer', 'operator') BEGIN
-		INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
+		INSERT INTO message_search (message_search, rowid, text, conversation_id)
+			VALUES ('delete', old.id, old.text, old.conversation_id);
 	END`,
-	`CREATE TRIGGER IF NOT EXISTS message_search_update AFTER UPDATE OF text ON messages
+	`CREATE TRIGGER IF NOT EXISTS message_search_update AFTER UPDATE OF text, conversation_id ON messages
 	WHEN old.author IN ('customer', 'operator') BEGIN
-		INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
-		INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+		INSERT INTO message_search (message_search, rowid, text, conversation_id)
+			VALUES ('delete', old.id, old.text, old.conversation_id);
+		INSERT INTO message_search (rowid, text, conversation_id) VALUES (new.id, new.text, new.conversation_id);
 	END`,
 	// Rebuilt from the rows searched only (a 'rebuild' would take every
 	// row of messages): emptied first, so running this again is harmless.
 	`INSERT INTO message_search (message_search) VALUES ('delete-all')`,
-	`INSERT INTO message_search (rowid, text) SELECT id, text FROM messages WHERE author IN ('customer', 'operator')`,
+	`INSERT INTO message_search (rowid, text, conversation_id)
+		SELECT id, text, conversation_id FROM messages WHERE author IN ('customer', 'operator')`,
+}
+
+var customerSearchSQLite = []string{
 	`CREATE VIRTUAL TABLE IF NOT EXISTS customer_search USING fts5
 		(name, username, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
 	`CREATE TRIGGER IF NOT EXISTS customer_search_insert AFTER INSERT ON customers BEGIN
@@ -82,6 +95,39 @@ var searchSQLite = []string{
 	`INSERT INTO customer_search (customer_search) VALUES ('rebuild')`,
 	`CREATE INDEX IF NOT EXISTS idx_customer_username ON customers (lower(username))`,
 }
+
+// migrateSearchWalk is migration 19: what package search needs to walk
+// conversations from the latest for common words on SQLite as it does on
+// PostgreSQL — their index by latest message (migration 14 made it on
+// PostgreSQL only; there this does nothing), and message_search with each
+// message's conversation, rebuilt from the messages there when migration
+// 14 made it without.
+func migrateSearchWalk(tx *gorm.DB) error {
+	if err := tx.Exec(searchWalkIndex).Error; err != nil {
+		return fmt.Errorf("search walk index: %w", err)
+	}
+	if tx.Dialector.Name() == "postgres" {
+		return nil
+	}
+	var n int64
+	err := tx.Raw(`SELECT count(*) FROM pragma_table_info('message_search') WHERE name = 'conversation_id'`).Scan(&n).Error
+	if err != nil {
+		return fmt.Errorf("message_search columns: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	stmts := append([]string{"DROP TRIGGER IF EXISTS message_search_insert", "DROP TRIGGER IF EXISTS message_search_delete",
+		"DROP TRIGGER IF EXISTS message_search_update", "DROP TABLE IF EXISTS message_search"}, messageSearchSQLite...)
+	for _, stmt := range stmts {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("message search: %s: %w", firstLine(stmt), err)
+		}
+	}
+	return nil
+}
+
+const searchWalkIndex = `CREATE INDEX IF NOT EXISTS idx_conversation_last_message ON conversations (last_message_at, id)`
 
 func firstLine(s string) string {
 	for i, r := range s {
