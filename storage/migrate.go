@@ -75,6 +75,7 @@ var migrations = []migration{
 		return addColumns(tx, column{&Customer{}, "MergedInto"}, column{&Customer{}, "ErasedAt"},
 			column{&Customer{}, "ErasedByID"})
 	}},
+	{20, "promises: wait estimates and their outcomes; callbacks' promised and first-dialled moments; messages about a callback", migrateWaitEstimates},
 }
 
 // column names one field of a model, for addColumns.
