@@ -57,8 +57,14 @@ func (e *Engine) RecordCallStatus(ctx context.Context, s CallStatus) (bool, erro
 		m := systemEvent(conv.ID, ChannelVoice, callOutcome(conv, s), e.now().UTC())
 		m.ExternalID = callStatusID(s.CallSid, s.Status)
 		inserted, err := tx.InsertOnce(ctx, &m)
-		if inserted {
-			note = m
+		if err != nil || !inserted {
+			return err
+		}
+		note = m
+		if conv.State == storage.StateWaiting {
+			// Hung up while waiting: whatever wait they were told, they
+			// left unanswered.
+			_, err = tx.SettleWaitEstimates(ctx, conv.ID, storage.OutcomeLeft, e.now())
 		}
 		return err
 	})
