@@ -61,11 +61,9 @@ func (e *Engine) RecordCallStatus(ctx context.Context, s CallStatus) (bool, erro
 			return err
 		}
 		note = m
-		if conv.State == storage.StateWaiting {
-			// Hung up while waiting: whatever wait they were told, they
-			// left unanswered.
-			_, err = tx.SettleWaitEstimates(ctx, conv.ID, storage.OutcomeLeft, e.now())
-		}
+		// The call is over: a wait told and not answered, the caller
+		// left.
+		_, err = tx.SettleWaitEstimates(ctx, conv.ID, storage.OutcomeLeft, e.now())
 		return err
 	})
 	if err != nil {

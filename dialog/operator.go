@@ -111,8 +111,7 @@ func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, 
 		if err := t.reply(ctx, storage.AuthorOperator, &op, Reply{Text: text}); err != nil {
 			return err
 		}
-		// The first reply answers the waits told; later ones find none open.
-		if err := t.settleWaits(ctx, storage.OutcomeAnswered); err != nil {
+		if err := t.answerWaits(ctx); err != nil {
 			return err
 		}
 		t.conv.LastMessageAt = t.now

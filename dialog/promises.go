@@ -29,3 +29,14 @@ func (t *turn) settleWaits(ctx context.Context, outcome string) error {
 	_, err := t.tx.SettleWaitEstimates(ctx, t.conv.ID, outcome, t.now)
 	return err
 }
+
+// answerWaits settles the conversation's open wait estimates as answered
+// by the operator's reply just written, unless it could not reach the
+// customer (a caller cannot read it): the first reply answers, later ones
+// find none open.
+func (t *turn) answerWaits(ctx context.Context) error {
+	if n := len(t.emit); n > 0 && t.emit[n-1].msg != nil && t.emit[n-1].msg.DeliveryState == storage.DeliveryFailed {
+		return nil
+	}
+	return t.settleWaits(ctx, storage.OutcomeAnswered)
+}

@@ -98,6 +98,13 @@ func TestACustomerWhoLeavesUnansweredIsNotKept(t *testing.T) {
 		if est.Channel != dialog.ChannelVoice || est.Position != 1 || est.Minutes != nil || est.Outcome != storage.OutcomeOpen {
 			t.Fatalf("estimate %+v, want voice, place 1, no number said, open", est)
 		}
+		// A reply typed to a caller reaches nobody: it answers no wait.
+		if _, err := w.engine.Reply(t.Context(), res.ConversationID, w.operator("Olga"), "I will call you."); err != nil {
+			t.Fatal(err)
+		}
+		if est := w.onlyWait(res.ConversationID); est.Outcome != storage.OutcomeOpen {
+			t.Fatalf("estimate %+v after a reply the caller cannot hear, want open", est)
+		}
 		w.clock.Advance(2 * time.Minute)
 		if ok, err := w.engine.RecordCallStatus(t.Context(), dialog.CallStatus{CallSid: "CA1", Status: "completed", Seconds: 130}); !ok || err != nil {
 			t.Fatalf("call status recorded %v, %v", ok, err)
