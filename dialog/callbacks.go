@@ -314,7 +314,8 @@ func (e *Engine) FailCallback(ctx context.Context, id uint64, outcome string) (s
 // callbackTurn is a turn in the conversation a callback belongs to, on the
 // identity it was booked through: its own conversation, else that
 // identity's latest. A call's identity is swapped for the SMS identity of
-// the same number when SMS can be sent. It is nil when there is neither.
+// the same number when SMS can be sent. What it writes is linked to cb. It
+// is nil when there is neither.
 func (e *Engine) callbackTurn(ctx context.Context, tx *storage.Storage, cb storage.Callback) (*turn, error) {
 	var conv storage.Conversation
 	var err error
@@ -336,6 +337,8 @@ func (e *Engine) callbackTurn(ctx context.Context, tx *storage.Storage, cb stora
 	if err != nil {
 		return nil, err
 	}
+	id := cb.ID
+	t.callbackID = &id
 	if cb.IdentityID != nil && *cb.IdentityID != t.ident.ID {
 		if t.ident, err = tx.GetIdentity(ctx, *cb.IdentityID); err != nil {
 			return nil, err

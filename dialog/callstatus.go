@@ -57,9 +57,13 @@ func (e *Engine) RecordCallStatus(ctx context.Context, s CallStatus) (bool, erro
 		m := systemEvent(conv.ID, ChannelVoice, callOutcome(conv, s), e.now().UTC())
 		m.ExternalID = callStatusID(s.CallSid, s.Status)
 		inserted, err := tx.InsertOnce(ctx, &m)
-		if inserted {
-			note = m
+		if err != nil || !inserted {
+			return err
 		}
+		note = m
+		// The call is over: a wait told and not answered, the caller
+		// left.
+		_, err = tx.SettleWaitEstimates(ctx, conv.ID, storage.OutcomeLeft, e.now())
 		return err
 	})
 	if err != nil {

@@ -257,6 +257,9 @@ type turn struct {
 	inbound *storage.Message
 	// markProactive marks the replies written now as proactive.
 	markProactive bool
+	// callbackID links the replies written now to the callback they tell
+	// about.
+	callbackID *uint64
 }
 
 // handleTx handles ev, sanitised by HandleBatch, inside tx.
@@ -424,6 +427,7 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 	m := &storage.Message{
 		ConversationID: t.conv.ID, Direction: storage.Outbound, Author: author, Kind: "text", Text: r.Text,
 		Channel: t.ident.Channel, DeliveryState: storage.DeliveryPending, CreatedAt: t.now, Proactive: t.markProactive,
+		CallbackID: t.callbackID,
 	}
 	if op != nil {
 		m.OperatorID = &op.ID

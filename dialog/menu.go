@@ -97,6 +97,9 @@ func (t *turn) button(ctx context.Context, ev Event, fresh bool) error {
 	case ev.Button == ButtonHelped:
 		if t.conv.State == storage.StateBot && strings.HasPrefix(t.conv.Step, stepAnswered) {
 			t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
+			if err := t.settleWaits(ctx, storage.OutcomeBot); err != nil {
+				return err
+			}
 			if err := t.scheduleSurvey(ctx); err != nil {
 				return err
 			}
@@ -184,8 +187,12 @@ func (t *turn) tellWaiting(ctx context.Context, key string) error {
 	if capped {
 		place += "+"
 	}
-	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key,
-		"position", place, "minutes", strconv.Itoa(t.e.waitMinutes(pos)))})
+	minutes := t.e.waitMinutes(pos)
+	if err := t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key,
+		"position", place, "minutes", strconv.Itoa(minutes))}); err != nil {
+		return err
+	}
+	return t.recordWait(ctx, pos, &minutes)
 }
 
 func (t *turn) status(ctx context.Context) error {

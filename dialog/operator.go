@@ -111,6 +111,9 @@ func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, 
 		if err := t.reply(ctx, storage.AuthorOperator, &op, Reply{Text: text}); err != nil {
 			return err
 		}
+		if err := t.answerWaits(ctx); err != nil {
+			return err
+		}
 		t.conv.LastMessageAt = t.now
 		sent = lastMessage(made(t.emit))
 		return nil
@@ -132,6 +135,10 @@ func (e *Engine) Resolve(ctx context.Context, convID uint64, op storage.Operator
 			t.conv.OperatorID = &op.ID
 		}
 		t.conv.State, t.conv.ResolvedAt, t.conv.Step = storage.StateResolved, &t.now, ""
+		// Closed with no operator's reply: the customer left unanswered.
+		if err := t.settleWaits(ctx, storage.OutcomeLeft); err != nil {
+			return err
+		}
 		if err := t.scheduleSurvey(ctx); err != nil {
 			return err
 		}

@@ -107,7 +107,16 @@ func (t *turn) holdOrOfferCallback(ctx context.Context, key string) error {
 	case t.e.online() < 1:
 		text = t.text(TextVoiceBusy)
 	default:
-		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key), Hold: true})
+		pos, _, err := t.tx.QueuePosition(ctx, t.conv)
+		if err != nil {
+			return err
+		}
+		if err := t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key), Hold: true}); err != nil {
+			return err
+		}
+		// A caller on hold is told no number: the wait is recorded all
+		// the same, to be measured.
+		return t.recordWait(ctx, pos, nil)
 	}
 	r := Reply{Text: text}
 	if t.callbackNumber() != "" {

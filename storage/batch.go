@@ -23,6 +23,7 @@ type writeBehind struct {
 	messages   []*Message
 	outbox     []*OutboxItem
 	convs      []*Conversation
+	estimates  []*WaitEstimate
 	convAt     map[uint64]int
 	// latest is each identity's newest conversation as this batch knows
 	// it; a nil value means the identity has none.
@@ -95,6 +96,7 @@ func (s *Storage) Flush(ctx context.Context) error {
 	}
 	wb.customers, wb.identities = wb.customers[:0], wb.identities[:0]
 	wb.messages, wb.outbox, wb.convs = wb.messages[:0], wb.outbox[:0], wb.convs[:0]
+	wb.estimates = wb.estimates[:0]
 	clear(wb.convAt)
 	return nil
 }

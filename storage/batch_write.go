@@ -24,7 +24,8 @@ type heldTable struct {
 }
 
 // heldTables lists what the batch holds, in the order rows may refer to
-// each other: customers, identities, conversations, messages, outbox.
+// each other: customers, identities, conversations, messages, outbox,
+// wait estimates.
 func (wb *writeBehind) heldTables() []heldTable {
 	cust := make([][]any, len(wb.customers))
 	for i, c := range wb.customers {
@@ -45,12 +46,16 @@ func (wb *writeBehind) heldTables() []heldTable {
 	for i, m := range wb.messages {
 		msgs[i] = []any{m.ID, m.ConversationID, m.Direction, m.Author, m.OperatorID, m.Kind, m.Text, m.FileID,
 			m.FileName, m.MediaType, m.MediaSize, m.Channel, m.ExternalID, m.Choices, m.Response, m.Label, m.LabelSource, m.Proactive,
-			m.DeliveryState, m.DeliveryError, m.CreatedAt, m.DeliveredAt}
+			m.DeliveryState, m.DeliveryError, m.CreatedAt, m.DeliveredAt, m.CallbackID}
 	}
 	items := make([][]any, len(wb.outbox))
 	for i, it := range wb.outbox {
 		items[i] = []any{it.ID, it.Channel, it.ChatKey, it.Address, it.IdentityID, it.ConversationID, it.MessageID,
 			it.Payload, it.State, it.Attempts, it.NextAttemptAt, it.LockedUntil, it.LastError, it.CreatedAt, it.SentAt}
+	}
+	ests := make([][]any, len(wb.estimates))
+	for i, w := range wb.estimates {
+		ests[i] = w.row()
 	}
 	return []heldTable{
 		{name: "customers", cols: customerColumns, rows: cust},
@@ -61,6 +66,9 @@ func (wb *writeBehind) heldTables() []heldTable {
 		// the batch began; a skipped one was stored by a concurrent batch.
 		{name: "messages", cols: messageColumns, rows: msgs, suffix: " ON CONFLICT DO NOTHING", counted: true},
 		{name: "outbox", cols: outboxColumns, rows: items},
+		// Wait estimates take their ids from the database: nothing refers
+		// to them.
+		{name: "wait_estimates", cols: waitEstimateColumns, rows: ests},
 	}
 }
 
@@ -73,7 +81,7 @@ var (
 		"resolved_at", "last_message_at"}
 	messageColumns = []string{"id", "conversation_id", "direction", "author", "operator_id", "kind", "text", "file_id",
 		"file_name", "media_type", "media_size", "channel", "external_id", "choices", "response", "label", "label_source", "proactive",
-		"delivery_state", "delivery_error", "created_at", "delivered_at"}
+		"delivery_state", "delivery_error", "created_at", "delivered_at", "callback_id"}
 	outboxColumns = []string{"id", "channel", "chat_key", "address", "identity_id", "conversation_id", "message_id",
 		"payload", "state", "attempts", "next_attempt_at", "locked_until", "last_error", "created_at", "sent_at"}
 )

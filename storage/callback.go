@@ -70,6 +70,13 @@ type Callback struct {
 	// LateNoticeAt is when the customer was told the callback runs late;
 	// nil until then. It is set once.
 	LateNoticeAt *time.Time
+	// PromisedAt is the moment the customer was promised the call: the
+	// booked slot's start, or RequestedAt for "as soon as possible". Set
+	// when booked, and again when moved to another time.
+	PromisedAt *time.Time
+	// FirstDialedAt is when the first call for it was placed; set once, a
+	// retry does not move it.
+	FirstDialedAt *time.Time
 }
 
 // CallbackStateError is returned when a callback cannot make a change from
@@ -111,6 +118,8 @@ func (s *Storage) CreateCallback(ctx context.Context, cb *Callback) error {
 	}
 	cb.NextAttemptAt = cb.NextAttemptAt.UTC()
 	cb.MaxAttempts = max(cb.MaxAttempts, 1)
+	promised := cb.DueAt
+	cb.PromisedAt = &promised
 	if err := s.q(ctx).Create(cb).Error; err != nil {
 		return fmt.Errorf("create callback for customer %d: %w", cb.CustomerID, err)
 	}

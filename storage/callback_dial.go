@@ -115,14 +115,15 @@ func (s *Storage) DialCallbackNow(ctx context.Context, id uint64, due time.Time,
 }
 
 // RecordDial notes that owner started a call with id callSid for callback
-// id: it counts an attempt, ends a "dial now" and forgets the previous
-// call's status. It fails
+// id: it counts an attempt, ends a "dial now", forgets the previous
+// call's status and, on the first dial only, sets FirstDialedAt. It fails
 // with ErrLeaseLost unless the callback is dialing under owner's lease.
 func (s *Storage) RecordDial(ctx context.Context, id uint64, owner, callSid string, at time.Time) (Callback, error) {
 	var cb Callback
 	err := s.Tx(ctx, func(tx *Storage) error {
 		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ? AND lease_owner = ?", id, policy.Dialing, owner).
-			Updates(map[string]any{"call_sid": callSid, "call_status": "", "dial_now": false, "attempts": gorm.Expr("attempts + 1"), "updated_at": at.UTC()})
+			Updates(map[string]any{"call_sid": callSid, "call_status": "", "dial_now": false, "attempts": gorm.Expr("attempts + 1"),
+				"first_dialed_at": gorm.Expr("COALESCE(first_dialed_at, ?)", at.UTC()), "updated_at": at.UTC()})
 		if res.Error != nil {
 			return fmt.Errorf("record call %s of callback %d: %w", callSid, id, res.Error)
 		}

@@ -40,8 +40,9 @@ func (s *Storage) MoveCallback(ctx context.Context, id uint64, dueAt, at time.Ti
 			dueAt = cb.RequestedAt
 		}
 		dueAt = dueAt.UTC()
-		// A new time deserves its own reminder and late notice.
-		set := map[string]any{"due_at": dueAt, "next_attempt_at": dueAt, "asap": asap, "dial_now": false,
+		// A new time is a new promise, and deserves its own reminder and
+		// late notice.
+		set := map[string]any{"due_at": dueAt, "next_attempt_at": dueAt, "promised_at": dueAt, "asap": asap, "dial_now": false,
 			"reminded_at": nil, "late_notice_at": nil, "updated_at": at.UTC()}
 		res := tx.q(ctx).Model(&Callback{}).Where("id = ? AND state = ?", id, policy.Scheduled).Updates(set)
 		if res.Error != nil {

@@ -76,6 +76,9 @@ type Message struct {
 	DeliveryError string     `gorm:"size:512" json:"delivery_error,omitempty"`
 	CreatedAt     time.Time  `gorm:"index:idx_message_label,priority:2" json:"created_at"`
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+	// CallbackID is the callback this message tells the customer about (a
+	// reminder, a late notice), if any.
+	CallbackID *uint64 `gorm:"index" json:"callback_id,omitempty"`
 }
 
 // InsertInbound stores an inbound message unless one with the same channel

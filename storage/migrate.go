@@ -76,6 +76,7 @@ var migrations = []migration{
 			column{&Customer{}, "ErasedByID"})
 	}},
 	{19, "search: conversations by latest message on SQLite too, for the walk through them", migrateSearchWalk},
+	{20, "promises: wait estimates and their outcomes; callbacks' promised and first-dialled moments; messages about a callback", migrateWaitEstimates},
 }
 
 // column names one field of a model, for addColumns.

@@ -1,0 +1,175 @@
+package storage_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// estimates lists conversation convID's wait estimates, failing the test
+// on error.
+func estimates(t *testing.T, s *storage.Storage, convID uint64) []storage.WaitEstimate {
+	t.Helper()
+	got, err := s.WaitEstimates(t.Context(), convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestWaitEstimatesHeldByABatchAreWrittenAndSettled: estimates recorded in
+// a batch are written with it, and settling in a later batch reaches both
+// the stored ones and those the batch still holds, and no other
+// conversation's.
+func TestWaitEstimatesHeldByABatchAreWrittenAndSettled(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	told := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	five := 5
+	err := s.Batch(ctx, func(tx *storage.Storage) error {
+		if err := tx.RecordWaitEstimate(ctx, &storage.WaitEstimate{ConversationID: 1, Channel: "telegram", Position: 1, Minutes: &five, ToldAt: told}); err != nil {
+			return err
+		}
+		return tx.RecordWaitEstimate(ctx, &storage.WaitEstimate{ConversationID: 2, Channel: "sms", Position: 2, Minutes: &five, ToldAt: told})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := estimates(t, s, 1); len(got) != 1 || got[0].Position != 1 || *got[0].Minutes != 5 || !got[0].ToldAt.Equal(told) || got[0].Outcome != storage.OutcomeOpen {
+		t.Fatalf("after the first batch conversation 1 has %+v", got)
+	}
+	done := told.Add(3 * time.Minute)
+	err = s.Batch(ctx, func(tx *storage.Storage) error {
+		if err := tx.RecordWaitEstimate(ctx, &storage.WaitEstimate{ConversationID: 1, Channel: "telegram", Position: 1, ToldAt: told.Add(time.Minute)}); err != nil {
+			return err
+		}
+		n, err := tx.SettleWaitEstimates(ctx, 1, storage.OutcomeBot, done)
+		if err == nil && n != 2 {
+			t.Errorf("settled %d estimates, want 2 (one stored, one held)", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := estimates(t, s, 1)
+	if len(got) != 2 {
+		t.Fatalf("conversation 1 has %d estimates, want 2", len(got))
+	}
+	for _, w := range got {
+		if w.Outcome != storage.OutcomeBot || w.OutcomeAt == nil || !w.OutcomeAt.Equal(done) || w.AnsweredAt != nil || w.LeftAt != nil {
+			t.Errorf("estimate %+v, want settled by the bot at %s", w, done)
+		}
+	}
+	if other := estimates(t, s, 2); len(other) != 1 || other[0].Outcome != storage.OutcomeOpen || other[0].Channel != "sms" {
+		t.Errorf("conversation 2's estimate became %+v, want still open", other)
+	}
+}
+
+// TestOnlyTheFirstOutcomeOfAWaitCounts: a second answer, or a leaving
+// after the answer, changes nothing.
+func TestOnlyTheFirstOutcomeOfAWaitCounts(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	told := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	if err := s.RecordWaitEstimate(ctx, &storage.WaitEstimate{ConversationID: 7, Channel: "telegram", Position: 3, ToldAt: told}); err != nil {
+		t.Fatal(err)
+	}
+	first := told.Add(4 * time.Minute)
+	for i, at := range []time.Time{first, first.Add(time.Minute)} {
+		n, err := s.SettleWaitEstimates(ctx, 7, storage.OutcomeAnswered, at)
+		if err != nil || n != int64(1-i) {
+			t.Fatalf("answer %d settled %d, %v; want %d", i+1, n, err, 1-i)
+		}
+	}
+	if n, err := s.SettleWaitEstimates(ctx, 7, storage.OutcomeLeft, first.Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("leaving after the answer settled %d, %v", n, err)
+	}
+	got := estimates(t, s, 7)
+	if len(got) != 1 || got[0].Outcome != storage.OutcomeAnswered || got[0].AnsweredAt == nil || !got[0].AnsweredAt.Equal(first) || got[0].LeftAt != nil {
+		t.Fatalf("estimate %+v, want answered at %s", got, first)
+	}
+	if _, err := s.SettleWaitEstimates(ctx, 7, "kept", first); err == nil {
+		t.Error("an unknown outcome was accepted")
+	}
+}
+
+// TestACallbackKeepsItsPromiseAndFirstDial: the promise is the slot's
+// start, or the request for "as soon as possible", and moves with the
+// booking; the first dial is kept however often it is dialled again.
+func TestACallbackKeepsItsPromiseAndFirstDial(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Second)
+	asap := newCallback(t, s, now.Add(-time.Minute), time.Time{})
+	slot := now.Add(2 * time.Hour)
+	booked := newCallback(t, s, now, slot)
+	for _, c := range []struct {
+		cb   storage.Callback
+		want time.Time
+	}{{asap, now.Add(-time.Minute)}, {booked, slot}} {
+		got, err := s.GetCallback(ctx, c.cb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PromisedAt == nil || !got.PromisedAt.Equal(c.want) || got.FirstDialedAt != nil {
+			t.Errorf("callback %d promised %v, first dialled %v; want %s and not yet", got.ID, got.PromisedAt, got.FirstDialedAt, c.want)
+		}
+	}
+	moved, err := s.MoveCallback(ctx, booked.ID, slot.Add(time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.PromisedAt == nil || !moved.PromisedAt.Equal(slot.Add(time.Hour)) {
+		t.Errorf("moved callback promised %v, want %s", moved.PromisedAt, slot.Add(time.Hour))
+	}
+
+	first := now.Add(30 * time.Second)
+	dialled := startDial(t, s, first, asap, "CA-1")
+	if dialled.FirstDialedAt == nil || !dialled.FirstDialedAt.Equal(first) {
+		t.Fatalf("first dial at %v, want %s", dialled.FirstDialedAt, first)
+	}
+	retry := first.Add(10 * time.Minute)
+	if _, err := s.Reschedule(ctx, asap.ID, retry, "no answer"); err != nil {
+		t.Fatal(err)
+	}
+	again := startDial(t, s, retry, asap, "CA-2")
+	if again.Attempts != 2 || again.FirstDialedAt == nil || !again.FirstDialedAt.Equal(first) {
+		t.Fatalf("after a retry: %d attempts, first dialled %v; want 2 and %s", again.Attempts, again.FirstDialedAt, first)
+	}
+}
+
+// TestMigrationBackfillsCallbacksPromises: callbacks booked before the
+// promises migration get their promise from their booking.
+func TestMigrationBackfillsCallbacksPromises(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Second)
+	asap := newCallback(t, s, now.Add(-time.Minute), time.Time{})
+	slot := now.Add(2 * time.Hour)
+	booked := newCallback(t, s, now, slot)
+	// As they were before migration 20: no promise; and 20 not applied.
+	if err := s.Exec(ctx, "UPDATE callbacks SET promised_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(ctx, "DELETE FROM schema_migrations WHERE version = 20"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate applied %d, %v; want migration 20 again", n, err)
+	}
+	for _, c := range []struct {
+		id   uint64
+		want time.Time
+	}{{asap.ID, now.Add(-time.Minute)}, {booked.ID, slot}} {
+		got, err := s.GetCallback(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PromisedAt == nil || !got.PromisedAt.Equal(c.want) {
+			t.Errorf("callback %d backfilled with %v, want %s", c.id, got.PromisedAt, c.want)
+		}
+	}
+}
