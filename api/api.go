@@ -27,7 +27,11 @@ const DefaultSessionTTL = 12 * time.Hour
 // proxies and browsers keep it open.
 const DefaultPingInterval = 15 * time.Second
 
-// MaxBodyBytes is the largest request body accepted.
+// attachmentsPath takes operators' files, with a larger body limit.
+const attachmentsPath = "/conversations/:id/attachments"
+
+// MaxBodyBytes is the largest request body accepted (but see
+// maxUploadBody).
 const MaxBodyBytes = 1 << 20
 
 // Options wires the API to the rest of switchboard.
@@ -122,6 +126,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/search", a.searchConversations, authed)
 	g.POST("/conversations/:id/claim", a.claim, authed)
 	g.POST("/conversations/:id/messages", a.reply, authed)
+	g.POST(attachmentsPath, a.sendAttachment, authed)
 	g.POST("/conversations/:id/resolve", a.resolve, authed)
 	g.POST("/conversations/:id/read", a.markRead, authed)
 	g.POST("/conversations/:id/notes", a.addNote, authed)
