@@ -2,11 +2,14 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/switchboardhq/switchboard/storage"
 )
 
 // MaxUploadBytes is the largest file an operator may send: Telegram takes
@@ -122,4 +125,18 @@ func sniffType(data []byte) string {
 func IsUploadError(err error) bool {
 	var ue *UploadError
 	return errors.As(err, &ue)
+}
+
+// SentFile returns the bytes of the file an operator sent with message
+// id, for a channel to send: storage.ErrNotFound when it is gone (its
+// customer was erased).
+func (s *Service) SentFile(ctx context.Context, messageID uint64) ([]byte, error) {
+	f, err := s.store.MediaFile(ctx, messageID)
+	if err != nil {
+		return nil, err
+	}
+	if f.State != storage.MediaReady {
+		return nil, fmt.Errorf("file of message %d is %s: %w", messageID, f.State, storage.ErrNotFound)
+	}
+	return f.Data, nil
 }
