@@ -82,6 +82,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrTransferNotAllowed), errors.Is(err, dialog.ErrNotFeedbackOwner):
 		return http.StatusForbidden, err.Error()
+	case errors.Is(err, media.ErrBadLink):
+		return http.StatusForbidden, err.Error()
 	case errors.Is(err, media.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, media.ErrNoFetcher):
