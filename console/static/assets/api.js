@@ -84,7 +84,9 @@ export function cookieSession() {
 
 async function request(method, path, body, { auth = true } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = typeof FormData !== 'undefined' && body instanceof FormData;
+  // A FormData body sets its own multipart Content-Type, boundary included.
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = readCookie('sb_csrf') || memory.csrf;
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -95,7 +97,7 @@ async function request(method, path, body, { auth = true } = {}) {
     res = await fetch(BASE + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -192,6 +194,13 @@ export const conversation = (cid) => request('GET', `/conversations/${id(cid)}`)
 export const claim = (cid) => request('POST', `/conversations/${id(cid)}/claim`);
 export const resolve = (cid) => request('POST', `/conversations/${id(cid)}/resolve`);
 export const reply = (cid, text) => request('POST', `/conversations/${id(cid)}/messages`, { text });
+/** Sends file (a File or Blob with a name) to the customer, with an optional caption. */
+export function attach(cid, file, caption) {
+  const form = new FormData();
+  form.append('file', file, file.name || 'file');
+  if (caption) form.append('caption', caption);
+  return request('POST', `/conversations/${id(cid)}/attachments`, form);
+}
 export const note = (cid, text) => request('POST', `/conversations/${id(cid)}/notes`, { text });
 export const markRead = (cid, messageId) =>
   request('POST', `/conversations/${id(cid)}/read`, { message_id: messageId });
