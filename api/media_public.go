@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"time"
@@ -40,15 +39,8 @@ func (a *API) getPublicMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", f.Disposition)
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, max-age=3600")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set(echo.HeaderContentType, f.ContentType)
-	http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(f.Data))
-	return nil
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	return serveFile(c, f, "default-src 'none'; sandbox", "private, max-age=3600")
 }
 
 // publicMediaRoute is the route of getPublicMedia, outside the API's

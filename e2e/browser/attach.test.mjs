@@ -69,6 +69,28 @@ describe('operators attach files', () => {
     assert.deepEqual(dialogs.slice(seenDialogs), [], 'a dialog opened');
   });
 
+  test('a file dropped on the conversation, or an image pasted, is attached', T, async () => {
+    const b64 = PNG.toString('base64');
+    const dataTransfer = (name) => page.evaluateHandle(([data, n]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0))], n, { type: 'image/png' }));
+      return dt;
+    }, [b64, name]);
+    await page.dispatchEvent(tid('conversation'), 'drop', { dataTransfer: await dataTransfer('dropped.png') });
+    await page.locator(tid('attachment-name'), { hasText: 'dropped.png' }).waitFor();
+    await page.locator(tid('attachment-remove')).click();
+    assert.equal(await page.locator(tid('attachment-pending')).isHidden(), true);
+
+    const dt = await dataTransfer('image.png');
+    await page.evaluate(([sel, d]) => {
+      document.querySelector(sel).dispatchEvent(new ClipboardEvent('paste', { clipboardData: d, bubbles: true, cancelable: true }));
+    }, [tid('reply-input'), dt]);
+    await page.locator(tid('attachment-name'), { hasText: 'pasted-image.png' }).waitFor();
+    await page.locator(tid('reply-send')).click();
+    const photo = await waitSent(dan.id, (m) => m.method === 'sendPhoto' && m.file === 'pasted-image.png', 'the pasted image');
+    assert.deepEqual(Buffer.from(photo.file_base64, 'base64'), PNG);
+  });
+
   test('a file the server refuses shows its reason', T, async () => {
     await page.locator(tid('attach-input')).setInputFiles({ name: 'page.html', mimeType: 'text/html', buffer: Buffer.from('<!DOCTYPE html><html><body>hi</body></html>') });
     await page.locator(tid('reply-send')).click();
