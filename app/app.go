@@ -224,7 +224,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			APIBaseURL: cfg.Twilio.APIBaseURL, PublicURL: cfg.PublicURL, DefaultRegion: cfg.Settings.DefaultRegion,
 		}, a.Committer, log)
 		a.Twilio.TrackDeliveriesWith(a.Dispatcher)
-		a.Twilio.SendFilesWith(mediaLinks)
+		if mediaLinks != nil {
+			a.Twilio.SendFilesWith(mediaLinks)
+		}
 		a.Twilio.AnswerCallsWith(a.Engine)
 		limits := twilio.SMSLimits
 		if o.SMSLimits != nil {

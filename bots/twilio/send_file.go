@@ -23,12 +23,9 @@ type FileLinks interface {
 	URL(messageID uint64, now time.Time) string
 }
 
-// SendFilesWith lets the SMS sender send operators' files through links.
-func (a *Adapter) SendFilesWith(links FileLinks) {
-	if links != nil {
-		a.files = links
-	}
-}
+// SendFilesWith lets the SMS sender send operators' files through links;
+// without it, such files fail (permanently) with the reason.
+func (a *Adapter) SendFilesWith(links FileLinks) { a.files = links }
 
 // sendFile sends an operator's file: as an MMS (MediaUrl, the caption as
 // its body) to a US or Canadian number, the only ones MMS reaches; to any

@@ -49,6 +49,9 @@
 //     no owner: the console keeps the open follow-ups the caller would be
 //     listed (a supervisor every one, an operator their own) and names the
 //     owner from its operators.
+// 14. An operator's file goes as multipart (POST …/attachments, parts
+//     "file" and "caption"); the server decides photo or document from the
+//     bytes, and its 400/413 words are shown to the operator as they are.
 
 /** An error answer from the API: status and the server's message. */
 export class ApiError extends Error {
