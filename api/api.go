@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -27,7 +28,11 @@ const DefaultSessionTTL = 12 * time.Hour
 // proxies and browsers keep it open.
 const DefaultPingInterval = 15 * time.Second
 
-// MaxBodyBytes is the largest request body accepted.
+// attachmentsPath takes operators' files, with a larger body limit.
+const attachmentsPath = "/conversations/:id/attachments"
+
+// MaxBodyBytes is the largest request body accepted (but see
+// maxUploadBody).
 const MaxBodyBytes = 1 << 20
 
 // Options wires the API to the rest of switchboard.
@@ -52,6 +57,9 @@ type Options struct {
 	Dialer CallbackDialer
 	// Media opens messages' files for GET /media/{id}; nil answers 503.
 	Media MediaOpener
+	// MediaLinks checks the signed links of GET /media/public/{id}; nil
+	// answers 404 there.
+	MediaLinks *media.Links
 	// Search serves GET /search; nil searches Store reading phone numbers
 	// only with their country code.
 	Search *search.Searcher
@@ -70,6 +78,7 @@ type API struct {
 	broker *events.Broker
 	dialer CallbackDialer
 	media  MediaOpener
+	links  *media.Links
 	search *search.Searcher
 	ttl    time.Duration
 	ping   time.Duration
@@ -86,7 +95,7 @@ type API struct {
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, media: o.Media, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
-	a.search = o.Search
+	a.search, a.links = o.Search, o.MediaLinks
 	if a.search == nil {
 		a.search = search.New(o.Store, "")
 	}
@@ -122,6 +131,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/search", a.searchConversations, authed)
 	g.POST("/conversations/:id/claim", a.claim, authed)
 	g.POST("/conversations/:id/messages", a.reply, authed)
+	g.POST(attachmentsPath, a.sendAttachment, authed)
 	g.POST("/conversations/:id/resolve", a.resolve, authed)
 	g.POST("/conversations/:id/read", a.markRead, authed)
 	g.POST("/conversations/:id/notes", a.addNote, authed)
@@ -153,6 +163,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/reports/feedback", a.feedbackReport, authed)
 	g.GET("/events", a.streamEvents, authed)
 	g.GET("/media/:id", a.getMedia, authed)
+	e.GET(publicMediaRoute, a.getPublicMedia, a.renderErrors)
 }
 
 // CloseStreams ends every open event stream, for a graceful shutdown:

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
@@ -56,6 +57,9 @@ func newServerWith(t *testing.T, o api.Options) *server {
 		t.Fatal(err)
 	}
 	o.Store, o.Engine, o.Broker, o.Logger = store, engine, broker, slog.New(slog.DiscardHandler)
+	if o.Media == nil {
+		o.Media = media.NewService(store, media.Config{Logger: o.Logger})
+	}
 	a := api.New(o)
 	e := echo.New()
 	e.HTTPErrorHandler = a.HTTPErrorHandler

@@ -67,7 +67,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, storage.ErrAlreadyClaimed), errors.Is(err, storage.ErrWrongState), errors.Is(err, storage.ErrFollowUpClosed):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, dialog.ErrEmptyReply), errors.Is(err, dialog.ErrReplyTooLong):
+	case errors.Is(err, dialog.ErrEmptyReply), errors.Is(err, dialog.ErrReplyTooLong),
+		errors.Is(err, dialog.ErrEmptyFile), errors.Is(err, dialog.ErrCaptionTooLong), errors.Is(err, dialog.ErrAttachmentKind):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrEmptyNote), errors.Is(err, dialog.ErrNoteTooLong),
 		errors.Is(err, dialog.ErrUnknownOperator), errors.Is(err, dialog.ErrQueueTooLong):
@@ -80,6 +81,8 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, dialog.ErrEmptyDecision), errors.Is(err, dialog.ErrDecisionTooLong):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, dialog.ErrTransferNotAllowed), errors.Is(err, dialog.ErrNotFeedbackOwner):
+		return http.StatusForbidden, err.Error()
+	case errors.Is(err, media.ErrBadLink):
 		return http.StatusForbidden, err.Error()
 	case errors.Is(err, media.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()

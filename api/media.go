@@ -32,11 +32,17 @@ func (a *API) getMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return serveFile(c, f, "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox", "private, max-age=86400")
+}
+
+// serveFile answers c with f, never sniffed, under the content security
+// policy csp and the cache policy cache.
+func serveFile(c echo.Context, f media.File, csp, cache string) error {
 	h := c.Response().Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", f.Disposition)
-	h.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Cache-Control", "private, max-age=86400")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Cache-Control", cache)
 	h.Set(echo.HeaderContentType, f.ContentType)
 	// ServeContent answers Range requests, which players use to seek.
 	http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(f.Data))

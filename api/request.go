@@ -13,15 +13,20 @@ import (
 	"github.com/switchboardhq/switchboard/paging"
 )
 
-// limitBody refuses bodies over MaxBodyBytes: at once when Content-Length
-// says so, otherwise when reading passes the limit.
+// limitBody refuses bodies over MaxBodyBytes (maxUploadBody for a file
+// upload): at once when Content-Length says so, otherwise when reading
+// passes the limit.
 func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.ContentLength > MaxBodyBytes {
-			return errBodyTooLarge
+		limit, tooLarge := int64(MaxBodyBytes), error(errBodyTooLarge)
+		if c.Path() == Prefix+attachmentsPath {
+			limit, tooLarge = maxUploadBody, errUploadTooLarge
 		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		if req.ContentLength > limit {
+			return tooLarge
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		return next(c)
 	}
 }

@@ -196,12 +196,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	} else {
 		a.Presence = dialog.NewPresenceTracker(a.Engine, a.Broker, dialog.PresenceConfig{Grace: o.PresenceGrace, Logger: log})
 	}
+	mediaService := media.NewService(store, mediaConfig(cfg, log))
+	var mediaLinks *media.Links
+	if secret := cfg.MediaLinkSecret(); secret != "" {
+		mediaLinks = media.NewLinks(secret, cfg.PublicURL, 0)
+	}
 	if cfg.Telegram.Enabled() {
 		a.Telegram, err = telegram.Connect(cfg.Telegram.Token, cfg.Telegram.APIEndpoint, a.Committer, log)
 		if err != nil {
 			store.Close()
 			return nil, &StartupError{fmt.Errorf("TELEGRAM_BOT_TOKEN: %w", err)}
 		}
+		a.Telegram.SendFilesFrom(mediaService)
 		limits := outbox.Limits{PerSecond: cfg.Telegram.MaxPerSecond, ChatInterval: cfg.Telegram.ChatInterval}
 		if a.Live != nil {
 			// Telegram limits the bot, not the process: share one budget.
@@ -218,6 +224,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			APIBaseURL: cfg.Twilio.APIBaseURL, PublicURL: cfg.PublicURL, DefaultRegion: cfg.Settings.DefaultRegion,
 		}, a.Committer, log)
 		a.Twilio.TrackDeliveriesWith(a.Dispatcher)
+		if mediaLinks != nil {
+			a.Twilio.SendFilesWith(mediaLinks)
+		}
 		a.Twilio.AnswerCallsWith(a.Engine)
 		limits := twilio.SMSLimits
 		if o.SMSLimits != nil {
@@ -268,7 +277,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if a.Dialer != nil {
 		apiOpts.Dialer = a.Dialer
 	}
-	apiOpts.Media = media.NewService(store, mediaConfig(cfg, log))
+	apiOpts.Media, apiOpts.MediaLinks = mediaService, mediaLinks
 	a.API = api.New(apiOpts)
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()

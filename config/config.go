@@ -40,6 +40,11 @@ type Config struct {
 	AdminPassword string
 	// LogLevel is debug, info, warn or error (SWITCHBOARD_LOG_LEVEL).
 	LogLevel string
+	// MediaSecret signs the public, expiring links to files operators
+	// send by SMS (SWITCHBOARD_MEDIA_SECRET, at least 32 characters, the
+	// same in every process). Empty means a key derived from
+	// TWILIO_AUTH_TOKEN, so rotating that token ends old links.
+	MediaSecret string
 
 	Telegram Telegram
 	Twilio   Twilio
@@ -61,6 +66,22 @@ type Telegram struct {
 	// ChatInterval is the least time between two messages to one chat
 	// (TELEGRAM_CHAT_INTERVAL, default 1s).
 	ChatInterval time.Duration
+}
+
+// MinMediaSecret is the shortest SWITCHBOARD_MEDIA_SECRET accepted.
+const MinMediaSecret = 32
+
+// MediaLinkSecret is what signs public media links: MediaSecret, else the
+// Twilio auth token (the links are only sent by SMS); "" when neither is
+// set, and then no link is made or served.
+func (c Config) MediaLinkSecret() string {
+	if c.MediaSecret != "" {
+		return c.MediaSecret
+	}
+	if c.Twilio.Enabled() {
+		return c.Twilio.AuthToken
+	}
+	return ""
 }
 
 // Enabled reports whether a bot token is configured.
@@ -119,6 +140,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 		AdminEmail:        get("SWITCHBOARD_ADMIN_EMAIL", DefaultAdminEmail),
 		AdminPassword:     get("SWITCHBOARD_ADMIN_PASSWORD", ""),
 		LogLevel:          get("SWITCHBOARD_LOG_LEVEL", "info"),
+		MediaSecret:       get("SWITCHBOARD_MEDIA_SECRET", ""),
 		Telegram: Telegram{
 			Token:         get("TELEGRAM_BOT_TOKEN", ""),
 			WebhookSecret: get("TELEGRAM_WEBHOOK_SECRET", ""),
@@ -186,6 +208,9 @@ func (c *Config) validateEnv() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, keyErr("SWITCHBOARD_LOG_LEVEL", "%q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if c.MediaSecret != "" && len(c.MediaSecret) < MinMediaSecret {
+		errs = append(errs, keyErr("SWITCHBOARD_MEDIA_SECRET", "must be at least %d characters (try: openssl rand -hex 32)", MinMediaSecret))
 	}
 	if s := c.Telegram.WebhookSecret; s != "" && !validSecretToken(s) {
 		errs = append(errs, keyErr("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule for secret_token)"))

@@ -95,6 +95,7 @@ func TestLoadFromNamesTheBadVariable(t *testing.T) {
 		{"unknown database", env{"SWITCHBOARD_DATABASE_URL": "mysql://db/sb"}, "SWITCHBOARD_DATABASE_URL"},
 		{"admin email", env{"SWITCHBOARD_ADMIN_EMAIL": "admin"}, "SWITCHBOARD_ADMIN_EMAIL"},
 		{"short admin password", env{"SWITCHBOARD_ADMIN_PASSWORD": "short"}, "SWITCHBOARD_ADMIN_PASSWORD"},
+		{"short media secret", env{"SWITCHBOARD_MEDIA_SECRET": "only-20-characters.."}, "SWITCHBOARD_MEDIA_SECRET"},
 		{"log level", env{"SWITCHBOARD_LOG_LEVEL": "verbose"}, "SWITCHBOARD_LOG_LEVEL"},
 		{"bot token", env{"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"},
 		{"API endpoint", env{"TELEGRAM_API_ENDPOINT": "https://api.telegram.org/bot"}, "TELEGRAM_API_ENDPOINT"},

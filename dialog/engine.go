@@ -439,6 +439,7 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 		}
 		m.Choices = string(choices)
 	}
+	r.Attachment.describe(m)
 	switch {
 	case t.inline != nil:
 		// Said in the channel's own answer (a call): delivered with it.
@@ -453,6 +454,9 @@ func (t *turn) reply(ctx context.Context, author string, op *storage.Operator, r
 		m.DeliveryState, m.DeliveryError = storage.DeliveryFailed, errCallOnly
 	}
 	if err := t.tx.InsertMessage(ctx, m); err != nil {
+		return err
+	}
+	if err := r.Attachment.store(ctx, t.tx, m); err != nil {
 		return err
 	}
 	t.emitMessage(m)

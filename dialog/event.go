@@ -93,6 +93,8 @@ type Reply struct {
 	AskPhone string `json:"ask_phone,omitempty"`
 	// ClearKeyboard takes away a keyboard AskPhone put up.
 	ClearKeyboard bool `json:"clear_keyboard,omitempty"`
+	// Attachment is a file an operator sent, Text its caption.
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // Button is one choice offered to the customer.

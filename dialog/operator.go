@@ -99,8 +99,14 @@ func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, 
 	if err != nil {
 		return storage.Message{}, err
 	}
+	return e.operatorSays(ctx, convID, op, Reply{Text: text})
+}
+
+// operatorSays has op say r in the conversation, claiming it first when
+// nobody has it.
+func (e *Engine) operatorSays(ctx context.Context, convID uint64, op storage.Operator, r Reply) (storage.Message, error) {
 	var sent storage.Message
-	_, err = e.operatorTurn(ctx, convID, func(t *turn) error {
+	_, err := e.operatorTurn(ctx, convID, func(t *turn) error {
 		if t.conv.State != storage.StateOpen && t.conv.State != storage.StateResolved {
 			if err := t.claim(ctx, op); err != nil {
 				return err
@@ -108,7 +114,7 @@ func (e *Engine) Reply(ctx context.Context, convID uint64, op storage.Operator, 
 		} else if t.conv.OperatorID != nil && *t.conv.OperatorID != op.ID && op.Role != storage.RoleSupervisor {
 			return fmt.Errorf("reply in conversation %d: %w", t.conv.ID, storage.ErrAlreadyClaimed)
 		}
-		if err := t.reply(ctx, storage.AuthorOperator, &op, Reply{Text: text}); err != nil {
+		if err := t.reply(ctx, storage.AuthorOperator, &op, r); err != nil {
 			return err
 		}
 		if err := t.answerWaits(ctx); err != nil {

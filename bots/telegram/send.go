@@ -20,7 +20,8 @@ import (
 // MaxMessageLength is Telegram's limit for one message, in UTF-16 units.
 const MaxMessageLength = 4096
 
-// Send delivers one outbox item: the reply's text, split on paragraph or
+// Send delivers one outbox item: an operator's file (sendAttachment), or
+// the reply's text, split on paragraph or
 // line boundaries when longer than Telegram allows, with its buttons as an
 // inline keyboard (or the keyboard it asks for, see markup) under the last
 // part. It reports no provider id: Telegram sends no delivery reports to
@@ -34,6 +35,9 @@ func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) (string, error) {
 	chatID, err := strconv.ParseInt(it.Address, 10, 64)
 	if err != nil {
 		return "", &outbox.PermanentError{Err: fmt.Errorf("chat id %q: %w", it.Address, err)}
+	}
+	if r.Attachment != nil {
+		return "", b.sendAttachment(ctx, chatID, r)
 	}
 	parts := SplitText(r.Text, MaxMessageLength)
 	for i, part := range parts {

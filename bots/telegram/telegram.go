@@ -32,6 +32,8 @@ type Bot struct {
 	// answers bounds concurrent answerCallbackQuery calls.
 	answers chan struct{}
 	polls   *pollCancelClient
+	// files loads operators' files for sending (SendFilesFrom).
+	files FileSource
 }
 
 // RequestTimeout bounds every Bot API call except long polls.

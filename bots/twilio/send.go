@@ -45,6 +45,9 @@ func (s *SMSSender) Send(ctx context.Context, it storage.OutboxItem) (string, er
 		return "", &outbox.PermanentError{Err: fmt.Errorf("outbox %d has no phone number", it.ID)}
 	}
 	from, callback := s.a.cfg.PhoneNumber, s.a.cfg.PublicURL+StatusPath
+	if r.Attachment != nil {
+		return s.sendFile(ctx, it, r)
+	}
 	sid := ""
 	for _, body := range RenderSMS(r) {
 		if err := ctx.Err(); err != nil {

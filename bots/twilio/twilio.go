@@ -48,6 +48,8 @@ type Adapter struct {
 	calls Calls
 	// callbacks connects and settles callback calls (callback_voice.go).
 	callbacks Callbacks
+	// files links operators' files for MMS and SMS (send_file.go).
+	files FileLinks
 }
 
 // New builds the adapter; it makes no network call.

@@ -54,6 +54,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -478,7 +479,9 @@ type sentMessage struct {
 	ReplyMarkup string     `json:"reply_markup,omitempty"`
 	Buttons     [][]button `json:"buttons,omitempty"`
 	File        string     `json:"file,omitempty"`
-	At          time.Time  `json:"at"`
+	// FileBase64 is an uploaded photo's or document's bytes.
+	FileBase64 string    `json:"file_base64,omitempty"`
+	At         time.Time `json:"at"`
 }
 
 type button struct {
@@ -516,7 +519,7 @@ func (h *harness) sent(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			sm := sentMessage{Method: m.Method, ChatID: m.ChatID, MessageID: m.MessageID, Text: m.Text, ParseMode: m.ParseMode,
-				ReplyMarkup: m.ReplyMarkup.Raw, File: m.File, At: m.At}
+				ReplyMarkup: m.ReplyMarkup.Raw, File: m.File, FileBase64: base64.StdEncoding.EncodeToString(m.FileBytes), At: m.At}
 			for _, row := range m.ReplyMarkup.Inline {
 				var r []button
 				for _, b := range row {

@@ -71,21 +71,22 @@ func (s *Server) sendMessage(_ context.Context, p url.Values) response {
 	}, func(m *wireMessage) { m.Text = text })
 }
 
-func (s *Server) sendPhoto(_ context.Context, p url.Values) response {
-	return s.sendFile(p, "photo", func(m *wireMessage) {
+func (s *Server) sendPhoto(ctx context.Context, p url.Values) response {
+	return s.sendFile(p, "photo", uploadFrom(ctx, "photo"), func(m *wireMessage) {
 		m.Photo = photoSizes("sent-photo-" + strconv.Itoa(m.MessageID))
 	})
 }
 
-func (s *Server) sendDocument(_ context.Context, p url.Values) response {
-	return s.sendFile(p, "document", func(m *wireMessage) {
+func (s *Server) sendDocument(ctx context.Context, p url.Values) response {
+	return s.sendFile(p, "document", uploadFrom(ctx, "document"), func(m *wireMessage) {
 		id := "sent-document-" + strconv.Itoa(m.MessageID)
 		m.Document = &wireDocument{FileID: id, FileUniqueID: "u" + id, FileName: p.Get("document"), FileSize: 1024}
 	})
 }
 
-// sendFile answers sendPhoto and sendDocument, whose file travels in field.
-func (s *Server) sendFile(p url.Values, field string, fill func(*wireMessage)) response {
+// sendFile answers sendPhoto and sendDocument, whose file travels in field
+// (uploaded: its bytes are data).
+func (s *Server) sendFile(p url.Values, field string, data []byte, fill func(*wireMessage)) response {
 	chatID, refusal, ok := chatIDParam(p)
 	if !ok {
 		return refusal
@@ -109,6 +110,7 @@ func (s *Server) sendFile(p url.Values, field string, fill func(*wireMessage)) r
 		ParseMode:   p.Get("parse_mode"),
 		ReplyMarkup: keyboard,
 		File:        file,
+		FileBytes:   data,
 	}, func(m *wireMessage) {
 		m.Caption = caption
 		fill(m)

@@ -39,6 +39,9 @@ type SentMessage struct {
 	ReplyMarkup Keyboard
 	// File is the photo or document: a file_id, URL or uploaded file name.
 	File string
+	// FileBytes are the uploaded file's bytes; nil when File was a
+	// file_id or a URL.
+	FileBytes []byte
 	// At is when the fake accepted the message.
 	At time.Time
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -174,7 +175,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, notFound)
 		return
 	}
-	params, err := parseParams(r)
+	params, uploads, err := parseParams(r)
 	if err != nil {
 		writeResponse(w, badRequest(err.Error()))
 		return
@@ -189,7 +190,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case h == nil:
 		writeResponse(w, refusal)
 	default:
-		writeResponse(w, h(s, withClient(r.Context(), client), params))
+		writeResponse(w, h(s, withUploads(withClient(r.Context(), client), uploads), params))
 	}
 }
 
@@ -208,15 +209,16 @@ func splitBotPath(path string) (token, method string, ok bool) {
 
 // parseParams reads a call's parameters from the query string and from a
 // form, multipart or JSON body, the three encodings Telegram accepts.
-// Uploaded files appear under their field name as their file name.
-func parseParams(r *http.Request) (url.Values, error) {
-	params := r.URL.Query()
+// Uploaded files appear under their field name as their file name, and
+// their bytes in uploads, by field name.
+func parseParams(r *http.Request) (params url.Values, uploads map[string][]byte, err error) {
+	params = r.URL.Query()
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/json":
 		var body map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("can't parse JSON object: %w", err)
+			return nil, nil, fmt.Errorf("can't parse JSON object: %w", err)
 		}
 		for key, raw := range body {
 			var text string
@@ -229,26 +231,54 @@ func parseParams(r *http.Request) (url.Values, error) {
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(maxMultipartMemory); err != nil {
-			return nil, fmt.Errorf("can't parse multipart form: %w", err)
+			return nil, nil, fmt.Errorf("can't parse multipart form: %w", err)
 		}
 		defer r.MultipartForm.RemoveAll()
 		for key, values := range r.MultipartForm.Value {
 			params[key] = append(params[key], values...)
 		}
+		uploads = map[string][]byte{}
 		for key, files := range r.MultipartForm.File {
 			for _, f := range files {
 				params.Add(key, f.Filename)
+				data, err := readUpload(f)
+				if err != nil {
+					return nil, nil, fmt.Errorf("can't read uploaded file: %w", err)
+				}
+				uploads[key] = data
 			}
 		}
 	default:
 		if err := r.ParseForm(); err != nil {
-			return nil, fmt.Errorf("can't parse form: %w", err)
+			return nil, nil, fmt.Errorf("can't parse form: %w", err)
 		}
 		for key, values := range r.PostForm {
 			params[key] = append(params[key], values...)
 		}
 	}
-	return params, nil
+	return params, uploads, nil
+}
+
+func readUpload(f *multipart.FileHeader) ([]byte, error) {
+	rd, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+type uploadsKey struct{}
+
+// withUploads gives a handler the call's uploaded files.
+func withUploads(ctx context.Context, uploads map[string][]byte) context.Context {
+	return context.WithValue(ctx, uploadsKey{}, uploads)
+}
+
+// uploadFrom is the bytes uploaded in field, nil when none were.
+func uploadFrom(ctx context.Context, field string) []byte {
+	m, _ := ctx.Value(uploadsKey{}).(map[string][]byte)
+	return m[field]
 }
 
 // pause waits the configured latency; false means the client went away.

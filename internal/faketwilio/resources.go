@@ -2,16 +2,19 @@ package faketwilio
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Message is an SMS the fake accepted from Messages.json.
 type Message struct {
-	Sid            string
-	To             string
-	From           string
-	Body           string
+	Sid  string
+	To   string
+	From string
+	Body string
+	// MediaURLs are the MediaUrl parameters of an MMS.
+	MediaURLs      []string
 	StatusCallback string
 	// Status is what the fake answered: queued.
 	Status string
@@ -95,7 +98,7 @@ func (s *Server) createMessage(req *Request) (int, any) {
 		e := newAPIError(http.StatusBadRequest, 21602, "Message body is required.")
 		return e.Status, e
 	}
-	m := Message{Sid: newSid("SM"), To: f.Get("To"), From: f.Get("From"), Body: f.Get("Body"),
+	m := Message{Sid: newSid("SM"), To: f.Get("To"), From: f.Get("From"), Body: f.Get("Body"), MediaURLs: f["MediaUrl"],
 		StatusCallback: f.Get("StatusCallback"), Status: "queued", At: time.Now()}
 	s.mu.Lock()
 	s.messages = append(s.messages, m)
@@ -104,7 +107,7 @@ func (s *Server) createMessage(req *Request) (int, any) {
 	now := rfc2822(m.At)
 	return http.StatusCreated, messageResource{
 		AccountSid: s.cfg.AccountSID, APIVersion: APIVersion, Body: m.Body, DateCreated: now, DateUpdated: now,
-		Direction: "outbound-api", From: m.From, NumMedia: "0", NumSegments: "1", PriceUnit: "USD",
+		Direction: "outbound-api", From: m.From, NumMedia: strconv.Itoa(len(m.MediaURLs)), NumSegments: "1", PriceUnit: "USD",
 		Sid: m.Sid, Status: m.Status, To: m.To, URI: uri + ".json",
 		SubresourceURIs: map[string]string{"media": uri + "/Media.json"},
 	}

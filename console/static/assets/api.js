@@ -49,6 +49,9 @@
 //     no owner: the console keeps the open follow-ups the caller would be
 //     listed (a supervisor every one, an operator their own) and names the
 //     owner from its operators.
+// 14. An operator's file goes as multipart (POST …/attachments, parts
+//     "file" and "caption"); the server decides photo or document from the
+//     bytes, and its 400/413 words are shown to the operator as they are.
 
 /** An error answer from the API: status and the server's message. */
 export class ApiError extends Error {
@@ -84,7 +87,9 @@ export function cookieSession() {
 
 async function request(method, path, body, { auth = true } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = typeof FormData !== 'undefined' && body instanceof FormData;
+  // A FormData body sets its own multipart Content-Type, boundary included.
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = readCookie('sb_csrf') || memory.csrf;
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -95,7 +100,7 @@ async function request(method, path, body, { auth = true } = {}) {
     res = await fetch(BASE + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -192,6 +197,13 @@ export const conversation = (cid) => request('GET', `/conversations/${id(cid)}`)
 export const claim = (cid) => request('POST', `/conversations/${id(cid)}/claim`);
 export const resolve = (cid) => request('POST', `/conversations/${id(cid)}/resolve`);
 export const reply = (cid, text) => request('POST', `/conversations/${id(cid)}/messages`, { text });
+/** Sends file (a File or Blob with a name) to the customer, with an optional caption. */
+export function attach(cid, file, caption) {
+  const form = new FormData();
+  form.append('file', file, file.name || 'file');
+  if (caption) form.append('caption', caption);
+  return request('POST', `/conversations/${id(cid)}/attachments`, form);
+}
 export const note = (cid, text) => request('POST', `/conversations/${id(cid)}/notes`, { text });
 export const markRead = (cid, messageId) =>
   request('POST', `/conversations/${id(cid)}/read`, { message_id: messageId });

@@ -71,7 +71,7 @@ export async function showConversation(pane, id) {
   v.survey = surveyOf(conv);
   renderHead(v);
   fill(zone, customerZone(conv.customer || { id: conv.customer_id }));
-  fill(composerSlot, composer(id, (msg) => addMessage(msg)));
+  fill(composerSlot, composer(id, (msg) => addMessage(msg), { dropZone: pane.querySelector('[data-testid="conversation"]') }));
 
   let convs;
   try {

@@ -90,7 +90,9 @@ function mediaNode(m) {
       const img = el('img', { class: 'media-thumb', 'data-testid': 'media-image', src, alt: m.kind === 'sticker' ? (m.text || 'sticker') : 'photo', loading: 'lazy' });
       // A video sticker is no image: leave its emoji and a download.
       img.addEventListener('error', () => img.replaceWith(download || ''), { once: true });
-      fill(box, el('a', { href: src, target: '_blank', rel: 'noopener', title: 'Open full size' }, img));
+      fill(box, el('a', { href: src, target: '_blank', rel: 'noopener', title: 'Open full size' }, img),
+        // An operator's photo keeps the name it was sent under (as text).
+        m.kind === 'photo' && m.file_name ? el('span', { class: 'media-name muted', 'data-testid': 'media-name' }, m.file_name) : null);
       break;
     }
     case 'voice':
