@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/hours"
 	"github.com/switchboardhq/switchboard/media"
 	"github.com/switchboardhq/switchboard/search"
 	"github.com/switchboardhq/switchboard/storage"
@@ -63,6 +64,10 @@ type Options struct {
 	// Search serves GET /search; nil searches Store reading phone numbers
 	// only with their country code.
 	Search *search.Searcher
+	// BusinessHours are the hours callbacks are dialled in (the configured
+	// business_hours); the promises report judges callbacks promised
+	// outside them by their next opening. Nil is always open.
+	BusinessHours *hours.Schedule
 }
 
 // CallbackDialer is the callback dialer as the API needs it.
@@ -80,6 +85,7 @@ type API struct {
 	media  MediaOpener
 	links  *media.Links
 	search *search.Searcher
+	hours  *hours.Schedule
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -95,7 +101,7 @@ type API struct {
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, media: o.Media, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
-	a.search, a.links = o.Search, o.MediaLinks
+	a.search, a.links, a.hours = o.Search, o.MediaLinks, o.BusinessHours
 	if a.search == nil {
 		a.search = search.New(o.Store, "")
 	}
@@ -161,6 +167,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.PATCH("/operators/:id", a.updateOperator, authed, onlySupervisors)
 	g.POST("/operators/:id/password", a.resetPassword, authed, onlySupervisors)
 	g.GET("/reports/feedback", a.feedbackReport, authed)
+	g.GET("/reports/promises", a.promisesReport, authed)
 	g.GET("/events", a.streamEvents, authed)
 	g.GET("/media/:id", a.getMedia, authed)
 	e.GET(publicMediaRoute, a.getPublicMedia, a.renderErrors)

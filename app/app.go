@@ -278,6 +278,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		apiOpts.Dialer = a.Dialer
 	}
 	apiOpts.Media, apiOpts.MediaLinks = mediaService, mediaLinks
+	// The hours the dialer keeps (its slot policy's business hours), for
+	// the promises report; validated with the settings.
+	if apiOpts.BusinessHours, err = cfg.Settings.BusinessHours.Schedule(); err != nil {
+		return nil, fmt.Errorf("business hours: %w", err)
+	}
 	a.API = api.New(apiOpts)
 	metrics.SetStateSource(a.metricsState)
 	a.HTTP = a.routes()
