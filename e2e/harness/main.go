@@ -34,6 +34,10 @@
 //	                       resolution_seconds}],"labels":[{channel,operator_id,label,at}]}:
 //	                       survey answers and labelled messages on resolved tickets, written
 //	                       straight to the store (seed.go); answers {"answers":N,"labels":N}
+//	POST /promises/seed    {"waits":[{channel,minutes,told_at,outcome,settled_at}],
+//	                       "callbacks":[{channel,promised_at,dialed_at}]}: waits told and
+//	                       callbacks promised, written through the store (promises.go);
+//	                       answers {"waits":N,"callbacks":N}
 //	POST /queue/seed       {"count":N,"since":"RFC 3339"}: N customers waiting, handed
 //	                       over a second apart (seed.go); answers {"tickets":[…]} in
 //	                       queue order
@@ -362,6 +366,7 @@ func (h *harness) routes() http.Handler {
 	mux.HandleFunc("POST /callback/book", h.bookCallback)
 	mux.HandleFunc("POST /callback/fail", h.failCallback)
 	mux.HandleFunc("POST /reports/seed", h.seedReports)
+	mux.HandleFunc("POST /promises/seed", h.seedPromises)
 	mux.HandleFunc("POST /queue/seed", h.seedQueue)
 	mux.HandleFunc("POST /followups/seed", h.seedFollowUps)
 	mux.HandleFunc("POST /survey/answer", h.seedSurveyAnswer)

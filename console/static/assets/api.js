@@ -262,6 +262,10 @@ export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(la
 export const feedbackReport = (params) => request('GET', `/reports/feedback?${new URLSearchParams(params)}`);
 /** The same report's CSV download, as a URL for a link (the session cookie authenticates it). */
 export const feedbackReportCSV = (params) => `${BASE}/reports/feedback?${new URLSearchParams({ ...params, format: 'csv' })}`;
+/** The promises report (docs/reports.md, "The promises report"). */
+export const promisesReport = (params) => request('GET', `/reports/promises?${new URLSearchParams(params)}`);
+/** The promises report's CSV download, as a URL for a link. */
+export const promisesReportCSV = (params) => `${BASE}/reports/promises?${new URLSearchParams({ ...params, format: 'csv' })}`;
 
 /** The event stream's URL (EventSource sends the session cookie). */
 export const eventsURL = `${BASE}/events`;

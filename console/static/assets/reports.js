@@ -2,7 +2,9 @@
 // supervisors alike: NPS and the happiness index by day, by channel and by
 // operator, the counts behind them, first response and resolution times,
 // callbacks kept on time, a period picker and a CSV download
-// (GET /api/v1/reports/feedback, docs/reports.md).
+// (GET /api/v1/reports/feedback, docs/reports.md); and the promises kept —
+// waits told and callbacks promised, with their kept shares by day
+// (GET /api/v1/reports/promises, docs/reports.md "The promises report").
 //
 // Charts are drawn on canvases by Chart.js (vendor/chart.umd.min.js, MIT),
 // loaded the first time the page opens. Chart.js draws labels and
@@ -14,7 +16,7 @@ import { el, fill, formatSeconds } from './ui.js';
 
 const CHART_JS = '/assets/vendor/chart.umd.min.js';
 const DAYS = 30;
-const COLORS = { nps: '#2457d6', happiness: '#1f8a4c' };
+const COLORS = { nps: '#2457d6', happiness: '#1f8a4c', waits: '#b4571f', callbacks: '#6b3fb0' };
 
 /** The period on show, as YYYY-MM-DD dates (to inclusive); kept across visits. */
 let period = null;
@@ -99,12 +101,19 @@ export function showReports(pane) {
     csv);
   const error = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'reports-error', hidden: true });
   const body = el('div', { class: 'report-body', 'data-testid': 'reports-body' });
+  const promises = {
+    csv: el('a', { class: 'link-button', download: '', 'data-testid': 'promises-csv' }, 'Download CSV'),
+    error: el('p', { class: 'form-error', role: 'alert', 'data-testid': 'promises-error', hidden: true }),
+    body: el('div', { class: 'report-body', 'data-testid': 'promises-body' }),
+  };
   fill(pane, el('section', { class: 'admin reports', 'data-testid': 'reports' },
     el('header', { class: 'admin-head' },
       el('a', { href: '#/queue', class: 'back-link', 'data-testid': 'back' }, '‹ Queue'),
       el('h2', {}, 'Reports')),
-    el('div', { class: 'admin-body' }, form, error, body)));
-  const view = { body, error, csv };
+    el('div', { class: 'admin-body' }, form, error, body,
+      el('section', { class: 'report-promises', 'data-testid': 'promises' },
+        el('h3', {}, 'Promises'), promises.csv, promises.error, promises.body))));
+  const view = { body, error, csv, promises };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!form.reportValidity()) return;
@@ -128,10 +137,24 @@ async function load(view) {
   fill(view.error, '');
   view.error.hidden = true;
   view.body.setAttribute('aria-busy', 'true');
+  view.promises.csv.setAttribute('href', api.promisesReportCSV(q));
+  fill(view.promises.error, '');
+  view.promises.error.hidden = true;
+  // The promises report loads on its own: one failing leaves the other.
+  const promised = api.promisesReport(q).then((r) => ({ r }), (err) => ({ err }));
   try {
     const [report, Chart] = await Promise.all([api.feedbackReport(q), loadChartJs()]);
     if (mine !== generation || !view.body.isConnected) return;
     render(view.body, report, Chart);
+    const p = await promised;
+    if (mine !== generation || !view.body.isConnected) return;
+    if (p.err) {
+      fill(view.promises.error, `Could not load the promises report: ${p.err.message}`);
+      view.promises.error.hidden = false;
+      fill(view.promises.body, '');
+    } else {
+      renderPromises(view.promises.body, p.r, Chart);
+    }
   } catch (err) {
     if (mine !== generation) return;
     fill(view.error, `Could not load the report: ${err.message}`);
@@ -183,6 +206,46 @@ function render(body, r, Chart) {
     scoreChart(Chart, canvases.channels, 'bar', r.by_channel.map((c) => c.channel), r.by_channel),
     scoreChart(Chart, canvases.operators, 'bar', r.by_operator.map(operatorLabel), r.by_operator),
   ];
+}
+
+/** A share from 0 to 1 as a percentage to one decimal ("50%"); "—" for null. */
+function formatShare(v) {
+  return v == null ? '—' : `${formatScore(v * 100)}%`;
+}
+
+/** Draws the promises report r into body: headline figures and the kept shares by day. */
+function renderPromises(body, r, Chart) {
+  const canvas = el('canvas', {});
+  const median = r.wait_told_to_real_median;
+  fill(body,
+    el('div', { class: 'report-figures' },
+      figure('promises-waits', 'Waits kept', formatShare(r.waits_kept_share),
+        `${r.waits_kept} of ${r.waits_judged} judged (${r.wait_estimates} told with minutes, ${r.waits_left} left, ` +
+        `${r.waits_overdue} overdue, ${r.waits_pending} still waiting, ${r.waits_on_hold} on hold)`),
+      figure('promises-median', 'Told ÷ real wait', median == null ? '—' : `${Math.round(median * 100) / 100}×`,
+        'median over answered waits; above 1 the wait told was longer'),
+      figure('promises-callbacks', 'Callbacks on time', formatShare(r.callbacks_on_time_share),
+        `${r.callbacks_on_time} of ${r.callbacks_judged} judged (${r.callbacks_promised} promised, ` +
+        `${r.callbacks_pending} not due yet, ${r.callbacks_withdrawn} withdrawn)`)),
+    el('div', { class: 'chart-box', 'data-testid': 'chart-promises' }, canvas));
+  const pct = (v) => (v == null ? null : Math.round(v * 1000) / 10);
+  const dataset = (label, key, color) => ({
+    label, data: r.by_day.map((d) => pct(d[key])), borderColor: color, backgroundColor: color, spanGaps: false, pointRadius: 3,
+  });
+  charts.push(new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: r.by_day.map((d) => d.date),
+      datasets: [dataset('Waits kept (%)', 'waits_kept_share', COLORS.waits),
+        dataset('Callbacks on time (%)', 'callbacks_on_time_share', COLORS.callbacks)],
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      scales: { y: { type: 'linear', min: 0, max: 100, ticks: { stepSize: 25 }, title: { display: true, text: 'Kept %' } } },
+    },
+  }));
 }
 
 /** A chart of NPS (left axis, -100 to 100) and happiness (right, 0 to 100%) over rows. */
