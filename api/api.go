@@ -68,6 +68,20 @@ type Options struct {
 	// business_hours); the promises report judges callbacks promised
 	// outside them by their next opening. Nil is always open.
 	BusinessHours *hours.Schedule
+	// Desk tunes GET /live.
+	Desk DeskOptions
+}
+
+// DeskOptions tune the supervisor's live view, GET /live.
+type DeskOptions struct {
+	// Zone is the desk's time zone (business_hours.time_zone), in which
+	// "today" begins when the request names no tz; UTC when nil.
+	Zone *time.Location
+	// CallbackLateAfter is callbacks.late_after; desk.DefaultLateAfter
+	// when zero.
+	CallbackLateAfter time.Duration
+	// Clock reads the time; time.Now when nil (tests fix it).
+	Clock func() time.Time
 }
 
 // CallbackDialer is the callback dialer as the API needs it.
@@ -86,6 +100,7 @@ type API struct {
 	links  *media.Links
 	search *search.Searcher
 	hours  *hours.Schedule
+	desk   DeskOptions
 	ttl    time.Duration
 	ping   time.Duration
 	log    *slog.Logger
@@ -101,7 +116,13 @@ type API struct {
 func New(o Options) *API {
 	a := &API{store: o.Store, engine: o.Engine, broker: o.Broker, dialer: o.Dialer, media: o.Media, ttl: o.SessionTTL, ping: o.PingInterval,
 		log: o.Logger, closing: make(chan struct{}), secureCookies: o.SecureCookies}
-	a.search, a.links, a.hours = o.Search, o.MediaLinks, o.BusinessHours
+	a.search, a.links, a.hours, a.desk = o.Search, o.MediaLinks, o.BusinessHours, o.Desk
+	if a.desk.Clock == nil {
+		a.desk.Clock = time.Now
+	}
+	if a.desk.Zone == nil {
+		a.desk.Zone = time.UTC
+	}
 	if a.search == nil {
 		a.search = search.New(o.Store, "")
 	}
@@ -168,6 +189,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.POST("/operators/:id/password", a.resetPassword, authed, onlySupervisors)
 	g.GET("/reports/feedback", a.feedbackReport, authed)
 	g.GET("/reports/promises", a.promisesReport, authed)
+	g.GET("/live", a.liveDesk, authed, onlySupervisors)
 	g.GET("/events", a.streamEvents, authed)
 	g.GET("/media/:id", a.getMedia, authed)
 	e.GET(publicMediaRoute, a.getPublicMedia, a.renderErrors)

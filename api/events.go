@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/events"
+	"github.com/switchboardhq/switchboard/metrics"
 )
 
 // replayPage is how many missed events one read returns.
@@ -39,6 +40,8 @@ func (a *API) streamEvents(c echo.Context) error {
 	// has the headers, no event is missed.
 	sub := a.broker.Subscribe(op.ID)
 	defer sub.Close()
+	metrics.EventStreams.Inc()
+	defer metrics.EventStreams.Dec()
 
 	res := c.Response()
 	rc := http.NewResponseController(res)

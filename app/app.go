@@ -23,6 +23,7 @@ import (
 	"github.com/switchboardhq/switchboard/bots/twilio"
 	"github.com/switchboardhq/switchboard/callback"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/desk"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/feedback"
@@ -71,6 +72,8 @@ type App struct {
 	AdminPassword string
 	listener      net.Listener
 	livePresence  *live.Presence
+	// clock is Options.Clock: nil, the wall clock.
+	clock func() time.Time
 }
 
 // OnlineOperators counts operators with an open event stream: on any
@@ -138,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, &StartupError{fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)}
 	}
-	a := &App{cfg: cfg, log: log, Store: store, Broker: events.NewBroker()}
+	a := &App{cfg: cfg, log: log, Store: store, Broker: events.NewBroker(), clock: o.Clock}
 	built := false
 	defer func() {
 		// Every failed step below closes the store; the live layer too.
@@ -273,7 +276,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Surveys = feedback.NewScheduler(store, a.Engine, sc)
 	apiOpts := api.Options{Store: store, Engine: a.Engine, Broker: a.Broker, Logger: log,
 		Search:        search.New(store, cfg.Settings.DefaultRegion),
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		Desk:          a.deskOptions(o.Clock)}
 	if a.Dialer != nil {
 		apiOpts.Dialer = a.Dialer
 	}
@@ -401,7 +405,38 @@ func (a *App) metricsState(ctx context.Context) (metrics.State, error) {
 		return metrics.State{}, err
 	}
 	pending, err := a.Store.CountPendingOutbox(ctx)
-	return metrics.State{ConversationsByState: byState, OutboxPending: pending}, err
+	if err != nil {
+		return metrics.State{}, err
+	}
+	d := a.deskOptions(a.clock)
+	snap, err := desk.Read(ctx, a.Store, d.Clock(), desk.Options{LateAfter: d.CallbackLateAfter})
+	if err != nil {
+		return metrics.State{}, err
+	}
+	st := metrics.State{ConversationsByState: byState, OutboxPending: pending, LongestWait: snap.LongestWait,
+		WaitingByChannel: map[string]int64{}, OperatorsByPresence: map[string]int64{},
+		CallbacksDue: int64(snap.CallbacksDue), CallbacksLate: int64(snap.CallbacksLate)}
+	for ch, n := range snap.WaitingByChannel {
+		st.WaitingByChannel[ch] = int64(n)
+	}
+	for p, n := range snap.OperatorsByPresence {
+		st.OperatorsByPresence[p] = int64(n)
+	}
+	return st, nil
+}
+
+// deskOptions are the live view's settings: the desk's time zone and
+// callbacks' late_after from the configuration, and clock (time.Now when
+// nil).
+func (a *App) deskOptions(clock func() time.Time) api.DeskOptions {
+	if clock == nil {
+		clock = time.Now
+	}
+	d := api.DeskOptions{CallbackLateAfter: a.cfg.Settings.Callbacks.LateAfter, Clock: clock}
+	if sched, err := a.cfg.Settings.BusinessHours.Schedule(); err == nil {
+		d.Zone = sched.Location()
+	}
+	return d
 }
 
 // mediaConfig gives the media service a fetcher for each configured

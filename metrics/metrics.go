@@ -53,6 +53,14 @@ var (
 		Help: "Surveys as they fell due, by outcome (sent, postponed, held, skipped: reason).",
 	}, []string{"outcome"})
 
+	// EventStreams counts the console event streams (GET
+	// /api/v1/events) open on this process; sum over processes for the
+	// service.
+	EventStreams = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "switchboard_event_streams_open",
+		Help: "Console event streams open on this process.",
+	})
+
 	// DeliveryLatency measures from queuing a reply to the channel
 	// accepting it.
 	DeliveryLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -63,6 +71,6 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(WebhookUpdates, EventsDropped, Surveys, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
+	Registry.MustRegister(WebhookUpdates, EventsDropped, EventStreams, Surveys, InboundLatency, CommitBatchSize, Deliveries, DeliveryLatency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 }

@@ -258,6 +258,9 @@ export const closeFollowUp = (fid, decision) => request('POST', `/followups/${id
 
 export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);
 
+/** GET /live: the supervisor's view of the desk now (docs/console-api.md). */
+export const live = () => request('GET', '/live');
+
 /** GET /reports/feedback for params { from, to, tz } (docs/reports.md). */
 export const feedbackReport = (params) => request('GET', `/reports/feedback?${new URLSearchParams(params)}`);
 /** The same report's CSV download, as a URL for a link (the session cookie authenticates it). */

@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/customers/ID, #/callbacks, #/followups, #/reports, #/admin/operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/customers/ID, #/callbacks, #/followups, #/reports, #/admin/live|operators|canned|menu), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';
@@ -9,6 +9,7 @@ import { showLogin } from './login.js';
 import { sidebar, loadLists, showTabFor } from './queue.js';
 import * as conversation from './conversation.js';
 import { showSupervisor, renderOperators } from './supervisor.js';
+import { deskChanged } from './desk.js';
 import { loadCanned } from './canned.js';
 import { showCallbacks, leaveCallbacks } from './callbacks.js';
 import { showReports, leaveReports } from './reports.js';
@@ -83,7 +84,7 @@ function startWorkspace(me) {
     'conversation.changed': onConversationChanged,
     'message.delivery': conversation.onDelivery,
     'operator.changed': onOperatorChanged,
-    'callback.changed': onCallbackChanged,
+    'callback.changed': (cb) => { deskChanged(); onCallbackChanged(cb); },
     'followup.changed': onFollowUpChanged,
     resync,
   });
@@ -261,6 +262,7 @@ function onMessageCreated(m) {
 }
 
 async function onConversationChanged(data) {
+  deskChanged();
   const { prev, conv } = mergeConversation(data);
   conversation.onConversationChanged(conv);
   if (!relevant(conv)) {
@@ -300,6 +302,7 @@ async function onConversationChanged(data) {
 
 function onOperatorChanged(op) {
   if (!op || op.id == null) return;
+  deskChanged();
   store.operators.set(op.id, { ...(store.operators.get(op.id) || {}), ...op });
   if (store.me && op.id === store.me.id) {
     const roleChanged = op.role !== undefined && op.role !== store.me.role;
@@ -312,6 +315,7 @@ function onOperatorChanged(op) {
 }
 
 async function resync() {
+  deskChanged();
   loadCallbacks();
   loadFollowUps();
   try {

@@ -1,4 +1,4 @@
-// supervisor.js — the supervisor pages: operators, canned responses and
+// supervisor.js — the supervisor pages: the live desk (desk.js), operators, canned responses and
 // the menu as customers see it. The server enforces the role; the console
 // only hides these pages from operators.
 
@@ -6,14 +6,16 @@ import * as api from './api.js';
 import { store, emit } from './store.js';
 import { el, fill, openDialog, confirmDialog, showError, toast, cssToken } from './ui.js';
 import { loadCanned } from './canned.js';
+import { showDesk } from './desk.js';
 
 const PAGES = [
+  ['live', 'Live desk'],
   ['operators', 'Operators'],
   ['canned', 'Canned responses'],
   ['menu', 'Menu preview'],
 ];
 
-/** Shows supervisor page name ('operators', 'canned' or 'menu') in pane. */
+/** Shows supervisor page name ('live', 'operators', 'canned' or 'menu') in pane. */
 export function showSupervisor(pane, name) {
   if (!PAGES.some(([p]) => p === name)) name = 'operators';
   const body = el('div', { class: 'admin-body' });
@@ -27,7 +29,8 @@ export function showSupervisor(pane, name) {
           'aria-current': p === name ? 'page' : null,
         }, label)))),
     body));
-  if (name === 'operators') operatorsPage(body);
+  if (name === 'live') showDesk(body);
+  else if (name === 'operators') operatorsPage(body);
   else if (name === 'canned') cannedPage(body);
   else menuPage(body);
 }
