@@ -144,6 +144,9 @@ func timeSearches(ctx context.Context, store *storage.Storage, o options) error 
 		}},
 		{"@username", func() string { return "@" + usernameOf(rng.IntN(o.customers)) }},
 		{"word prefix, rare", func() string { return prefix(rareWord(rng), 5) }},
+		// A rare word's first 4 letters match a few thousand messages:
+		// between a probe's "rare" and "common".
+		{"word prefix, 4 of a rare", func() string { return prefix(rareWord(rng), 4) }},
 		{"word prefix, common (ru)", func() string { return prefix(commonRu[rng.IntN(len(commonRu))], 4) }},
 		{"word prefix, common (en)", func() string { return prefix(commonEn[rng.IntN(len(commonEn))], 4) }},
 		{"two words", func() string { return commonRu[rng.IntN(len(commonRu))] + " " + rareWord(rng) }},
