@@ -263,7 +263,7 @@ func writeFeedbackCSV(c echo.Context, v feedbackReportView, p reportPeriod) erro
 	row := func(scope, key, name string, f feedbackCountsView) {
 		_ = w.Write(append([]string{scope, spreadsheetText(key), spreadsheetText(name)},
 			strconv.Itoa(f.Responses), strconv.Itoa(f.Promoters), strconv.Itoa(f.Passives), strconv.Itoa(f.Detractors),
-			strconv.Itoa(f.Thanks), strconv.Itoa(f.Complaints), strconv.Itoa(f.Questions), percent(f.NPS), percent(f.HappinessIndex)))
+			strconv.Itoa(f.Thanks), strconv.Itoa(f.Complaints), strconv.Itoa(f.Questions), decimals(f.NPS, 2), decimals(f.HappinessIndex, 2)))
 	}
 	_ = w.Write(feedbackCSVHeader)
 	row("total", "", "", v.feedbackCountsView)
@@ -284,12 +284,13 @@ func writeFeedbackCSV(c echo.Context, v feedbackReportView, p reportPeriod) erro
 	return w.Error()
 }
 
-// percent is a percentage with two decimals, "" for none.
-func percent(v *float64) string {
+// decimals is v with places decimals for a CSV cell, "" for none:
+// percentages take two, shares and ratios four.
+func decimals(v *float64, places int) string {
 	if v == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*v, 'f', 2, 64)
+	return strconv.FormatFloat(*v, 'f', places, 64)
 }
 
 // spreadsheetText keeps a text cell from being taken for a formula by a

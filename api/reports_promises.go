@@ -124,9 +124,9 @@ func writePromisesCSV(c echo.Context, v promisesReportView, p reportPeriod) erro
 	n := strconv.Itoa
 	row := func(scope, key string, f promiseCountsView) {
 		_ = w.Write([]string{scope, spreadsheetText(key),
-			n(f.WaitEstimates), n(f.WaitsJudged), n(f.WaitsKept), ratio(f.WaitsKeptShare),
-			n(f.WaitsLeft), n(f.WaitsOverdue), n(f.WaitsBot), n(f.WaitsPending), n(f.WaitsOnHold), ratio(f.WaitToldToRealMedian),
-			n(f.CallbacksPromised), n(f.CallbacksJudged), n(f.CallbacksOnTime), ratio(f.CallbacksOnTimeShare),
+			n(f.WaitEstimates), n(f.WaitsJudged), n(f.WaitsKept), decimals(f.WaitsKeptShare, 4),
+			n(f.WaitsLeft), n(f.WaitsOverdue), n(f.WaitsBot), n(f.WaitsPending), n(f.WaitsOnHold), decimals(f.WaitToldToRealMedian, 4),
+			n(f.CallbacksPromised), n(f.CallbacksJudged), n(f.CallbacksOnTime), decimals(f.CallbacksOnTimeShare, 4),
 			n(f.CallbacksPending), n(f.CallbacksWithdrawn), n(f.CallbacksUnknown)})
 	}
 	_ = w.Write(promisesCSVHeader)
@@ -139,12 +139,4 @@ func writePromisesCSV(c echo.Context, v promisesReportView, p reportPeriod) erro
 	}
 	w.Flush()
 	return w.Error()
-}
-
-// ratio is a share or ratio with four decimals, "" for none.
-func ratio(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*v, 'f', 4, 64)
 }
