@@ -159,7 +159,18 @@ type QueueSettings struct {
 	// MinutesPerCustomer is how long one operator takes per customer,
 	// counted generously so the estimate errs on the long side.
 	MinutesPerCustomer int `yaml:"minutes_per_customer"`
+	// Estimate is how the wait told is worked out: EstimateLearned (the
+	// default) from the desk's recent real waits, with MinutesPerCustomer
+	// as the prior until there are enough; EstimateFixed from
+	// MinutesPerCustomer alone.
+	Estimate string `yaml:"estimate"`
 }
+
+// The ways of estimating a wait (queue.estimate).
+const (
+	EstimateLearned = "learned"
+	EstimateFixed   = "fixed"
+)
 
 // DefaultSettings is what runs with no YAML file: a small menu that shows
 // every kind, open around the clock.
@@ -176,7 +187,7 @@ func DefaultSettings() Settings {
 				Label: Localized{"en": "Call me back", "ru": "Перезвоните мне"}},
 		},
 		Conversation:    ConversationSettings{ReopenWindow: 72 * time.Hour},
-		Queue:           QueueSettings{MinutesPerCustomer: 5},
+		Queue:           QueueSettings{MinutesPerCustomer: 5, Estimate: EstimateLearned},
 		Assignment:      AssignmentManual,
 		Callbacks:       DefaultCallbackSettings(),
 		QuietHours:      DefaultQuietHours,
@@ -223,6 +234,9 @@ func ParseSettings(raw []byte) (Settings, error) {
 	}
 	if file.Queue.MinutesPerCustomer != 0 {
 		s.Queue.MinutesPerCustomer = file.Queue.MinutesPerCustomer
+	}
+	if file.Queue.Estimate != "" {
+		s.Queue.Estimate = file.Queue.Estimate
 	}
 	if file.Assignment != "" {
 		s.Assignment = file.Assignment
@@ -285,6 +299,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Queue.MinutesPerCustomer < 1 || s.Queue.MinutesPerCustomer > 240 {
 		add("queue.minutes_per_customer", "must be between 1 and 240")
+	}
+	if s.Queue.Estimate != EstimateLearned && s.Queue.Estimate != EstimateFixed {
+		add("queue.estimate", "must be %q or %q, not %q", EstimateLearned, EstimateFixed, s.Queue.Estimate)
 	}
 	if s.DefaultRegion != "" && !phone.ValidRegion(s.DefaultRegion) {
 		add("default_region", "%q is not an ISO country code with phone numbers (e.g. GB, US, RU)", s.DefaultRegion)

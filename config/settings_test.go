@@ -63,6 +63,7 @@ func TestParseSettingsRejectsWithTheYAMLKey(t *testing.T) {
 		{"bad holiday", "business_hours: {holidays: [tomorrow]}", "business_hours", "holidays[0]"},
 		{"negative reopen window", "conversation: {reopen_window: -1h}", "conversation.reopen_window", "negative"},
 		{"handling time too long", "queue: {minutes_per_customer: 600}", "queue.minutes_per_customer", "240"},
+		{"unknown wait estimate", "queue: {estimate: guess}", "queue.estimate", "learned"},
 		{"slot too short", "callbacks: {slot_minutes: 4}", "callbacks.slot_minutes", "must be between 5 and 240"},
 		{"slot too long", "callbacks: {slot_minutes: 241}", "callbacks.slot_minutes", "must be between 5 and 240"},
 		{"slot that takes nobody", "callbacks: {slot_capacity: 0}", "callbacks.slot_capacity", "at least 1"},

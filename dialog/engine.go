@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/hours"
+	"github.com/switchboardhq/switchboard/promises"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -41,6 +42,8 @@ type Engine struct {
 	assignMu sync.Mutex
 	// labels sorts feedback into thanks, complaints and questions.
 	labels *label.Classifier
+	// estimator learns the wait to tell from recent real waits.
+	estimator *promises.Estimator
 }
 
 // Options wires an Engine to the rest of switchboard.
@@ -86,7 +89,8 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
 		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers,
-		labels: label.New(o.Settings.LabelRules())}
+		labels:    label.New(o.Settings.LabelRules()),
+		estimator: promises.NewEstimator(time.Duration(o.Settings.Queue.MinutesPerCustomer) * time.Minute)}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
 	}
@@ -136,6 +140,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 		clean[i] = sanitize(ev)
 	}
 	evs = clean
+	e.learnWaits(ctx)
 	var pending []pendingEvent
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]

@@ -2,7 +2,6 @@ package dialog
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"strings"
 
@@ -187,12 +186,16 @@ func (t *turn) tellWaiting(ctx context.Context, key string) error {
 	if capped {
 		place += "+"
 	}
-	minutes := t.e.waitMinutes(pos)
+	staff, err := t.staffing(ctx)
+	if err != nil {
+		return err
+	}
+	minutes := t.e.waitMinutes(pos, staff)
 	if err := t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key,
 		"position", place, "minutes", strconv.Itoa(minutes))}); err != nil {
 		return err
 	}
-	return t.recordWait(ctx, pos, &minutes)
+	return t.recordWait(ctx, pos, &minutes, staff)
 }
 
 func (t *turn) status(ctx context.Context) error {
@@ -239,18 +242,6 @@ func (t *turn) statusOfRequest(ctx context.Context) error {
 		return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextStatusResolved)})
 	}
 	return t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(TextStatusBot), Buttons: t.e.menuButtons(t.lang)})
-}
-
-// waitMinutes estimates the wait for place pos, erring long: every customer
-// ahead takes a full handling time, shared among the operators at work,
-// rounded up to five minutes.
-func (e *Engine) waitMinutes(pos int) int {
-	n := e.online()
-	if n < 1 {
-		n = 1
-	}
-	m := math.Ceil(float64(pos*e.settings.Queue.MinutesPerCustomer) / float64(n))
-	return int(math.Ceil(m/5) * 5)
 }
 
 // menuButtons is the one-level menu: one row per option, then "Talk to a

@@ -111,12 +111,16 @@ func (t *turn) holdOrOfferCallback(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
+		staff, err := t.staffing(ctx)
+		if err != nil {
+			return err
+		}
 		if err := t.reply(ctx, storage.AuthorBot, nil, Reply{Text: t.text(key), Hold: true}); err != nil {
 			return err
 		}
 		// A caller on hold is told no number: the wait is recorded all
-		// the same, to be measured.
-		return t.recordWait(ctx, pos, nil)
+		// the same, to be measured and learned from.
+		return t.recordWait(ctx, pos, nil, staff)
 	}
 	r := Reply{Text: text}
 	if t.callbackNumber() != "" {

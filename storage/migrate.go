@@ -77,6 +77,9 @@ var migrations = []migration{
 	}},
 	{19, "search: conversations by latest message on SQLite too, for the walk through them", migrateSearchWalk},
 	{20, "promises: wait estimates and their outcomes; callbacks' promised and first-dialled moments; messages about a callback", migrateWaitEstimates},
+	{22, "promises: operators at work and free slots when a wait was told, for the learned estimate", func(tx *gorm.DB) error {
+		return addColumns(tx, column{&WaitEstimate{}, "Operators"}, column{&WaitEstimate{}, "FreeSlots"})
+	}},
 }
 
 // column names one field of a model, for addColumns.

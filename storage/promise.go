@@ -39,6 +39,12 @@ type WaitEstimate struct {
 	// on hold hears only "please stay on the line").
 	Minutes *int      `json:"minutes"`
 	ToldAt  time.Time `gorm:"not null;index" json:"told_at"`
+	// Operators were at work when it was told, and FreeSlots the
+	// conversations they could still take (capacity less open ones):
+	// what the learned estimate scales by. Zero on estimates recorded
+	// before they were kept.
+	Operators int `gorm:"not null;default:0" json:"operators"`
+	FreeSlots int `gorm:"not null;default:0" json:"free_slots"`
 	// Outcome is OutcomeOpen until settled, then answered, left or bot;
 	// OutcomeAt is when it was settled.
 	Outcome   string     `gorm:"size:16;not null;default:''" json:"outcome"`
@@ -52,11 +58,11 @@ type WaitEstimate struct {
 // waitEstimateColumns are the columns a Batch writes; the id is the
 // database's.
 var waitEstimateColumns = []string{"conversation_id", "message_id", "channel", "position", "minutes", "told_at",
-	"outcome", "outcome_at", "answered_at", "left_at"}
+	"operators", "free_slots", "outcome", "outcome_at", "answered_at", "left_at"}
 
 func (w *WaitEstimate) row() []any {
-	return []any{w.ConversationID, w.MessageID, w.Channel, w.Position, w.Minutes, w.ToldAt, w.Outcome, w.OutcomeAt,
-		w.AnsweredAt, w.LeftAt}
+	return []any{w.ConversationID, w.MessageID, w.Channel, w.Position, w.Minutes, w.ToldAt, w.Operators, w.FreeSlots,
+		w.Outcome, w.OutcomeAt, w.AnsweredAt, w.LeftAt}
 }
 
 // migrateWaitEstimates creates wait_estimates with a partial index on the
@@ -156,4 +162,33 @@ func (s *Storage) CallbackMessages(ctx context.Context, id uint64) ([]Message, e
 		return nil, fmt.Errorf("list messages of callback %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// RecentAnsweredWaits lists up to limit answered wait estimates told since
+// since, newest first: the real waits the learned estimate learns from.
+func (s *Storage) RecentAnsweredWaits(ctx context.Context, since time.Time, limit int) ([]WaitEstimate, error) {
+	var out []WaitEstimate
+	err := s.q(ctx).Select("position, operators, free_slots, told_at, outcome, answered_at").
+		Where("told_at >= ? AND outcome = ? AND answered_at IS NOT NULL", since.UTC(), OutcomeAnswered).
+		Order("told_at DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("recent answered waits since %s: %w", since.UTC().Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// FreeSlots counts the conversations the operators online now could still
+// take: each active online operator's capacity less their open
+// conversations, never below zero.
+func (s *Storage) FreeSlots(ctx context.Context) (int, error) {
+	var n int64
+	err := s.q(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN free > 0 THEN free ELSE 0 END), 0) FROM (
+		SELECT operators.capacity - (SELECT count(*) FROM conversations
+			WHERE conversations.operator_id = operators.id AND conversations.state = ?) AS free
+		FROM operators WHERE operators.active = ? AND operators.presence = ?) AS slots`,
+		StateOpen, true, PresenceOnline).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count free slots of online operators: %w", err)
+	}
+	return int(n), nil
 }

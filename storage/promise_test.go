@@ -173,3 +173,75 @@ func TestMigrationBackfillsCallbacksPromises(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeSlotsCountOnlineOperatorsRoom: each active online operator adds
+// their capacity less their open conversations, never below zero; away,
+// offline and inactive operators add nothing.
+func TestFreeSlotsCountOnlineOperatorsRoom(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	at := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	add := func(name string, capacity int, presence string, active bool, open int) {
+		op := storage.Operator{Email: name + "@example.org", Name: name, PasswordHash: "x", Role: storage.RoleOperator, Active: true, Capacity: capacity}
+		if err := s.CreateOperator(ctx, &op); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetPresence(ctx, op.ID, presence); err != nil {
+			t.Fatal(err)
+		}
+		if !active {
+			off := false
+			if _, err := s.UpdateOperator(ctx, op.ID, storage.OperatorChanges{Active: &off}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range open {
+			c := newWaiting(t, s, name+string(rune('a'+i)), at)
+			c.State, c.OperatorID = storage.StateOpen, &op.ID
+			if err := s.SaveConversation(ctx, &c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("olga", 3, storage.PresenceOnline, true, 1)  // 2 free
+	add("pavel", 2, storage.PresenceOnline, true, 3) // over capacity: 0, not -1
+	add("rita", 4, storage.PresenceAway, true, 0)
+	add("sam", 4, storage.PresenceOffline, true, 0)
+	add("tom", 4, storage.PresenceOnline, false, 0)
+	add("uma", 1, storage.PresenceOnline, true, 0) // 1 free
+	if got, err := s.FreeSlots(ctx); err != nil || got != 3 {
+		t.Fatalf("free slots %d, %v; want 3", got, err)
+	}
+}
+
+// TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes: only answered
+// estimates told since the start of the window come back, newest first,
+// with what the learned estimate needs.
+func TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	start := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	for i, outcome := range []string{storage.OutcomeAnswered, storage.OutcomeAnswered, storage.OutcomeLeft, storage.OutcomeOpen, storage.OutcomeAnswered} {
+		told := start.Add(time.Duration(i) * time.Hour)
+		w := storage.WaitEstimate{ConversationID: uint64(i + 1), Channel: "telegram", Position: i + 1, ToldAt: told, Operators: 2, FreeSlots: i}
+		if err := s.RecordWaitEstimate(ctx, &w); err != nil {
+			t.Fatal(err)
+		}
+		if outcome != storage.OutcomeOpen {
+			if _, err := s.SettleWaitEstimates(ctx, w.ConversationID, outcome, told.Add(time.Duration(i+1)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := s.RecentAnsweredWaits(ctx, start.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Position != 5 || got[1].Position != 2 {
+		t.Fatalf("recent answered waits %+v, want places 5 then 2", got)
+	}
+	if w := got[0]; w.Operators != 2 || w.FreeSlots != 4 || w.Outcome != storage.OutcomeAnswered || w.AnsweredAt == nil ||
+		w.AnsweredAt.Sub(w.ToldAt) != 5*time.Minute {
+		t.Errorf("newest %+v, want 2 operators, 4 free slots, answered after 5 minutes", w)
+	}
+}
