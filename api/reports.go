@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/promises"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -74,8 +75,11 @@ type serviceView struct {
 	ResolutionCount            int      `json:"resolution_count"`
 	ResolutionMedianSeconds    *float64 `json:"resolution_median_seconds"`
 	ResolutionP90Seconds       *float64 `json:"resolution_p90_seconds"`
-	CallbacksDue               int      `json:"callbacks_due"`
-	CallbacksOnTime            int      `json:"callbacks_on_time"`
+	// CallbacksDue are the callbacks promised in the period that have a
+	// verdict (the promises report's callbacks_judged); CallbacksOnTime
+	// those first dialled in time (its callbacks_on_time).
+	CallbacksDue    int `json:"callbacks_due"`
+	CallbacksOnTime int `json:"callbacks_on_time"`
 }
 
 // seconds is d in seconds, null over no cases.
@@ -87,12 +91,14 @@ func seconds(d time.Duration, count int) *float64 {
 	return &s
 }
 
-func viewService(s storage.ServiceReport) serviceView {
+// viewService is s with the callbacks of cb, judged as the promises report
+// judges them.
+func viewService(s storage.ServiceReport, cb promises.Counts) serviceView {
 	fr, res := s.FirstResponse, s.Resolution
 	return serviceView{
 		FirstResponseCount: fr.Count, FirstResponseMedianSeconds: seconds(fr.Median, fr.Count), FirstResponseP90Seconds: seconds(fr.P90, fr.Count),
 		ResolutionCount: res.Count, ResolutionMedianSeconds: seconds(res.Median, res.Count), ResolutionP90Seconds: seconds(res.P90, res.Count),
-		CallbacksDue: s.CallbacksDue, CallbacksOnTime: s.CallbacksOnTime,
+		CallbacksDue: cb.CallbacksJudged, CallbacksOnTime: cb.CallbacksOnTime,
 	}
 }
 
@@ -200,9 +206,11 @@ func acceptsCSV(accept string) bool {
 
 // feedbackReport answers GET /reports/feedback: NPS, happiness index and
 // the counts behind them, by channel, operator and day, with the service
-// figures of the same period; as JSON, or CSV for a download.
+// figures of the same period (its callbacks judged as the promises report
+// judges them); as JSON, or CSV for a download.
 func (a *API) feedbackReport(c echo.Context) error {
-	p, err := parseReportPeriod(c, time.Now())
+	now := time.Now()
+	p, err := parseReportPeriod(c, now)
 	if err != nil {
 		return err
 	}
@@ -212,6 +220,10 @@ func (a *API) feedbackReport(c echo.Context) error {
 		return err
 	}
 	svc, err := a.store.ServiceReport(ctx, p.from, p.to)
+	if err != nil {
+		return err
+	}
+	callbacks, err := promises.Callbacks(ctx, a.store, p.from, p.to, a.hours, now)
 	if err != nil {
 		return err
 	}
@@ -225,7 +237,7 @@ func (a *API) feedbackReport(c echo.Context) error {
 	}
 	v := feedbackReportView{From: p.from, To: p.to, TimeZone: p.loc.String(), feedbackCountsView: viewFeedbackCounts(fb.Total),
 		ByChannel: make([]channelFeedbackView, 0, len(fb.ByChannel)), ByOperator: make([]operatorFeedbackView, 0, len(fb.ByOperator)),
-		ByDay: make([]dayFeedbackView, 0, len(fb.ByDay)), Service: viewService(svc)}
+		ByDay: make([]dayFeedbackView, 0, len(fb.ByDay)), Service: viewService(svc, callbacks)}
 	for _, ch := range fb.ByChannel {
 		v.ByChannel = append(v.ByChannel, channelFeedbackView{Channel: ch.Channel, feedbackCountsView: viewFeedbackCounts(ch.FeedbackCounts)})
 	}

@@ -198,6 +198,62 @@ func TestFeedbackReportAnswersNPSHappinessAndTheirBreakdowns(t *testing.T) {
 	}
 }
 
+// TestFeedbackReportCountsCallbacksAsThePromisesReportDoes: the feedback
+// report's callbacks_due and callbacks_on_time are the promises report's
+// callbacks_judged and callbacks_on_time for the same period and zone: a
+// callback is on time when first dialled within 60 s of its promise (or of
+// business hours' opening), so one dialled 5 minutes late is late even
+// though its customer was never sent a late notice.
+func TestFeedbackReportCountsCallbacksAsThePromisesReportDoes(t *testing.T) {
+	s, token := promisesServer(t)
+	// None of the dialled callbacks had a late notice, the one promised for
+	// 11:00 and dialled at 11:05 included: counting "dialled and never told
+	// it runs late" would put all three on time.
+	var dialled []struct {
+		Attempts     int
+		LateNoticeAt *time.Time
+	}
+	if err := s.store.Select(t.Context(), &dialled, "SELECT attempts, late_notice_at FROM callbacks WHERE first_dialed_at IS NOT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if len(dialled) != 3 {
+		t.Fatalf("%d callbacks dialled, want 3", len(dialled))
+	}
+	for _, d := range dialled {
+		if d.Attempts == 0 || d.LateNoticeAt != nil {
+			t.Fatalf("a dialled callback has %d attempts, late notice %v; want attempts and no notice", d.Attempts, d.LateNoticeAt)
+		}
+	}
+
+	for _, c := range []struct {
+		query          string
+		judged, onTime int
+	}{
+		// 10:00 dialled at 10:00:30: on time. 11:00 dialled at 11:05: late.
+		// 14:00 never dialled: late. 15:00 withdrawn: not judged. 03:00 on
+		// the 3rd, outside business hours, dialled 45 s after the 09:00
+		// opening: on time.
+		{"from=2026-03-02&to=2026-03-03", 4, 2},
+		{"from=2026-03-02&to=2026-03-02", 3, 1},
+		// Berlin's 3 March starts at 23:00 UTC on the 2nd: the 03:00 one only.
+		{"from=2026-03-03&to=2026-03-03&tz=Europe/Berlin", 1, 1},
+	} {
+		var fb feedbackReportJSON
+		var pr promisesView
+		s.mustDo(t, http.MethodGet, "/api/v1/reports/feedback?"+c.query, token, "", http.StatusOK, &fb)
+		s.mustDo(t, http.MethodGet, "/api/v1/reports/promises?"+c.query, token, "", http.StatusOK, &pr)
+		if pr.CallbacksJudged != c.judged || pr.CallbacksOnTime != c.onTime {
+			t.Errorf("%s: promises report has %d of %d callbacks on time, want %d of %d",
+				c.query, pr.CallbacksOnTime, pr.CallbacksJudged, c.onTime, c.judged)
+		}
+		due, onTime := fb.Service["callbacks_due"], fb.Service["callbacks_on_time"]
+		if due == nil || onTime == nil || *due != float64(pr.CallbacksJudged) || *onTime != float64(pr.CallbacksOnTime) {
+			t.Errorf("%s: feedback report has %v of %v callbacks on time; the promises report %d of %d",
+				c.query, deref(onTime), deref(due), pr.CallbacksOnTime, pr.CallbacksJudged)
+		}
+	}
+}
+
 func deref(f *float64) any {
 	if f == nil {
 		return nil

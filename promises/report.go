@@ -276,6 +276,24 @@ func Build(ctx context.Context, store *storage.Storage, from, to time.Time, loc 
 	return r, nil
 }
 
+// Callbacks counts the callbacks promised for a moment in [from, to),
+// judged at now under business hours (nil: always open): the callback
+// counts of Build's Total, without reading the wait estimates. The
+// feedback report's service figures take theirs from it, so both reports
+// say the same for the same period.
+func Callbacks(ctx context.Context, store *storage.Storage, from, to time.Time, business *hours.Schedule,
+	now time.Time) (Counts, error) {
+	var c Counts
+	err := store.EachPromisedCallback(ctx, from, to, func(cb storage.PromisedCallback) error {
+		c.addCallback(JudgeCallback(cb, business, now))
+		return nil
+	})
+	if err != nil {
+		return Counts{}, err
+	}
+	return c, nil
+}
+
 func (c *Counts) addWait(v WaitVerdict) {
 	if v == OnHold {
 		c.WaitsOnHold++

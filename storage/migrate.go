@@ -77,6 +77,14 @@ var migrations = []migration{
 	}},
 	{19, "search: conversations by latest message on SQLite too, for the walk through them", migrateSearchWalk},
 	{20, "promises: wait estimates and their outcomes; callbacks' promised and first-dialled moments; messages about a callback", migrateWaitEstimates},
+	{21, "reports: callbacks by the moment promised", func(tx *gorm.DB) error {
+		// EachPromisedCallback reads callbacks by a promised_at range, for
+		// both the promises and the feedback report.
+		if err := tx.Exec("CREATE INDEX IF NOT EXISTS idx_callbacks_promised_at ON callbacks (promised_at)").Error; err != nil {
+			return fmt.Errorf("index callbacks by promised_at: %w", err)
+		}
+		return nil
+	}},
 	{22, "promises: operators at work and free slots when a wait was told, for the learned estimate", func(tx *gorm.DB) error {
 		return addColumns(tx, column{&WaitEstimate{}, "Operators"}, column{&WaitEstimate{}, "FreeSlots"})
 	}},

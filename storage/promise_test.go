@@ -245,3 +245,41 @@ func TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes(t *testing.T) {
 		t.Errorf("newest %+v, want 2 operators, 4 free slots, answered after 5 minutes", w)
 	}
 }
+
+// TestMigrationIndexesCallbacksByPromise: migration 21 indexes callbacks by
+// promised_at, the range the promises and feedback reports read; applied
+// again to a database that lacks the index, it makes it again.
+func TestMigrationIndexesCallbacksByPromise(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	const index = "idx_callbacks_promised_at"
+	catalog := "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
+	if s.Dialect() == storage.Postgres {
+		catalog = "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?"
+	}
+	exists := func() bool {
+		t.Helper()
+		found, err := s.Exists(ctx, catalog, index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	if !exists() {
+		t.Fatalf("a migrated database has no %s", index)
+	}
+	for _, sql := range []string{"DROP INDEX " + index, "DELETE FROM schema_migrations WHERE version = 21"} {
+		if err := s.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if exists() {
+		t.Fatalf("%s still listed after it was dropped", index)
+	}
+	if n, err := s.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("migrate applied %d, %v; want migration 21 again", n, err)
+	}
+	if !exists() {
+		t.Fatalf("migration 21 applied again did not make %s", index)
+	}
+}

@@ -8,14 +8,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/feedback/label"
 )
 
 // Reports count what happened in a period [from, to): the answers to
 // surveys and the labelled messages (feedback), and how fast tickets were
-// answered and closed and callbacks kept (service). The rows are selected
-// with plain, portable SQL and added up here.
+// answered and closed (service). The rows are selected with plain,
+// portable SQL and added up here.
 
 // Score bands of the Net Promoter Score: 9 and 10 promote, 7 and 8 are
 // passive, 0 to 6 detract.
@@ -237,23 +236,11 @@ type ServiceReport struct {
 	// tickets resolved in the period that were handed over to a person
 	// (those the self-service menu closed are left out).
 	Resolution DurationStats
-	// CallbacksDue are the callbacks due in the period, less those
-	// cancelled; CallbacksOnTime those of them kept on time (see
-	// KeptOnTime).
-	CallbacksDue, CallbacksOnTime int
 }
 
-// KeptOnTime reports whether callback cb was kept on time: it was dialled
-// and the customer never had to be told that it runs late, which they are
-// when it is still undialled callbacks.late_after (10 minutes by default)
-// past its due time. When the first dial happened is not recorded, so the
-// late notice stands for "first dialled within late_after of due".
-func KeptOnTime(cb Callback) bool {
-	return cb.Attempts > 0 && cb.LateNoticeAt == nil
-}
-
-// ServiceReport measures first response and resolution times and the
-// callbacks kept on time in [from, to).
+// ServiceReport measures first response and resolution times in
+// [from, to). Callbacks kept on time are the promises report's to count
+// (promises.Callbacks), so that both reports agree.
 func (s *Storage) ServiceReport(ctx context.Context, from, to time.Time) (ServiceReport, error) {
 	from, to = from.UTC(), to.UTC()
 	period := fmt.Sprintf("from %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
@@ -307,27 +294,6 @@ func (s *Storage) ServiceReport(ctx context.Context, from, to time.Time) (Servic
 		return out, fmt.Errorf("measure resolutions %s: %w", period, err)
 	}
 	out.Resolution = durationStats(spans)
-
-	callbacks := s.q(ctx).Model(&Callback{}).Select("attempts, late_notice_at").
-		Where("due_at >= ? AND due_at < ? AND state <> ?", from, to, policy.Cancelled)
-	err = eachRow(callbacks, func(rows *sql.Rows) error {
-		var cb Callback
-		var late sql.NullTime
-		if err := rows.Scan(&cb.Attempts, &late); err != nil {
-			return err
-		}
-		if late.Valid {
-			cb.LateNoticeAt = &late.Time
-		}
-		out.CallbacksDue++
-		if KeptOnTime(cb) {
-			out.CallbacksOnTime++
-		}
-		return nil
-	})
-	if err != nil {
-		return out, fmt.Errorf("count callbacks due %s: %w", period, err)
-	}
 	return out, nil
 }
 

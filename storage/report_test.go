@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/feedback/label"
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
@@ -184,7 +183,7 @@ func TestFeedbackReportCountsDaysInTheGivenZone(t *testing.T) {
 	}
 }
 
-func TestServiceReportMeasuresResponsesResolutionsAndCallbacks(t *testing.T) {
+func TestServiceReportMeasuresResponsesAndResolutions(t *testing.T) {
 	s := storagetest.Open(t)
 	ctx := t.Context()
 	from, to := reportDay, reportDay.AddDate(0, 0, 1)
@@ -221,32 +220,6 @@ func TestServiceReportMeasuresResponsesResolutionsAndCallbacks(t *testing.T) {
 	}
 	replied(t, s, before, from.Add(time.Minute))
 
-	for _, c := range []struct {
-		due      time.Time
-		attempts int
-		late     bool
-		state    policy.State
-	}{
-		{from.Add(9 * time.Hour), 1, false, policy.Completed},
-		{from.Add(10 * time.Hour), 2, false, policy.Failed},
-		{from.Add(11 * time.Hour), 1, true, policy.Completed},
-		{from.Add(12 * time.Hour), 0, false, policy.Scheduled},
-		{from.Add(13 * time.Hour), 0, false, policy.Cancelled},
-		{to, 1, false, policy.Completed},
-	} {
-		cb := storage.Callback{CustomerID: waiting.CustomerID, Phone: "+447700900123", DueAt: c.due, RequestedAt: c.due.Add(-time.Hour)}
-		if err := s.CreateCallback(ctx, &cb); err != nil {
-			t.Fatal(err)
-		}
-		var late *time.Time
-		if c.late {
-			late = ptr(c.due.Add(10 * time.Minute))
-		}
-		if err := s.Exec(ctx, "UPDATE callbacks SET attempts = ?, late_notice_at = ?, state = ? WHERE id = ?", c.attempts, late, c.state, cb.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	r, err := s.ServiceReport(ctx, from, to)
 	if err != nil {
 		t.Fatal(err)
@@ -256,9 +229,7 @@ func TestServiceReportMeasuresResponsesResolutionsAndCallbacks(t *testing.T) {
 		// 90th percentile 70% of the way from 3 to 5.
 		FirstResponse: storage.DurationStats{Count: 4, Median: 150 * time.Second, P90: 264 * time.Second},
 		// Created 10, 20, 30 and 40 minutes before 10:00, resolved at 11:00.
-		Resolution:      storage.DurationStats{Count: 4, Median: 85 * time.Minute, P90: 97 * time.Minute},
-		CallbacksDue:    4,
-		CallbacksOnTime: 2,
+		Resolution: storage.DurationStats{Count: 4, Median: 85 * time.Minute, P90: 97 * time.Minute},
 	}
 	if r != want {
 		t.Fatalf("service = %+v\nwant      %+v", r, want)
