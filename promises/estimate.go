@@ -19,9 +19,14 @@ const (
 	RefreshEvery = time.Minute
 	// MaxSamples bounds the waits read at each refresh (newest first).
 	MaxSamples = 2000
-	// Percentile of the real waits told: a high one, so the estimate errs
-	// long for nineteen customers in twenty.
-	Percentile = 0.95
+	// PickupPercentile of the pickups by a free operator is told: a
+	// high one, so the estimate errs long for nineteen customers in
+	// twenty.
+	PickupPercentile = 0.95
+	// PlacePercentile of the times per place is told to those further
+	// back: higher, as their waits pile up the variation of several
+	// conversations ending and the desk's load changes under them.
+	PlacePercentile = 0.98
 	// MinSamples is how many real waits a situation needs before they are
 	// trusted over a wider pool or the prior.
 	MinSamples = 10
@@ -29,9 +34,10 @@ const (
 	FloorMinutes = 1
 )
 
-// Source is where an Estimator reads recent real waits (storage.Storage).
+// Source is where an Estimator reads recent waits (storage.Storage):
+// answered ones and those still open.
 type Source interface {
-	RecentAnsweredWaits(ctx context.Context, since time.Time, limit int) ([]storage.WaitEstimate, error)
+	RecentWaits(ctx context.Context, since time.Time, limit int) ([]storage.WaitEstimate, error)
 }
 
 // Estimator tells the wait learned from the desk's recent real waits,
@@ -48,7 +54,7 @@ type Estimator struct {
 // NewEstimator starts an estimator with nothing learned: until real waits
 // come in, it tells what the prior (minutes per customer) gives.
 func NewEstimator(prior time.Duration) *Estimator {
-	return &Estimator{prior: prior, model: Learn(nil, prior)}
+	return &Estimator{prior: prior, model: Learn(nil, prior, time.Time{})}
 }
 
 // Refresh reads the waits answered within Window before now from src when
@@ -66,14 +72,14 @@ func (e *Estimator) Refresh(ctx context.Context, src Source, now time.Time) erro
 	e.loading = true
 	e.mu.Unlock()
 
-	samples, err := src.RecentAnsweredWaits(ctx, now.Add(-Window), MaxSamples)
+	samples, err := src.RecentWaits(ctx, now.Add(-Window), MaxSamples)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.loading = false
 	if err != nil {
 		return err
 	}
-	e.model, e.loaded = Learn(samples, e.prior), now
+	e.model, e.loaded = Learn(samples, e.prior, now), now
 	return nil
 }
 
@@ -122,44 +128,86 @@ func bucketOf(k int) int {
 	return len(placeBuckets) - 1
 }
 
-// Learn builds a model from answered waits (others are skipped), with
-// prior as the time per place where too few were seen.
-func Learn(samples []storage.WaitEstimate, prior time.Duration) Model {
+// Learn builds a model, at now, from answered waits and from waits still
+// open past the minutes told: a promise already broken is a wait at least
+// that long, and leaving it out would learn only from the customers who
+// were lucky. Others are skipped. Prior is the time per place where too
+// few were seen. Each situation tells a high percentile of its waits, or
+// of its last hour's when those run longer: a desk falling behind is
+// caught up with within the hour.
+func Learn(samples []storage.WaitEstimate, prior time.Duration, now time.Time) Model {
 	m := Model{Prior: prior}
-	var pickups []time.Duration
-	var perPlace [len(placeBuckets)][]time.Duration
-	var all []time.Duration
+	recent := now.Add(-Recent)
+	pickups, all := waits{p: PickupPercentile}, waits{p: PlacePercentile}
+	var perPlace [len(placeBuckets)]waits
+	for b := range perPlace {
+		perPlace[b].p = PlacePercentile
+	}
 	for _, s := range samples {
 		wait, ok := RealWait(s)
+		if !ok && s.Outcome == storage.OutcomeOpen && s.Minutes != nil {
+			wait = now.Sub(s.ToldAt)
+			ok = wait > time.Duration(*s.Minutes)*time.Minute
+		}
 		if !ok || wait < 0 {
 			continue
 		}
+		fresh := !s.ToldAt.Before(recent)
 		pos := max(s.Position, 1)
 		if pos <= s.FreeSlots {
-			pickups = append(pickups, wait)
+			pickups.add(wait, fresh)
 			continue
 		}
 		k := pos - max(s.FreeSlots, 0)
 		v := wait * time.Duration(max(s.Operators, 1)) / time.Duration(k)
-		b := bucketOf(k)
-		perPlace[b] = append(perPlace[b], v)
-		all = append(all, v)
+		perPlace[bucketOf(k)].add(v, fresh)
+		all.add(v, fresh)
 	}
-	if len(pickups) >= MinSamples {
-		m.Pickup = highPercentile(pickups)
-	}
-	pooled := time.Duration(0)
-	if len(all) >= MinSamples {
-		pooled = highPercentile(all)
-	}
-	for b, vs := range perPlace {
-		if len(vs) >= MinSamples {
-			m.PerPlace[b] = highPercentile(vs)
-		} else {
+	m.Pickup = pickups.high()
+	pooled := all.high()
+	for b := range perPlace {
+		switch v := perPlace[b].high(); {
+		case v > 0:
+			m.PerPlace[b] = v
+		case b > 0 && m.PerPlace[b-1] > 0:
+			// Waits for fewer places vary more: the nearest bucket
+			// below errs long where this one saw too few.
+			m.PerPlace[b] = m.PerPlace[b-1]
+		default:
 			m.PerPlace[b] = pooled
 		}
 	}
 	return m
+}
+
+// Recent is the last part of the Window whose waits are weighed apart.
+const Recent = time.Hour
+
+// waits are the real waits (or times per place) of one situation, and
+// those of the last hour among them, told at percentile p.
+type waits struct {
+	p           float64
+	all, recent []time.Duration
+}
+
+func (w *waits) add(d time.Duration, fresh bool) {
+	w.all = append(w.all, d)
+	if fresh {
+		w.recent = append(w.recent, d)
+	}
+}
+
+// high is the high percentile of all the waits, or of the recent ones when
+// higher; zero when fewer than MinSamples were seen.
+func (w *waits) high() time.Duration {
+	if len(w.all) < MinSamples {
+		return 0
+	}
+	v := highPercentile(w.all, w.p)
+	if len(w.recent) >= MinSamples {
+		v = max(v, highPercentile(w.recent, w.p))
+	}
+	return v
 }
 
 // Learned says whether any situation had enough real waits to learn from.
@@ -184,9 +232,13 @@ func (m Model) Wait(pos, operators, free int) time.Duration {
 	}
 	k := pos - max(free, 0)
 	if pos <= free {
-		// A free slot awaits, but no pickup was learned: the prior
-		// counts a full place, erring long.
+		// A free slot awaits, but no pickup was learned: count a full
+		// place, erring long.
 		k = 1
+	}
+	if m.PerPlace[bucketOf(k)] <= 0 {
+		// Nothing learned about waits this far back: the fixed rule.
+		return time.Duration(FixedMinutes(k, operators, int(math.Ceil(m.Prior.Minutes())))) * time.Minute
 	}
 	// Never tell a place less than the end of the bucket before it was
 	// told: a later place does not get a shorter promise.
@@ -226,10 +278,10 @@ func FixedMinutes(pos, operators, minutesPerCustomer int) int {
 	return int(math.Ceil(m/5) * 5)
 }
 
-// highPercentile is the Percentile of ds (sorted in place), taken as the
+// highPercentile is percentile p of ds (sorted in place), taken as the
 // smallest value at or above that share, so it errs long.
-func highPercentile(ds []time.Duration) time.Duration {
+func highPercentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(ds)
-	i := int(math.Ceil(Percentile*float64(len(ds)))) - 1
+	i := int(math.Ceil(p*float64(len(ds)))) - 1
 	return ds[min(max(i, 0), len(ds)-1)]
 }

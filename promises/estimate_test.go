@@ -59,10 +59,11 @@ func many(n int, step time.Duration, w func(time.Duration) storage.WaitEstimate)
 func TestLearnedWaits(t *testing.T) {
 	prior := 5 * time.Minute
 	// Twenty customers alone in line with two operators busy waited 1 to
-	// 20 minutes: the high percentile is 19 minutes, 38 per place per
+	// 20 minutes: the 98th percentile is 20 minutes, 40 per place per
 	// operator.
 	busy := many(20, time.Minute, func(d time.Duration) storage.WaitEstimate { return answered(1, 2, 0, d) })
-	// Twenty picked up by a free operator within 5 to 100 seconds.
+	// Twenty picked up by a free operator within 5 to 100 seconds: the
+	// 95th percentile is 95 s.
 	pickups := many(20, 5*time.Second, func(d time.Duration) storage.WaitEstimate { return answered(1, 2, 3, d) })
 	left := storage.WaitEstimate{Position: 1, Operators: 1, Outcome: storage.OutcomeLeft}
 	for _, tc := range []struct {
@@ -73,17 +74,17 @@ func TestLearnedWaits(t *testing.T) {
 		learned        bool
 	}{
 		{"nothing seen: not learned", nil, 1, 1, 0, prior, false},
-		{"too few seen: not learned", busy[:promises.MinSamples-1], 1, 2, 0, prior / 2, false},
+		{"too few seen: the fixed rule", busy[:promises.MinSamples-1], 1, 2, 0, prior, false},
 		{"left and unanswered waits teach nothing", append(busy[:promises.MinSamples-1:promises.MinSamples-1], left), 1, 1, 0, prior, false},
-		{"first in line, same staff", busy, 1, 2, 0, 19 * time.Minute, true},
-		{"first in line, twice the staff", busy, 1, 4, 0, 19 * time.Minute / 2, true},
-		{"third in line: pooled over places", busy, 3, 2, 0, 57 * time.Minute, true},
+		{"first in line, same staff", busy, 1, 2, 0, 20 * time.Minute, true},
+		{"first in line, twice the staff", busy, 1, 4, 0, 10 * time.Minute, true},
+		{"third in line: the first place's time, as too few were that far back", busy, 3, 2, 0, 60 * time.Minute, true},
 		{"a free slot awaits: the pickup", append(busy, pickups...), 2, 2, 3, 95 * time.Second, true},
-		{"a free slot, no pickup learned: one place", busy, 1, 2, 3, 19 * time.Minute, true},
-		{"beyond the free slots counts the places past them", append(busy, pickups...), 4, 2, 3, 19 * time.Minute, true},
+		{"a free slot, no pickup learned: one place", busy, 1, 2, 3, 20 * time.Minute, true},
+		{"beyond the free slots counts the places past them", append(busy, pickups...), 4, 2, 3, 20 * time.Minute, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := promises.Learn(tc.samples, prior)
+			m := promises.Learn(tc.samples, prior, learnedAt)
 			if m.Learned() != tc.learned {
 				t.Fatalf("learned %v, want %v: %+v", m.Learned(), tc.learned, m)
 			}
@@ -108,7 +109,7 @@ func TestALaterPlaceIsNeverPromisedLess(t *testing.T) {
 			samples = append(samples, answered(pos, 1, 0, wait))
 		}
 	}
-	m := promises.Learn(samples, 5*time.Minute)
+	m := promises.Learn(samples, 5*time.Minute, learnedAt)
 	prev := time.Duration(0)
 	for pos := 1; pos <= 30; pos++ {
 		got := m.Wait(pos, 1, 0)
@@ -116,5 +117,49 @@ func TestALaterPlaceIsNeverPromisedLess(t *testing.T) {
 			t.Errorf("place %d is told %s, less than place %d's %s", pos, got, pos-1, prev)
 		}
 		prev = got
+	}
+}
+
+// learnedAt is when the tests' models are learned: an hour after their
+// waits were told.
+var learnedAt = time.Date(2026, 3, 9, 11, 0, 0, 0, time.UTC)
+
+func TestBrokenPromisesStillRunningAreLearnedFrom(t *testing.T) {
+	busy := many(20, time.Minute, func(d time.Duration) storage.WaitEstimate { return answered(1, 2, 0, d) })
+	five, ninety := 5, 90
+	told := time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC)
+	// Five customers told 5 minutes an hour ago still wait; one told 90
+	// minutes has no broken promise yet, and teaches nothing.
+	for range 5 {
+		busy = append(busy, storage.WaitEstimate{Position: 1, Operators: 2, ToldAt: told, Minutes: &five})
+	}
+	busy = append(busy, storage.WaitEstimate{Position: 1, Operators: 2, ToldAt: told, Minutes: &ninety})
+	m := promises.Learn(busy, 5*time.Minute, learnedAt)
+	if got := m.Wait(1, 2, 0); got != time.Hour {
+		t.Errorf("first in line is told %s, want an hour: the waits still running are at least that long", got)
+	}
+}
+
+func TestTheLastHourWinsWhenItRunsLonger(t *testing.T) {
+	// A thousand waits of up to 20 minutes this morning, then ten of 21
+	// in the last hour: fewer than 2% of all, yet what a customer now
+	// meets.
+	old := many(1000, time.Second*1200/1000, func(d time.Duration) storage.WaitEstimate {
+		w := answered(1, 1, 0, d)
+		w.ToldAt = learnedAt.Add(-2 * time.Hour)
+		at := w.ToldAt.Add(d)
+		w.AnsweredAt = &at
+		return w
+	})
+	recent := many(10, 0, func(time.Duration) storage.WaitEstimate {
+		w := answered(1, 1, 0, 21*time.Minute)
+		w.ToldAt = learnedAt.Add(-30 * time.Minute)
+		at := w.ToldAt.Add(21 * time.Minute)
+		w.AnsweredAt = &at
+		return w
+	})
+	m := promises.Learn(append(old, recent...), 5*time.Minute, learnedAt)
+	if got := m.Wait(1, 1, 0); got != 21*time.Minute {
+		t.Errorf("first in line is told %s, want the last hour's 21 minutes", got)
 	}
 }

@@ -164,15 +164,16 @@ func (s *Storage) CallbackMessages(ctx context.Context, id uint64) ([]Message, e
 	return out, nil
 }
 
-// RecentAnsweredWaits lists up to limit answered wait estimates told since
-// since, newest first: the real waits the learned estimate learns from.
-func (s *Storage) RecentAnsweredWaits(ctx context.Context, since time.Time, limit int) ([]WaitEstimate, error) {
+// RecentWaits lists up to limit wait estimates told since since, newest
+// first, that were answered or are still open: the real waits the learned
+// estimate learns from, and the waits still running.
+func (s *Storage) RecentWaits(ctx context.Context, since time.Time, limit int) ([]WaitEstimate, error) {
 	var out []WaitEstimate
-	err := s.q(ctx).Select("position, operators, free_slots, told_at, outcome, answered_at").
-		Where("told_at >= ? AND outcome = ? AND answered_at IS NOT NULL", since.UTC(), OutcomeAnswered).
+	err := s.q(ctx).Select("position, minutes, operators, free_slots, told_at, outcome, answered_at").
+		Where("told_at >= ? AND (outcome = ? OR (outcome = ? AND answered_at IS NOT NULL))", since.UTC(), OutcomeOpen, OutcomeAnswered).
 		Order("told_at DESC").Limit(limit).Find(&out).Error
 	if err != nil {
-		return nil, fmt.Errorf("recent answered waits since %s: %w", since.UTC().Format(time.RFC3339), err)
+		return nil, fmt.Errorf("recent waits since %s: %w", since.UTC().Format(time.RFC3339), err)
 	}
 	return out, nil
 }

@@ -214,10 +214,10 @@ func TestFreeSlotsCountOnlineOperatorsRoom(t *testing.T) {
 	}
 }
 
-// TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes: only answered
+// TestRecentWaitsAreTheWindowsAnsweredAndOpenOnes: only answered and open
 // estimates told since the start of the window come back, newest first,
 // with what the learned estimate needs.
-func TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes(t *testing.T) {
+func TestRecentWaitsAreTheWindowsAnsweredAndOpenOnes(t *testing.T) {
 	s := storagetest.Open(t)
 	ctx := t.Context()
 	start := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
@@ -233,12 +233,12 @@ func TestRecentAnsweredWaitsAreTheWindowsAnsweredOnes(t *testing.T) {
 			}
 		}
 	}
-	got, err := s.RecentAnsweredWaits(ctx, start.Add(time.Hour), 10)
+	got, err := s.RecentWaits(ctx, start.Add(time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Position != 5 || got[1].Position != 2 {
-		t.Fatalf("recent answered waits %+v, want places 5 then 2", got)
+	if len(got) != 3 || got[0].Position != 5 || got[1].Position != 4 || got[1].Outcome != storage.OutcomeOpen || got[2].Position != 2 {
+		t.Fatalf("recent waits %+v, want places 5, 4 (open) and 2", got)
 	}
 	if w := got[0]; w.Operators != 2 || w.FreeSlots != 4 || w.Outcome != storage.OutcomeAnswered || w.AnsweredAt == nil ||
 		w.AnsweredAt.Sub(w.ToldAt) != 5*time.Minute {
