@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -215,8 +216,14 @@ func (c *Config) validateEnv() error {
 	if s := c.Telegram.WebhookSecret; s != "" && !validSecretToken(s) {
 		errs = append(errs, keyErr("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule for secret_token)"))
 	}
-	if c.Telegram.Token != "" && !strings.Contains(c.Telegram.Token, ":") {
-		errs = append(errs, keyErr("TELEGRAM_BOT_TOKEN", "does not look like a bot token (want digits:letters as BotFather gives it)"))
+	if c.Telegram.Token != "" && !botToken.MatchString(c.Telegram.Token) {
+		errs = append(errs, keyErr("TELEGRAM_BOT_TOKEN", "does not look like a bot token: want the bot's number, a colon and letters, digits, _ or - (123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11 as BotFather gives it), with no spaces or quotes"))
+	}
+	if sid := c.Twilio.AccountSID; sid != "" && !accountSID.MatchString(sid) {
+		errs = append(errs, keyErr("TWILIO_ACCOUNT_SID", "does not look like an Account SID: want AC and 32 hexadecimal digits (Twilio Console, Account Info), with no spaces or quotes"))
+	}
+	if tok := c.Twilio.AuthToken; tok != "" && !authToken.MatchString(tok) {
+		errs = append(errs, keyErr("TWILIO_AUTH_TOKEN", "must be only letters and digits (Twilio Console, Account Info): a stray character, space or quote would fail every send"))
 	}
 	if strings.Count(c.Telegram.APIEndpoint, "%s") != 2 {
 		errs = append(errs, keyErr("TELEGRAM_API_ENDPOINT", "must contain %%s twice (token, then method), e.g. %s", DefaultTelegramAPI))
@@ -309,3 +316,15 @@ func localURL(addr string) string {
 	}
 	return fmt.Sprintf("http://%s:%d", host, port)
 }
+
+// The shapes of the providers' credentials, checked at start so a value
+// pasted wrong fails there, naming the variable, and not at every send.
+var (
+	// botToken is BotFather's token: the bot's id, a colon, a secret.
+	botToken = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,100}$`)
+	// accountSID is a Twilio Account SID.
+	accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	// authToken is a Twilio auth token; twilio-go refuses any other at
+	// every request.
+	authToken = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
+)
