@@ -365,7 +365,7 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	srv := &http.Server{Handler: a.HTTP, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(a.HTTP)
 	srv.RegisterOnShutdown(a.API.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(a.listener) }()
