@@ -144,6 +144,22 @@ func (s *Storage) SettleWaitEstimates(ctx context.Context, convID uint64, outcom
 	return n + res.RowsAffected, nil
 }
 
+// LatestOpenWaitToldAt is when the newest wait estimate of conversation
+// convID still open was told: what a caller's time in the call queue
+// counts from. ErrNotFound when none is open.
+func (s *Storage) LatestOpenWaitToldAt(ctx context.Context, convID uint64) (time.Time, error) {
+	var out []WaitEstimate
+	err := s.q(ctx).Select("told_at").Where("conversation_id = ? AND outcome = ''", convID).
+		Order("told_at DESC").Limit(1).Find(&out).Error
+	if err != nil {
+		return time.Time{}, fmt.Errorf("latest open wait estimate of conversation %d: %w", convID, err)
+	}
+	if len(out) == 0 {
+		return time.Time{}, ErrNotFound
+	}
+	return out[0].ToldAt.UTC(), nil
+}
+
 // WaitEstimates lists the wait estimates of conversation convID, oldest
 // first.
 func (s *Storage) WaitEstimates(ctx context.Context, convID uint64) ([]WaitEstimate, error) {

@@ -24,6 +24,8 @@ import (
 //	/voice           the call arrives: greeting with the ticket, the menu
 //	/voice/menu      a key pressed at a menu, or the silence after it
 //	/voice/wait      hold music of a caller in the queue, with their place
+//	/voice/queue-result  the call left the queue (queue_result.go): put
+//	                 through to a person or not, and after how long
 //	/voice/callback  the caller pressed 1 to be called back: their number
 //	                 is read back to confirm (callback_number.go)
 
@@ -32,6 +34,8 @@ const (
 	VoiceMenuPath     = VoicePath + "/menu"
 	VoiceWaitPath     = VoicePath + "/wait"
 	VoiceCallbackPath = VoicePath + "/callback"
+	// VoiceQueueResultPath is the action of the call queue's Enqueue.
+	VoiceQueueResultPath = VoicePath + "/queue-result"
 )
 
 // CallQueue is the Twilio queue in which callers hold for a person.
@@ -50,6 +54,9 @@ type Calls interface {
 	Texts() *dialog.Texts
 	// RecordCallStatus notes how a call ended in its conversation.
 	RecordCallStatus(ctx context.Context, s dialog.CallStatus) (bool, error)
+	// RecordQueueResult settles the waits told to a held caller by how
+	// their call left the queue.
+	RecordQueueResult(ctx context.Context, r dialog.QueueResult) (bool, error)
 	// NormalizePhone reads a number keyed in for a callback as the
 	// settings' default region does, into E.164.
 	NormalizePhone(raw string) (string, error)
@@ -64,6 +71,7 @@ func (a *Adapter) registerVoice(g *echo.Group) {
 	g.POST("/voice/menu", a.menuKey)
 	g.POST("/voice/wait", a.holdMusic)
 	g.POST("/voice/callback", a.callbackKey)
+	g.POST("/voice/queue-result", a.queueResult)
 	a.registerCallbackNumber(g)
 }
 

@@ -29,6 +29,7 @@ type callEngine struct {
 	mu       sync.Mutex
 	steps    []dialog.Event
 	statuses []dialog.CallStatus
+	queued   []dialog.QueueResult
 	replies  []dialog.Reply
 	err      error
 }
@@ -55,6 +56,16 @@ func (e *callEngine) RecordCallStatus(_ context.Context, s dialog.CallStatus) (b
 		return false, e.err
 	}
 	e.statuses = append(e.statuses, s)
+	return true, nil
+}
+
+func (e *callEngine) RecordQueueResult(_ context.Context, r dialog.QueueResult) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err != nil {
+		return false, e.err
+	}
+	e.queued = append(e.queued, r)
 	return true, nil
 }
 
@@ -251,7 +262,8 @@ func TestCallStepsAre503WhileTheyCannotBeStored(t *testing.T) {
 
 func TestCallsAre503UntilTheAdapterAnswersThem(t *testing.T) {
 	_, hook := newCallServer(t, false)
-	for _, path := range []string{twilio.VoicePath, twilio.VoiceMenuPath + "?attempt=1", twilio.VoiceWaitPath, twilio.VoiceCallbackPath} {
+	for _, path := range []string{twilio.VoicePath, twilio.VoiceMenuPath + "?attempt=1", twilio.VoiceWaitPath, twilio.VoiceCallbackPath,
+		twilio.VoiceQueueResultPath} {
 		resp, err := hook.Post(t.Context(), smsPublic+path, url.Values{"CallSid": {"CA1"}})
 		if err != nil || resp.Status != http.StatusServiceUnavailable {
 			t.Fatalf("%s: %+v %v, want 503", path, resp, err)

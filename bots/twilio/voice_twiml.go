@@ -49,8 +49,9 @@ func (a *Adapter) callTwiML(replies []dialog.Reply, next callStep) []twiml.Eleme
 		}
 		switch {
 		case r.Hold:
-			return append(verbs, say(lang, r.Text), twiml.VoiceEnqueue{
-				Name: CallQueue, WaitUrl: a.voiceURL(VoiceWaitPath, url.Values{"lang": {lang}})})
+			return append(verbs, say(lang, r.Text), twiml.VoiceEnqueue{Name: CallQueue,
+				WaitUrl: a.voiceURL(VoiceWaitPath, url.Values{"lang": {lang}}),
+				Action:  a.cfg.PublicURL + VoiceQueueResultPath})
 		case len(r.Buttons) > 0:
 			return append(verbs, a.menuTwiML(lang, r, next)...)
 		}

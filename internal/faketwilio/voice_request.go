@@ -48,6 +48,17 @@ func QueueWait(call url.Values, position, waited int) url.Values {
 	return v
 }
 
+// QueueLeft is the form Twilio posts to an Enqueue's action when the call
+// leaves the queue: result (bridged, hangup, leave, queue-full, …) after
+// waited seconds in it. A bridged call's comes when the bridged call ends.
+func QueueLeft(call url.Values, result string, waited int) url.Values {
+	v := inProgress(call)
+	v.Set("QueueSid", "QU00000000000000000000000000000001")
+	v.Set("QueueResult", result)
+	v.Set("QueueTime", strconv.Itoa(waited))
+	return v
+}
+
 // CallStatusCallback is the form of a call status callback: status, and
 // for a completed call how many seconds it lasted.
 func CallStatusCallback(call url.Values, status string, seconds int) url.Values {
