@@ -17,7 +17,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useHarness, cfg, dialogs, pageErrors, T, XSS_SCRIPT, XSS_IMG,
+  useHarness, cfg, dialogs, pageErrors, T, WAIT, XSS_SCRIPT, XSS_IMG,
   say, command, sent, waitSent, customerWaiting, newPage, tid, login, queueItem, shot, texts, assertNothingRan,
 } from './support.mjs';
 
@@ -97,6 +97,9 @@ describe('an operator handles a Telegram customer', () => {
     await input.press('Enter');
     const mine = page.locator(`${tid('message')}[data-direction="out"][data-author="operator"]`, { hasText: REPLY });
     await mine.waitFor();
+    // The event stream may show the reply before the POST's answer clears
+    // the box: wait for the clearing, then check it.
+    await page.waitForFunction((sel) => document.querySelector(sel)?.value === '', tid('reply-input'), { timeout: WAIT }).catch(() => {});
     assert.equal(await input.inputValue(), '', 'the reply box was not cleared');
     const got = await waitSent(ann.id, (m) => m.text === REPLY, 'the reply');
     assert.equal(got.chat_id, ann.id);
