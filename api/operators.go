@@ -82,7 +82,7 @@ func (a *API) createOperator(c echo.Context) error {
 		if err := tx.CreateOperator(ctx, &op); err != nil {
 			return err
 		}
-		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorCreated, operatorTarget(op.ID), audit.Details{
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorCreated, audit.OperatorTarget(op.ID), audit.Details{
 			"email": op.Email, "name": op.Name, "role": op.Role, "capacity": op.Capacity, "phone": op.Phone}))
 	})
 	if err != nil {
@@ -156,7 +156,7 @@ func (a *API) updateOperator(c echo.Context) error {
 		if op, err = tx.UpdateOperator(ctx, id, ch); err != nil {
 			return err
 		}
-		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorChanged, operatorTarget(id), operatorChanges(before, op)))
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorChanged, audit.OperatorTarget(id), operatorChanges(before, op)))
 	})
 	if err != nil {
 		return err
@@ -181,12 +181,9 @@ func (a *API) updateOperator(c echo.Context) error {
 	return c.JSON(http.StatusOK, view)
 }
 
-// operatorTarget names an operator as what an action was done to.
-func operatorTarget(id uint64) audit.Target { return audit.Target{Type: audit.TargetOperator, ID: id} }
-
 // operatorChanges are the audit details of an operator changed from
-// before to after: each field that changed, with its email for the
-// reader (a changed one, as it was and is).
+// before to after: each field that changed, and their email for the
+// reader.
 func operatorChanges(before, after storage.Operator) audit.Details {
 	d := audit.Details{"email": after.Email}
 	d.Change("name", before.Name, after.Name)

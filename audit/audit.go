@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Action names what an entry records.
@@ -65,6 +66,9 @@ type Target struct {
 	ID   uint64
 }
 
+// OperatorTarget names operator id as what an action was done to.
+func OperatorTarget(id uint64) Target { return Target{Type: TargetOperator, ID: id} }
+
 // Actor is who did it and from where. ID 0 is nobody known: a failed
 // login of an unknown email, or the command line.
 type Actor struct {
@@ -97,8 +101,8 @@ func (Entry) TableName() string { return "audit_entries" }
 // New is the entry of action by actor on target at at, with details
 // (nil for none) stripped of secrets (see Details.clean).
 func New(at time.Time, by Actor, action Action, target Target, details Details) Entry {
-	e := Entry{At: at.UTC().Truncate(time.Microsecond), ActorEmail: strings.ToLower(strings.TrimSpace(by.Email)),
-		Action: action, TargetType: target.Type, Address: by.Address, Details: details.encode()}
+	e := Entry{At: at.UTC().Truncate(time.Microsecond), ActorEmail: clip(strings.ToLower(strings.TrimSpace(by.Email)), MaxEmail),
+		Action: action, TargetType: target.Type, Address: clip(by.Address, MaxAddress), Details: details.encode()}
 	if by.ID != 0 {
 		id := by.ID
 		e.ActorID = &id
@@ -108,6 +112,21 @@ func New(at time.Time, by Actor, action Action, target Target, details Details) 
 		e.TargetID = &id
 	}
 	return e
+}
+
+// Longest email and address an entry keeps (their columns' sizes): a
+// login may type anything, the trail keeps its start.
+const (
+	MaxEmail   = 256
+	MaxAddress = 64
+)
+
+// clip is s cut to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // Details are what an entry tells beyond who, what and to what.

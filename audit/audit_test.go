@@ -65,3 +65,11 @@ func TestActionsAreValidAndOthersAreNot(t *testing.T) {
 		t.Error("an unknown action is valid")
 	}
 }
+
+func TestALongEmailOrAddressIsCutToItsColumn(t *testing.T) {
+	long := strings.Repeat("é", 300) + "@example.com"
+	e := audit.New(time.Now(), audit.Actor{Email: long, Address: strings.Repeat("1", 100)}, audit.LoginFailed, audit.Target{}, nil)
+	if n := len([]rune(e.ActorEmail)); n != audit.MaxEmail || len(e.Address) != audit.MaxAddress {
+		t.Errorf("email of %d characters, address of %d", n, len(e.Address))
+	}
+}

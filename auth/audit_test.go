@@ -53,8 +53,9 @@ func summarize(es []audit.Entry) []summary {
 }
 
 // TestEveryLoginAttemptIsInTheTrail logs in right, wrong, with an email
-// nobody has, until locked out and while locked: each is an entry naming
-// who (when known), the account and the address, with why it failed.
+// nobody has, until locked out and while locked (a password change too):
+// each is an entry naming who (when known), the account and the address,
+// with why it failed.
 func TestEveryLoginAttemptIsInTheTrail(t *testing.T) {
 	withFailureDelay(t, time.Millisecond)
 	store := storagetest.Open(t)
@@ -82,6 +83,9 @@ func TestEveryLoginAttemptIsInTheTrail(t *testing.T) {
 	if _, _, err := auth.LoginFrom(ctx, store, "ann@example.com", "ann-password", "198.51.100.2", time.Hour); !errors.Is(err, auth.ErrLockedOut) {
 		t.Fatal(err)
 	}
+	if err := auth.ChangePassword(ctx, store, ann, "ann-password", "new-password-9", "", "198.51.100.3"); !errors.Is(err, auth.ErrLockedOut) {
+		t.Fatal(err)
+	}
 	got := summarize(trail(t, store))
 	want := []summary{
 		{audit.Login, ann.ID, "ann@example.com", ann.ID, from, "{}"},
@@ -93,7 +97,8 @@ func TestEveryLoginAttemptIsInTheTrail(t *testing.T) {
 			`{"failures":` + string(rune('0'+n)) + `,"reason":"wrong password"}`})
 	}
 	want = append(want, summary{audit.Lockout, ann.ID, "ann@example.com", ann.ID, from, ""},
-		summary{audit.LoginFailed, ann.ID, "ann@example.com", ann.ID, "198.51.100.2", `{"reason":"locked out"}`})
+		summary{audit.LoginFailed, ann.ID, "ann@example.com", ann.ID, "198.51.100.2", `{"reason":"locked out"}`},
+		summary{audit.LoginFailed, ann.ID, "ann@example.com", ann.ID, "198.51.100.3", `{"reason":"locked out"}`})
 	if len(got) != len(want) {
 		t.Fatalf("trail %+v\nwant %+v", got, want)
 	}

@@ -71,7 +71,7 @@ func LoginFrom(ctx context.Context, store *storage.Storage, email, password, add
 		if err := tx.CreateSession(ctx, &sess); err != nil {
 			return err
 		}
-		entry := audit.New(now, who, audit.Login, operatorTarget(op.ID), nil)
+		entry := audit.New(now, who, audit.Login, audit.OperatorTarget(op.ID), nil)
 		return tx.AddAuditEntry(ctx, &entry)
 	})
 	if err != nil {
@@ -79,9 +79,6 @@ func LoginFrom(ctx context.Context, store *storage.Storage, email, password, add
 	}
 	return token, op, nil
 }
-
-// operatorTarget names an operator as what an action was done to.
-func operatorTarget(id uint64) audit.Target { return audit.Target{Type: audit.TargetOperator, ID: id} }
 
 // Authenticate returns the active operator whose unexpired session token
 // is, or ErrBadToken.
@@ -126,7 +123,7 @@ func EndSessions(ctx context.Context, store *storage.Storage, operatorID uint64,
 // nobody on the command line). It fails with ErrWeakPassword for a
 // password HashPassword refuses.
 func SetPassword(ctx context.Context, store *storage.Storage, by audit.Actor, operatorID uint64, password string) error {
-	entry := audit.New(time.Now(), by, audit.PasswordReset, operatorTarget(operatorID), nil)
+	entry := audit.New(time.Now(), by, audit.PasswordReset, audit.OperatorTarget(operatorID), nil)
 	return setPassword(ctx, store, operatorID, password, "", entry)
 }
 
@@ -157,6 +154,11 @@ func ChangePassword(ctx context.Context, store *storage.Storage, op storage.Oper
 	now := time.Now().UTC()
 	who := audit.Actor{ID: op.ID, Email: op.Email, Address: address}
 	if err := checkLock(ctx, store, op.Email, now); err != nil {
+		if errors.Is(err, ErrLockedOut) {
+			if rerr := recordLocked(ctx, store, who, now); rerr != nil {
+				return rerr
+			}
+		}
 		return err
 	}
 	if !CheckPassword(op.PasswordHash, current) {
@@ -165,6 +167,6 @@ func ChangePassword(ctx context.Context, store *storage.Storage, op storage.Oper
 	if err := store.ClearLoginFailures(ctx, op.Email); err != nil {
 		return fmt.Errorf("change password of operator %d: %w", op.ID, err)
 	}
-	entry := audit.New(now, who, audit.PasswordChanged, operatorTarget(op.ID), nil)
+	entry := audit.New(now, who, audit.PasswordChanged, audit.OperatorTarget(op.ID), nil)
 	return setPassword(ctx, store, op.ID, next, keepToken, entry)
 }

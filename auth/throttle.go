@@ -68,7 +68,7 @@ func failed(ctx context.Context, store *storage.Storage, who audit.Actor, now ti
 		}
 		target := audit.Target{}
 		if who.ID != 0 {
-			target = operatorTarget(who.ID)
+			target = audit.OperatorTarget(who.ID)
 		}
 		entry := audit.New(now, who, audit.LoginFailed, target, audit.Details{"reason": reason, "failures": n})
 		if err := tx.AddAuditEntry(ctx, &entry); err != nil {
@@ -101,7 +101,7 @@ func failed(ctx context.Context, store *storage.Storage, who audit.Actor, now ti
 func recordLocked(ctx context.Context, store *storage.Storage, who audit.Actor, now time.Time) error {
 	target := audit.Target{}
 	if op, err := store.OperatorByEmail(ctx, who.Email); err == nil {
-		who.ID, who.Email, target = op.ID, op.Email, operatorTarget(op.ID)
+		who.ID, who.Email, target = op.ID, op.Email, audit.OperatorTarget(op.ID)
 	}
 	entry := audit.New(now, who, audit.LoginFailed, target, audit.Details{"reason": "locked out"})
 	if err := store.AddAuditEntry(ctx, &entry); err != nil {
