@@ -140,9 +140,13 @@ func New(o Options) *API {
 
 // Register mounts every route under Prefix on e. Event streams end when
 // e.Server shuts down; with a server of your own, call CloseStreams from
-// its RegisterOnShutdown.
+// its RegisterOnShutdown. When e has no IPExtractor it gets ClientIP, so
+// the addresses in logs and the audit trail cannot be forged.
 func (a *API) Register(e *echo.Echo) {
 	e.Server.RegisterOnShutdown(a.CloseStreams)
+	if e.IPExtractor == nil {
+		e.IPExtractor = ClientIP
+	}
 	g := e.Group(Prefix, a.renderErrors, limitBody)
 	g.RouteNotFound("", noRoute)
 	g.RouteNotFound("/*", noRoute)
@@ -190,6 +194,7 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/reports/feedback", a.feedbackReport, authed)
 	g.GET("/reports/promises", a.promisesReport, authed)
 	g.GET("/live", a.liveDesk, authed, onlySupervisors)
+	g.GET("/audit", a.listAudit, authed, onlySupervisors)
 	g.GET("/events", a.streamEvents, authed)
 	g.GET("/media/:id", a.getMedia, authed)
 	e.GET(publicMediaRoute, a.getPublicMedia, a.renderErrors)

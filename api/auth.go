@@ -89,7 +89,7 @@ func (a *API) login(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	expires := time.Now().Add(a.ttl)
-	token, op, err := auth.Login(ctx, a.store, req.Email, req.Password, a.ttl)
+	token, op, err := auth.LoginFrom(ctx, a.store, req.Email, req.Password, c.RealIP(), a.ttl)
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		a.log.InfoContext(ctx, "login refused", "email", req.Email, "remote_ip", c.RealIP())

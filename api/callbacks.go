@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/callback/policy"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/storage"
@@ -101,7 +102,8 @@ func (a *API) cancelCallback(c echo.Context) error {
 
 // dialCallback answers POST /callbacks/:id/dial: the callback is dialled
 // as soon as an operator is free, ahead of every other, whatever its
-// schedule said (202: the call itself is still to come).
+// schedule said (202: the call itself is still to come), and the audit
+// trail records who asked.
 func (a *API) dialCallback(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -111,11 +113,19 @@ func (a *API) dialCallback(c echo.Context) error {
 		return &requestError{status: http.StatusServiceUnavailable,
 			msg: "callback dialling is disabled: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER"}
 	}
-	cb, err := a.engine.DialCallbackNow(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	cb, err := a.engine.DialCallbackNow(ctx, id)
 	if err != nil {
 		return err
 	}
 	a.dialer.Wake()
+	// When it is dialled: now, or later when held by quiet or business
+	// hours (then its last error says why).
+	d := audit.Details{"customer_id": cb.CustomerID, "dial_at": cb.NextAttemptAt.UTC().Format(time.RFC3339)}
+	if cb.LastError != "" {
+		d["held"] = cb.LastError
+	}
+	a.recordAfter(ctx, auditEntry(c, audit.CallbackDialNow, audit.Target{Type: audit.TargetCallback, ID: cb.ID}, d))
 	return a.callbackAnswer(c, http.StatusAccepted, cb)
 }
 

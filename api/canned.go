@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -71,7 +72,8 @@ func (a *API) listCanned(c echo.Context) error {
 }
 
 // createCanned answers POST /canned (supervisors): 201, or 409 when the
-// shortcut is taken.
+// shortcut is taken. Creating, changing and deleting are in the audit
+// trail.
 func (a *API) createCanned(c echo.Context) error {
 	var req cannedRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -93,7 +95,15 @@ func (a *API) createCanned(c echo.Context) error {
 	if err := req.apply(&cr); err != nil {
 		return err
 	}
-	if err := a.store.CreateCanned(c.Request().Context(), &cr); err != nil {
+	ctx := c.Request().Context()
+	err := a.store.Tx(ctx, func(tx *storage.Storage) error {
+		if err := tx.CreateCanned(ctx, &cr); err != nil {
+			return err
+		}
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.CannedCreated, cannedTarget(cr.ID),
+			audit.Details{"shortcut": cr.Shortcut, "title": cr.Title}))
+	})
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, viewCanned(cr))
@@ -111,14 +121,26 @@ func (a *API) updateCanned(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	cr, err := a.store.GetCanned(ctx, id)
+	var cr storage.CannedResponse
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		before, err := tx.GetCanned(ctx, id)
+		if err != nil {
+			return err
+		}
+		cr = before
+		if err := req.apply(&cr); err != nil {
+			return err
+		}
+		if err := tx.SaveCanned(ctx, &cr); err != nil {
+			return err
+		}
+		d := audit.Details{"shortcut": cr.Shortcut}
+		d.Change("shortcut", before.Shortcut, cr.Shortcut)
+		d.Change("title", before.Title, cr.Title)
+		d.Change("text", before.Text, cr.Text)
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.CannedChanged, cannedTarget(id), d))
+	})
 	if err != nil {
-		return err
-	}
-	if err := req.apply(&cr); err != nil {
-		return err
-	}
-	if err := a.store.SaveCanned(ctx, &cr); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewCanned(cr))
@@ -130,11 +152,26 @@ func (a *API) deleteCanned(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.DeleteCanned(c.Request().Context(), id); err != nil {
+	ctx := c.Request().Context()
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		gone, err := tx.GetCanned(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteCanned(ctx, id); err != nil {
+			return err
+		}
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.CannedDeleted, cannedTarget(id),
+			audit.Details{"shortcut": gone.Shortcut, "title": gone.Title, "text": gone.Text}))
+	})
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// cannedTarget names a canned response as what an action was done to.
+func cannedTarget(id uint64) audit.Target { return audit.Target{Type: audit.TargetCanned, ID: id} }
 
 // apply validates the fields present and copies them onto cr, naming the
 // first field that is wrong.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/events"
 	"github.com/switchboardhq/switchboard/storage"
@@ -24,7 +25,7 @@ type mergeRequest struct {
 // mergeCustomer answers POST /customers/:id/merge {"from": ID}, for
 // supervisors: everything of customer from becomes customer id's, a
 // system message in id's latest conversation says who merged whom when,
-// and the merged profile is answered.
+// the merged profile is answered, and the audit trail records it.
 func (a *API) mergeCustomer(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -42,7 +43,14 @@ func (a *API) mergeCustomer(c echo.Context) error {
 	now := time.Now().UTC()
 	text := fmt.Sprintf("Customer #%d was merged into customer #%d by %s (operator #%d) at %s.",
 		req.From, id, op.Name, op.ID, now.Format(time.RFC3339))
-	m, err := a.store.MergeCustomers(ctx, id, req.From, op.ID, text, now)
+	var m storage.Merge
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		if m, err = tx.MergeCustomers(ctx, id, req.From, op.ID, text, now); err != nil {
+			return err
+		}
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.CustomerMerged, customerTarget(id),
+			audit.Details{"from": req.From, "moved": m.Moved}))
+	})
 	if err != nil {
 		return err
 	}
@@ -68,7 +76,7 @@ type eraseRequest struct {
 // eraseCustomer answers POST /customers/:id/erase {"confirm": "ERASE"},
 // for supervisors: what the customer said and is known by is erased (see
 // storage.EraseCustomer), what is counted stays, and the erased profile
-// is answered.
+// is answered; the audit trail records who erased whom, with counts only.
 func (a *API) eraseCustomer(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -83,7 +91,17 @@ func (a *API) eraseCustomer(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	op := operatorOf(c)
-	er, err := a.store.EraseCustomer(ctx, id, op.ID, time.Now())
+	var er storage.Erasure
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		if er, err = tx.EraseCustomer(ctx, id, op.ID, time.Now()); err != nil {
+			return err
+		}
+		// Counts only: the trail must not keep what was erased.
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.CustomerErased, customerTarget(id), audit.Details{
+			"conversations": er.Conversations, "messages": er.Messages, "media_files": er.MediaFiles,
+			"identities": er.Identities, "callbacks": er.Callbacks, "callbacks_cancelled": er.CallbacksEnded,
+			"outbox_dropped": er.OutboxDropped, "followups": er.FollowUps}))
+	})
 	if err != nil {
 		return err
 	}
@@ -99,6 +117,9 @@ func (a *API) eraseCustomer(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+// customerTarget names a customer as what an action was done to.
+func customerTarget(id uint64) audit.Target { return audit.Target{Type: audit.TargetCustomer, ID: id} }
 
 // publishConversations tells open consoles that convs changed, so they
 // load them (and their customer) anew.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -108,7 +109,8 @@ type closeFollowUpRequest struct {
 
 // closeFollowUp answers POST /followups/:id/close {"decision"}: the
 // feedback owner (or a supervisor) says what was decided; the customer is
-// told it in their conversation.
+// told it in their conversation, and the audit trail records who closed
+// it.
 func (a *API) closeFollowUp(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -118,9 +120,12 @@ func (a *API) closeFollowUp(c echo.Context) error {
 	if err := decodeStrictJSON(c, &req, `"decision"`); err != nil {
 		return err
 	}
-	f, err := a.engine.CloseFollowUp(c.Request().Context(), id, operatorOf(c), req.Decision)
+	ctx := c.Request().Context()
+	f, err := a.engine.CloseFollowUp(ctx, id, operatorOf(c), req.Decision)
 	if err != nil {
 		return err
 	}
+	a.recordAfter(ctx, auditEntry(c, audit.FollowUpClosed, audit.Target{Type: audit.TargetFollowUp, ID: f.ID},
+		audit.Details{"ticket": storage.FormatTicket(f.ConversationID), "kind": f.Kind, "customer_id": f.CustomerID}))
 	return c.JSON(http.StatusOK, viewFollowUp(f, nil))
 }

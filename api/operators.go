@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/storage"
 )
@@ -47,7 +48,8 @@ type createOperatorRequest struct {
 }
 
 // createOperator answers POST /operators (supervisors): 201 with the new
-// operator, 409 when the email is taken.
+// operator, 409 when the email is taken. The audit trail records who
+// added whom with which role, never the password.
 func (a *API) createOperator(c echo.Context) error {
 	var req createOperatorRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -76,7 +78,14 @@ func (a *API) createOperator(c echo.Context) error {
 	}
 	op.PasswordHash = hash
 	ctx := c.Request().Context()
-	if err := a.store.CreateOperator(ctx, &op); err != nil {
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		if err := tx.CreateOperator(ctx, &op); err != nil {
+			return err
+		}
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorCreated, audit.OperatorTarget(op.ID), audit.Details{
+			"email": op.Email, "name": op.Name, "role": op.Role, "capacity": op.Capacity, "phone": op.Phone}))
+	})
+	if err != nil {
 		return err
 	}
 	a.log.InfoContext(ctx, "operator added", "operator_id", op.ID, "role", op.Role, "by", operatorOf(c).ID)
@@ -95,7 +104,8 @@ type updateOperatorRequest struct {
 
 // updateOperator answers PATCH /operators/:id (supervisors). Deactivating
 // ends the operator's sessions and event streams at once and takes them
-// offline; a larger capacity may get them waiting conversations.
+// offline; a larger capacity may get them waiting conversations. The
+// audit trail records what changed, from what to what.
 func (a *API) updateOperator(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -137,7 +147,17 @@ func (a *API) updateOperator(c echo.Context) error {
 		return badRequest(`nothing to change: send any of "name", "role", "capacity", "active", "phone"`)
 	}
 	ctx := c.Request().Context()
-	op, err := a.store.UpdateOperator(ctx, id, ch)
+	var op storage.Operator
+	err = a.store.Tx(ctx, func(tx *storage.Storage) error {
+		before, err := tx.GetOperator(ctx, id)
+		if err != nil {
+			return err
+		}
+		if op, err = tx.UpdateOperator(ctx, id, ch); err != nil {
+			return err
+		}
+		return tx.AddAuditEntry(ctx, auditEntry(c, audit.OperatorChanged, audit.OperatorTarget(id), operatorChanges(before, op)))
+	})
 	if err != nil {
 		return err
 	}
@@ -159,6 +179,19 @@ func (a *API) updateOperator(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, view)
+}
+
+// operatorChanges are the audit details of an operator changed from
+// before to after: each field that changed, and their email for the
+// reader.
+func operatorChanges(before, after storage.Operator) audit.Details {
+	d := audit.Details{"email": after.Email}
+	d.Change("name", before.Name, after.Name)
+	d.Change("role", before.Role, after.Role)
+	d.Change("capacity", before.Capacity, after.Capacity)
+	d.Change("active", before.Active, after.Active)
+	d.Change("phone", before.Phone, after.Phone)
+	return d
 }
 
 // logOut ends every session and event stream of op and takes them

@@ -23,7 +23,7 @@ func (a *API) changePassword(c echo.Context) error {
 	}
 	op := operatorOf(c)
 	token, _ := c.Get(ctxToken).(string)
-	err := auth.ChangePassword(c.Request().Context(), a.store, op, req.CurrentPassword, req.NewPassword, token)
+	err := auth.ChangePassword(c.Request().Context(), a.store, op, req.CurrentPassword, req.NewPassword, token, c.RealIP())
 	if errors.Is(err, auth.ErrBadCredentials) {
 		// 400, not 401: the session is fine, the field is wrong.
 		return badRequest(`"current_password" is wrong`)
@@ -42,7 +42,7 @@ type resetPasswordRequest struct {
 
 // resetPassword answers POST /operators/:id/password (supervisors): the
 // operator gets the new password and every session and event stream of
-// theirs ends.
+// theirs ends; the audit trail records who reset it.
 func (a *API) resetPassword(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -56,7 +56,7 @@ func (a *API) resetPassword(c echo.Context) error {
 	if _, err := a.store.GetOperator(ctx, id); err != nil {
 		return err
 	}
-	err = auth.SetPassword(ctx, a.store, id, req.Password, "")
+	err = auth.SetPassword(ctx, a.store, actorOf(c), id, req.Password)
 	if errors.Is(err, auth.ErrWeakPassword) {
 		return badRequest(`"password": %v`, err)
 	} else if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -61,7 +62,9 @@ func ResetPassword(ctx context.Context, store *storage.Storage, email, password 
 			return "", err
 		}
 	}
-	if err := SetPassword(ctx, store, op.ID, password, ""); err != nil {
+	// Nobody known acts on the command line: the trail's entry has no
+	// actor and no address.
+	if err := SetPassword(ctx, store, audit.Actor{}, op.ID, password); err != nil {
 		return "", fmt.Errorf("reset password of %s: %w", email, err)
 	}
 	return password, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboardhq/switchboard/audit"
 	"github.com/switchboardhq/switchboard/storage"
 )
 
@@ -53,11 +54,33 @@ func checkLock(ctx context.Context, store *storage.Storage, email string, now ti
 	return nil
 }
 
-// failed counts a failed login for email, waits the longer the more there
-// were, and returns ErrBadCredentials — or a LockedOutError when this
-// failure started a lock.
-func failed(ctx context.Context, store *storage.Storage, email string, now time.Time) error {
-	n, until, err := store.RecordLoginFailure(ctx, email, now, LoginPolicy)
+// failed counts a failed login of who (reason says why it failed: kept in
+// the audit trail), waits the longer the more there were, and returns
+// ErrBadCredentials — or a LockedOutError when this failure started a
+// lock, a lockout recorded with it.
+func failed(ctx context.Context, store *storage.Storage, who audit.Actor, now time.Time, reason string) error {
+	var n int
+	var until time.Time
+	err := store.Tx(ctx, func(tx *storage.Storage) error {
+		var err error
+		if n, until, err = tx.RecordLoginFailure(ctx, who.Email, now, LoginPolicy); err != nil {
+			return err
+		}
+		target := audit.Target{}
+		if who.ID != 0 {
+			target = audit.OperatorTarget(who.ID)
+		}
+		entry := audit.New(now, who, audit.LoginFailed, target, audit.Details{"reason": reason, "failures": n})
+		if err := tx.AddAuditEntry(ctx, &entry); err != nil {
+			return err
+		}
+		if until.IsZero() {
+			return nil
+		}
+		lock := audit.New(now, who, audit.Lockout, target,
+			audit.Details{"failures": n, "locked_until": until.UTC().Format(time.RFC3339)})
+		return tx.AddAuditEntry(ctx, &lock)
+	})
 	if err != nil {
 		return fmt.Errorf("log in: %w", err)
 	}
@@ -71,4 +94,18 @@ func failed(ctx context.Context, store *storage.Storage, email string, now time.
 		return &LockedOutError{RetryAfter: until.Sub(now)}
 	}
 	return ErrBadCredentials
+}
+
+// recordLocked records a login tried while the email is locked: a failed
+// login, not counted (the lock already runs).
+func recordLocked(ctx context.Context, store *storage.Storage, who audit.Actor, now time.Time) error {
+	target := audit.Target{}
+	if op, err := store.OperatorByEmail(ctx, who.Email); err == nil {
+		who.ID, who.Email, target = op.ID, op.Email, audit.OperatorTarget(op.ID)
+	}
+	entry := audit.New(now, who, audit.LoginFailed, target, audit.Details{"reason": "locked out"})
+	if err := store.AddAuditEntry(ctx, &entry); err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+	return nil
 }

@@ -93,7 +93,7 @@ func TestEachFailedLoginWaitsLonger(t *testing.T) {
 	}
 }
 
-func TestSetPasswordEndsTheOtherSessions(t *testing.T) {
+func TestChangePasswordEndsTheOtherSessions(t *testing.T) {
 	store := storagetest.Open(t)
 	op := createOperator(t, store, "ann@example.com", "ann-password", true)
 	kept, _, err := auth.Login(t.Context(), store, "ann@example.com", "ann-password", time.Hour)
@@ -104,10 +104,10 @@ func TestSetPasswordEndsTheOtherSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := auth.SetPassword(t.Context(), store, op.ID, "short", kept); !errors.Is(err, auth.ErrWeakPassword) {
+	if err := auth.ChangePassword(t.Context(), store, op, "ann-password", "short", kept, ""); !errors.Is(err, auth.ErrWeakPassword) {
 		t.Fatalf("weak password: err = %v", err)
 	}
-	if err := auth.SetPassword(t.Context(), store, op.ID, "new-password", kept); err != nil {
+	if err := auth.ChangePassword(t.Context(), store, op, "ann-password", "new-password", kept, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := auth.Authenticate(t.Context(), store, kept); err != nil {

@@ -88,6 +88,7 @@ var migrations = []migration{
 	{22, "promises: operators at work and free slots when a wait was told, for the learned estimate", func(tx *gorm.DB) error {
 		return addColumns(tx, column{&WaitEstimate{}, "Operators"}, column{&WaitEstimate{}, "FreeSlots"})
 	}},
+	{23, "audit: who did what, when and from where, paged newest first", migrateAudit},
 }
 
 // column names one field of a model, for addColumns.

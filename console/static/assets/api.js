@@ -258,6 +258,9 @@ export const closeFollowUp = (fid, decision) => request('POST', `/followups/${id
 
 export const menu = (lang) => request('GET', `/menu?lang=${encodeURIComponent(lang)}`);
 
+/** One page of GET /audit (supervisors) for params { action, actor_id, limit, cursor }: { items, next }. */
+export const auditPage = (params) => getPage('/audit', params, 'entries');
+
 /** GET /live: the supervisor's view of the desk now (docs/console-api.md). */
 export const live = () => request('GET', '/live');
 

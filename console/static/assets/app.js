@@ -1,5 +1,5 @@
 // app.js — starts the console: login or the workspace, the hash routes
-// (#/queue, #/c/ID, #/customers/ID, #/callbacks, #/followups, #/reports, #/admin/live|operators|canned|menu), and the live event
+// (#/queue, #/c/ID, #/customers/ID, #/callbacks, #/followups, #/reports, #/admin/live|operators|canned|menu|audit), and the live event
 // handlers that keep the store, the lists and the open conversation current.
 
 import * as api from './api.js';

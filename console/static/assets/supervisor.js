@@ -1,5 +1,5 @@
-// supervisor.js — the supervisor pages: the live desk (desk.js), operators, canned responses and
-// the menu as customers see it. The server enforces the role; the console
+// supervisor.js — the supervisor pages: the live desk (desk.js), operators, canned responses,
+// the menu as customers see it and the audit trail (audit.js). The server enforces the role; the console
 // only hides these pages from operators.
 
 import * as api from './api.js';
@@ -7,15 +7,17 @@ import { store, emit } from './store.js';
 import { el, fill, openDialog, confirmDialog, showError, toast, cssToken } from './ui.js';
 import { loadCanned } from './canned.js';
 import { showDesk } from './desk.js';
+import { showAudit } from './audit.js';
 
 const PAGES = [
   ['live', 'Live desk'],
   ['operators', 'Operators'],
   ['canned', 'Canned responses'],
   ['menu', 'Menu preview'],
+  ['audit', 'Audit trail'],
 ];
 
-/** Shows supervisor page name ('live', 'operators', 'canned' or 'menu') in pane. */
+/** Shows supervisor page name ('live', 'operators', 'canned', 'menu' or 'audit') in pane. */
 export function showSupervisor(pane, name) {
   if (!PAGES.some(([p]) => p === name)) name = 'operators';
   const body = el('div', { class: 'admin-body' });
@@ -32,6 +34,7 @@ export function showSupervisor(pane, name) {
   if (name === 'live') showDesk(body);
   else if (name === 'operators') operatorsPage(body);
   else if (name === 'canned') cannedPage(body);
+  else if (name === 'audit') showAudit(body);
   else menuPage(body);
 }
 
