@@ -1,5 +1,6 @@
 // Command switchboard runs the switchboard customer-care server and its
-// administrative subcommands (migrate, version, telegram set-webhook).
+// administrative subcommands (migrate, version, telegram set-webhook,
+// backup, restore).
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/backup"
 	"github.com/switchboardhq/switchboard/bots/telegram"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/storage"
@@ -35,6 +37,8 @@ commands:
   healthcheck            exit 0 when this host's /readyz answers 200
   reset-password EMAIL   give the operator EMAIL a new password ($SWITCHBOARD_ADMIN_PASSWORD,
                          else a random one, printed) and end their sessions
+  backup PATH            copy the SQLite database to the new file PATH, while switchboard runs
+  restore PATH           replace the SQLite database with the backup PATH (switchboard stopped)
 
 configuration comes from the environment; see README.md.
 `
@@ -53,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "serve", "migrate", "telegram", "healthcheck", "reset-password":
+	case "serve", "migrate", "telegram", "healthcheck", "reset-password", "backup", "restore":
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -77,6 +81,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return resetPassword(ctx, cfg, args[1], stdout, stderr)
+	case "backup", "restore":
+		if len(args) != 2 || args[1] == "" {
+			fmt.Fprintf(stderr, "switchboard: want \"%s PATH\"\n\n%s", cmd, usage)
+			return 2
+		}
+		if cmd == "backup" {
+			return backupTo(ctx, cfg, args[1], stdout, stderr)
+		}
+		return restoreFrom(ctx, cfg, args[1], stdout, stderr)
 	case "telegram":
 		if len(args) < 2 || args[1] != "set-webhook" {
 			fmt.Fprintf(stderr, "switchboard: want \"telegram set-webhook\"\n\n%s", usage)
@@ -88,6 +101,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, log *slog.Logger) int {
+	// Held until exit, so that "switchboard restore" is refused meanwhile.
+	release, err := backup.Hold(cfg.DatabaseURL)
+	if err != nil {
+		return fail(stderr, &app.StartupError{Err: fmt.Errorf("SWITCHBOARD_DATABASE_URL: %w", err)})
+	}
+	defer release()
 	a, err := app.New(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return fail(stderr, err)

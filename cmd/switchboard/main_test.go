@@ -25,6 +25,10 @@ func TestCommandsExitStatus(t *testing.T) {
 		{"invalid configuration names the key", map[string]string{"SWITCHBOARD_PUBLIC_URL": "ftp://x"}, []string{"migrate"}, 2, "SWITCHBOARD_PUBLIC_URL"},
 		{"set-webhook without a token", nil, []string{"telegram", "set-webhook"}, 2, "TELEGRAM_BOT_TOKEN"},
 		{"set-webhook needs https", map[string]string{"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, []string{"telegram", "set-webhook"}, 2, "must be https://"},
+		{"backup needs a path", nil, []string{"backup"}, 2, "backup PATH"},
+		{"backup of a database not there", nil, []string{"backup", "copy.db"}, 2, "no database file"},
+		{"backup on PostgreSQL names pg_dump", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://u@127.0.0.1:1/sb"}, []string{"backup", "copy.db"}, 2, "pg_dump --format=custom"},
+		{"restore on PostgreSQL names pg_restore", map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://u@127.0.0.1:1/sb"}, []string{"restore", "copy.db"}, 2, "pg_restore"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
