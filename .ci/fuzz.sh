@@ -26,6 +26,7 @@ if [ "${#pkgs[@]}" -eq 0 ]; then
 fi
 
 # go test -list prints a package's matching names, then "ok <package>".
+listing=$(go test -list '^Fuzz' "${pkgs[@]}")
 targets=()
 names=()
 while read -r first second _; do
@@ -36,7 +37,7 @@ while read -r first second _; do
       names=()
       ;;
   esac
-done < <(go test -list '^Fuzz' "${pkgs[@]}")
+done <<<"$listing"
 if [ "${#targets[@]}" -eq 0 ]; then
   echo "no fuzz targets found in ${pkgs[*]}" >&2
   exit 1
