@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -74,8 +75,8 @@ func contact(u *tgbotapi.User, chatID int64) storage.Contact {
 
 func fillMessage(ev *dialog.Event, m *tgbotapi.Message) {
 	ev.Kind, ev.Text = dialog.KindText, m.Text
-	if m.IsCommand() {
-		ev.Kind, ev.Command, ev.Payload = dialog.KindCommand, strings.ToLower(m.Command()), m.CommandArguments()
+	if name, args, ok := command(m); ok {
+		ev.Kind, ev.Command, ev.Payload = dialog.KindCommand, strings.ToLower(name), args
 		return
 	}
 	media := func(kind, fileID, name, contentType string, size int) {
@@ -123,6 +124,54 @@ func fillMessage(ev *dialog.Event, m *tgbotapi.Message) {
 		media("location", "", "", "", 0)
 		ev.Text = strconv.FormatFloat(m.Location.Latitude, 'f', 6, 64) + "," + strconv.FormatFloat(m.Location.Longitude, 'f', 6, 64)
 	}
+}
+
+// command reads a message that starts with a bot command ("/start@bot
+// ad-7"): the command without its slash and @bot, and the text after the
+// one character that follows it. The entity's length counts UTF-16 units,
+// as Telegram's do; an entity that does not fit the text, or a text that
+// does not start with a slash, is no command and the message stays a text
+// (the library's Message.Command slices bytes and panics on such a one).
+func command(m *tgbotapi.Message) (name, args string, ok bool) {
+	if len(m.Entities) == 0 {
+		return "", "", false
+	}
+	e := m.Entities[0]
+	if e.Type != "bot_command" || e.Offset != 0 || e.Length < 2 || !strings.HasPrefix(m.Text, "/") {
+		return "", "", false
+	}
+	end, ok := utf16Offset(m.Text, e.Length)
+	if !ok {
+		return "", "", false
+	}
+	name, args = m.Text[1:end], m.Text[end:]
+	if i := strings.Index(name, "@"); i >= 0 {
+		name = name[:i]
+	}
+	if args != "" {
+		_, size := utf8.DecodeRuneInString(args)
+		args = args[size:]
+	}
+	return name, args, name != ""
+}
+
+// utf16Offset is the byte offset in s after its first units UTF-16 units;
+// false when s is shorter or the units end inside a character.
+func utf16Offset(s string, units int) (int, bool) {
+	n := 0
+	for i, r := range s {
+		switch {
+		case n == units:
+			return i, true
+		case n > units:
+			return 0, false
+		}
+		n++
+		if r > 0xFFFF {
+			n++ // a surrogate pair
+		}
+	}
+	return len(s), n == units
 }
 
 // largestPhoto is the largest size of a photo a bot may download: sizes
