@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,9 @@ type loginResponse struct {
 	Operator  operatorView `json:"operator"`
 }
 
+// maxEmail is the longest email an operator can have.
+const maxEmail = 256
+
 // login answers POST /auth/login.
 func (a *API) login(c echo.Context) error {
 	var req loginRequest
@@ -86,6 +90,10 @@ func (a *API) login(c echo.Context) error {
 	}
 	if len(missing) > 0 {
 		return badRequest("missing %s", strings.Join(missing, " and "))
+	}
+	if n := utf8.RuneCountInString(req.Email); n > maxEmail {
+		// No operator's email is that long (the column holds 256).
+		return badRequest(`"email" is %d characters; an email has at most %d`, n, maxEmail)
 	}
 	ctx := c.Request().Context()
 	expires := time.Now().Add(a.ttl)

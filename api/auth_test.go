@@ -25,6 +25,7 @@ func TestLogin(t *testing.T) {
 		{"missing password", `{"email":"ann@example.com"}`, http.StatusBadRequest, `missing "password"`},
 		{"missing both", `{}`, http.StatusBadRequest, `missing "email" and "password"`},
 		{"empty body", ``, http.StatusBadRequest, "empty"},
+		{"email longer than any operator's", `{"email":"` + strings.Repeat("é", 300) + `@example.com","password":"x"}`, http.StatusBadRequest, `"email" is 312 characters`},
 		{"body over 1 MB", `{"email":"` + strings.Repeat("a", 1<<20) + `"}`, http.StatusRequestEntityTooLarge, "1 MB"},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,9 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -39,7 +41,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 		failures = 0
 		for _, u := range updates {
 			for {
-				status, _ := b.handle(ctx, u)
+				status := b.handleSafely(ctx, u)
 				if status != http.StatusServiceUnavailable || ctx.Err() != nil {
 					break
 				}
@@ -52,6 +54,21 @@ func (b *Bot) Poll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// handleSafely handles one polled update; a panic while doing so is
+// logged and the update skipped (answered 500), so one malformed update
+// cannot stop the poller, nor come back for ever.
+func (b *Bot) handleSafely(ctx context.Context, u tgbotapi.Update) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("telegram update panicked; skipped", "update_id", u.UpdateID, "panic", fmt.Sprint(r),
+				"stack", string(debug.Stack()))
+			status = http.StatusInternalServerError
+		}
+	}()
+	status, _ = b.handle(ctx, u)
+	return status
 }
 
 // AllowedUpdates are the update kinds switchboard asks Telegram for.
