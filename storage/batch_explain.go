@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // errExplained rolls back the transaction ExplainPrefetch runs in.
@@ -13,8 +14,11 @@ var errExplained = errors.New("explained")
 // ExplainPrefetch runs the PostgreSQL prefetch statement for req under
 // EXPLAIN (ANALYZE, BUFFERS) in a transaction it rolls back, and returns
 // the plan: for benchmarks that watch how the write path scales with the
-// data stored (bench/growth). The ids the statement draws are used up.
-func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest) (string, error) {
+// data stored (bench/growth). With generic, the statement is prepared and
+// planned without its arguments, as PostgreSQL may plan a statement a
+// connection has run more than five times (pgx prepares and caches every
+// statement). The ids the statement draws are used up.
+func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, generic bool) (string, error) {
 	if s.dialect != Postgres {
 		return "", fmt.Errorf("explain the prefetch: only on PostgreSQL")
 	}
@@ -27,8 +31,32 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest) (str
 	}
 	var plan []string
 	err := s.Tx(ctx, func(tx *Storage) error {
-		rows, err := tx.q(ctx).Raw("EXPLAIN (ANALYZE, BUFFERS) "+prefetchStatement, pgTextArray(chans), pgTextArray(exts),
-			pgTextArray(inChans), pgTextArray(inExts), 2*req.Events+1, req.Events+1, req.Now, QueuePositionCap).Rows()
+		args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
+			2*req.Events + 1, req.Events + 1, req.Now, QueuePositionCap}
+		query := "EXPLAIN (ANALYZE, BUFFERS) " + prefetchStatement
+		if generic {
+			if err := tx.q(ctx).Exec("PREPARE explained_prefetch AS " + numberedParams(prefetchStatement)).Error; err != nil {
+				return err
+			}
+			if err := tx.q(ctx).Exec("SET LOCAL plan_cache_mode = force_generic_plan").Error; err != nil {
+				return err
+			}
+			// EXECUTE under EXPLAIN takes no bound parameters: literals.
+			lits := make([]string, len(args))
+			for i, a := range args {
+				switch v := a.(type) {
+				case string:
+					lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+				case time.Time:
+					lits[i] = "'" + v.Format(time.RFC3339Nano) + "'"
+				default:
+					lits[i] = fmt.Sprint(v)
+				}
+			}
+			query, args = "EXPLAIN (ANALYZE, BUFFERS) EXECUTE explained_prefetch("+strings.Join(lits, ", ")+")", nil
+			defer tx.q(ctx).Exec("DEALLOCATE explained_prefetch")
+		}
+		rows, err := tx.q(ctx).Raw(query, args...).Rows()
 		if err != nil {
 			return err
 		}
@@ -49,4 +77,19 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest) (str
 		return "", fmt.Errorf("explain the prefetch of %d events: %w", req.Events, err)
 	}
 	return strings.Join(plan, "\n"), nil
+}
+
+// numberedParams turns query's ? placeholders into $1, $2, … for PREPARE.
+func numberedParams(query string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

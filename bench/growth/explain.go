@@ -11,7 +11,8 @@ import (
 )
 
 // explainPrefetch prints the prefetch statement's plan for a batch of
-// o.batch new contacts and one of o.batch returning ones.
+// o.batch new contacts and one of o.batch returning ones, planned with the
+// arguments (a custom plan) and without (the generic plan).
 func explainPrefetch(ctx context.Context, store *storage.Storage, o options) error {
 	for _, b := range []struct {
 		name  string
@@ -24,11 +25,13 @@ func explainPrefetch(ctx context.Context, store *storage.Storage, o options) err
 			req.Inbound = append(req.Inbound, storage.InboundRef{Channel: dialog.ChannelTelegram,
 				ExternalID: strconv.FormatInt(2_000_000_000+b.first+i, 10)})
 		}
-		plan, err := store.ExplainPrefetch(ctx, req)
-		if err != nil {
-			return err
+		for _, generic := range []bool{false, true} {
+			plan, err := store.ExplainPrefetch(ctx, req, generic)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("--- prefetch plan (generic %v), %d %s contacts:\n%s\n", generic, o.batch, b.name, plan)
 		}
-		fmt.Printf("--- prefetch plan, %d %s contacts:\n%s\n", o.batch, b.name, plan)
 	}
 	return nil
 }

@@ -41,6 +41,7 @@ type options struct {
 	batch     int
 	keep      bool
 	explain   bool
+	analyze   bool
 }
 
 func main() {
@@ -53,6 +54,7 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 4, "events per HandleBatch")
 	flag.BoolVar(&o.keep, "keep", false, "keep the schema after the run")
 	flag.BoolVar(&o.explain, "explain", true, "print EXPLAIN (ANALYZE, BUFFERS) of the prefetch statement")
+	flag.BoolVar(&o.analyze, "analyze", true, "VACUUM ANALYZE after the fill; false leaves the planner without statistics (autovacuum off on the hot tables)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "growth bench:", err)
@@ -101,8 +103,8 @@ func run(ctx context.Context, o options) error {
 	if err := fill(ctx, store, o); err != nil {
 		return fmt.Errorf("fill: %w", err)
 	}
-	fmt.Printf("filled %d customers, %d messages in %s (with ANALYZE)\n",
-		o.customers, o.customers*o.perCust, time.Since(start).Round(100*time.Millisecond))
+	fmt.Printf("filled %d customers, %d messages in %s (analyze %v)\n",
+		o.customers, o.customers*o.perCust, time.Since(start).Round(100*time.Millisecond), o.analyze)
 	hot, err := hotRows(ctx, store)
 	if err != nil {
 		return err
@@ -128,8 +130,12 @@ func run(ctx context.Context, o options) error {
 	for _, p := range []struct {
 		name string
 		user func() int64
-	}{{"first", first}, {"returning", returning}} {
-		r, err := phase(ctx, store, e, g, o, p.user)
+		text bool
+	}{{"first", first, false}, {"returning", returning, true}} {
+		if p.name == "returning" && o.customers == 0 {
+			continue
+		}
+		r, err := phase(ctx, store, e, g, o, p.user, p.text)
 		if err != nil {
 			return fmt.Errorf("phase %s: %w", p.name, err)
 		}
@@ -141,8 +147,8 @@ func run(ctx context.Context, o options) error {
 // events makes Telegram updates, every one with a new update_id.
 type events struct{ updateID, nextUser int64 }
 
-// event is user's update: /start, or a question every other time for a
-// returning customer, so the batch also hands conversations over.
+// event is user's update: /start, or a question when text is set (a
+// returning customer's batches mix both, so some hand conversations over).
 func (g *events) event(user int64, text bool) dialog.Event {
 	g.updateID++
 	id := strconv.FormatInt(user, 10)
@@ -162,9 +168,9 @@ func (g *events) event(user int64, text bool) dialog.Event {
 type result struct{ rate, seqRows, seqScans, idxScans float64 }
 
 // phase handles o.updates events in batches of o.batch, users drawn by
-// user, and measures the rate and the sequential scans on the hot tables.
+// user (every other one a question when text is set), and measures the rate and the sequential scans on the hot tables.
 func phase(ctx context.Context, store *storage.Storage, e *dialog.Engine, g *events, o options,
-	user func() int64) (result, error) {
+	user func() int64, text bool) (result, error) {
 	before, err := seqStats(ctx, store)
 	if err != nil {
 		return result{}, err
@@ -175,7 +181,7 @@ func phase(ctx context.Context, store *storage.Storage, e *dialog.Engine, g *eve
 		n := min(o.batch, o.updates-done)
 		evs := make([]dialog.Event, n)
 		for i := range evs {
-			evs[i] = g.event(user(), false)
+			evs[i] = g.event(user(), text && i%2 == 1)
 		}
 		for i, r := range e.HandleBatch(ctx, evs) {
 			if r.Err != nil {
