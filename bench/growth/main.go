@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/config"
@@ -139,7 +140,7 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return fmt.Errorf("phase %s: %w", p.name, err)
 		}
-		fmt.Printf("%-10d %-10s %10.0f %14.1f %14.2f %14.1f\n", hot, p.name, r.rate, r.seqRows, r.seqScans, r.idxScans)
+		fmt.Printf("%-10d %-10s %10.0f %14.1f %14.2f %14.1f  %s\n", hot, p.name, r.rate, r.seqRows, r.seqScans, r.idxScans, r.byTable)
 	}
 	return nil
 }
@@ -165,7 +166,11 @@ func (g *events) event(user int64, text bool) dialog.Event {
 }
 
 // result is one phase's figures.
-type result struct{ rate, seqRows, seqScans, idxScans float64 }
+type result struct {
+	rate, seqRows, seqScans, idxScans float64
+	// byTable says which tables were scanned: scans and rows read.
+	byTable string
+}
 
 // phase handles o.updates events in batches of o.batch, users drawn by
 // user (every other one a question when text is set), and measures the rate and the sequential scans on the hot tables.
@@ -200,5 +205,18 @@ func phase(ctx context.Context, store *storage.Storage, e *dialog.Engine, g *eve
 		seqRows:  float64(after.rows-before.rows) / float64(done),
 		seqScans: float64(after.scans-before.scans) / float64(done),
 		idxScans: float64(after.idx-before.idx) / float64(done),
+		byTable:  byTable(before, after),
 	}, nil
+}
+
+// byTable lists the tables scanned sequentially between before and after:
+// "identities 500/1250000" is 500 scans that read 1,250,000 rows.
+func byTable(before, after seqCounts) string {
+	var out []string
+	for _, t := range []string{"identities", "customers", "conversations", "messages", "outbox"} {
+		if d := after.byTable[t][0] - before.byTable[t][0]; d > 0 {
+			out = append(out, fmt.Sprintf("%s %d/%d", t, d, after.byTable[t][1]-before.byTable[t][1]))
+		}
+	}
+	return strings.Join(out, ", ")
 }

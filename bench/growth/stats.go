@@ -12,34 +12,45 @@ import (
 const hotTables = `('identities', 'customers', 'conversations', 'messages', 'outbox')`
 
 // seqCounts are the sequential scans on the hot tables, the rows they
-// read, and the index scans (to show the counters moved at all).
-type seqCounts struct{ scans, rows, idx int64 }
+// read, and the index scans (to show the counters moved at all); byTable
+// the sequential scans and rows per table.
+type seqCounts struct {
+	scans, rows, idx int64
+	byTable          map[string][2]int64
+}
 
 // statsLag is how long an idle backend may keep its statistics before it
 // reports them (PGSTAT_IDLE_INTERVAL, 10 s), plus a margin.
 const statsLag = 11 * time.Second
 
 // seqStats reads the hot tables' sequential scans from pg_stat_user_tables,
-// after flushing this backend's counters (PostgreSQL 15 and later keep them
-// in the backend) and dropping the snapshot the statistics are read from.
-// The engine's connections report theirs at most once a second, or 10 s
-// after they go idle: pg_stat_force_next_flush (PostgreSQL 15) only flushes
-// the calling backend's, so seqStats waits statsLag first.
+// after dropping the snapshot the statistics are read from. PostgreSQL 15
+// keeps counters in each backend: the engine's connections report theirs at
+// most once a second, or 10 s after they go idle, and
+// pg_stat_force_next_flush only flushes the calling backend's, so seqStats
+// waits statsLag first.
 func seqStats(ctx context.Context, store *storage.Storage) (seqCounts, error) {
 	time.Sleep(statsLag)
-	var rows []struct{ Scans, Rows, Idx int64 }
+	var rows []struct {
+		Relname          string
+		Scans, Rows, Idx int64
+	}
 	err := store.Tx(ctx, func(tx *storage.Storage) error {
 		if err := tx.Exec(ctx, "SELECT pg_stat_clear_snapshot()"); err != nil {
 			return err
 		}
-		return tx.Select(ctx, &rows, `SELECT coalesce(sum(seq_scan), 0)::bigint AS scans,
-		coalesce(sum(seq_tup_read), 0)::bigint AS rows, coalesce(sum(idx_scan), 0)::bigint AS idx
-		FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname IN `+hotTables)
+		return tx.Select(ctx, &rows, `SELECT relname, seq_scan AS scans, seq_tup_read AS rows,
+		coalesce(idx_scan, 0) AS idx FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname IN `+hotTables)
 	})
 	if err != nil {
 		return seqCounts{}, fmt.Errorf("read seq scan stats: %w", err)
 	}
-	return seqCounts{rows[0].Scans, rows[0].Rows, rows[0].Idx}, nil
+	c := seqCounts{byTable: map[string][2]int64{}}
+	for _, r := range rows {
+		c.scans, c.rows, c.idx = c.scans+r.Scans, c.rows+r.Rows, c.idx+r.Idx
+		c.byTable[r.Relname] = [2]int64{r.Scans, r.Rows}
+	}
+	return c, nil
 }
 
 // hotRows counts the rows of the hot tables.
