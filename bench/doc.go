@@ -11,6 +11,8 @@
 // several dialers). bench/replicas.sh measures several processes on one
 // PostgreSQL: throughput with loadgen -mode replicas, event latency across
 // processes with bench/events -rate. bench/search times conversation search
-// on a million messages, and what its indexes cost a write.
+// on a million messages, and what its indexes cost a write. bench/growth
+// fills up to a million customers with SQL and counts the rows the write
+// path reads by sequential scan per update (issue 18).
 // BENCHMARKS.md at the repository root records the figures.
 package bench
