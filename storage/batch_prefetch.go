@@ -15,24 +15,15 @@ import (
 // outbox items, after the locks (each draw depends on the locked rows, so
 // no other batch can have written to them with later ids); and the queue
 // waiting at $5, leaving out the conversations loaded here.
-//
-// The inbound ids and the identities are each looked up by key in a
-// LATERAL subquery (OFFSET 0 keeps the planner from flattening it into a
-// join): each key is one probe of the unique index, never a hash join over
-// the whole table, which the planner chose for the plain join of the
-// unnested arrays while identities held a few thousand rows — a
-// sequential scan per batch that grew with the data (issue 18).
 const prefetchStatement = `WITH
 k AS (SELECT DISTINCT channel, external_id FROM unnest(?::text[], ?::text[]) AS k(channel, external_id)),
 seen AS (SELECT m.channel, m.external_id FROM unnest(?::text[], ?::text[]) AS e(channel, external_id)
-	CROSS JOIN LATERAL (SELECT m.channel, m.external_id FROM messages m
-		WHERE m.channel = e.channel AND m.external_id = e.external_id AND m.external_id <> '' OFFSET 0) AS m),
-ids AS (SELECT i.* FROM k CROSS JOIN LATERAL (SELECT identities.*, customers.name AS cust_name,
-	customers.username AS cust_username, customers.language AS cust_language, customers.phone AS cust_phone,
-	customers.time_zone AS cust_time_zone, customers.created_at AS cust_created_at,
-	customers.updated_at AS cust_updated_at
-	FROM identities JOIN customers ON customers.id = identities.customer_id
-	WHERE identities.channel = k.channel AND identities.external_id = k.external_id OFFSET 0) AS i),
+	JOIN messages m ON m.channel = e.channel AND m.external_id = e.external_id AND m.external_id <> ''),
+ids AS (SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
+	customers.language AS cust_language, customers.phone AS cust_phone, customers.time_zone AS cust_time_zone,
+	customers.created_at AS cust_created_at, customers.updated_at AS cust_updated_at
+	FROM k JOIN identities ON identities.channel = k.channel AND identities.external_id = k.external_id
+	JOIN customers ON customers.id = identities.customer_id),
 convs AS (SELECT c.* FROM conversations c WHERE c.identity_id IN (SELECT id FROM ids) AND ` + newestConversation + `
 	ORDER BY c.id FOR UPDATE OF c),
 locked AS (SELECT count(*)::int AS n FROM convs),
