@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -81,14 +80,10 @@ func (a *API) listAudit(c echo.Context) error {
 			return badRequest("unknown action %q: want one of %s", raw, strings.Join(names, ", "))
 		}
 	}
-	if raw := c.QueryParam("actor_id"); raw != "" {
-		id, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil || id == 0 {
-			return badRequest("actor_id %q is not a positive number", raw)
-		}
-		f.ActorID = id
-	}
 	var err error
+	if f.ActorID, err = queryID(c, "actor_id"); err != nil {
+		return err
+	}
 	if f.Limit, f.Cursor, err = listPage(c); err != nil {
 		return err
 	}

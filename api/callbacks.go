@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,14 +28,10 @@ func (a *API) listCallbacks(c echo.Context) error {
 		return badRequest("unknown status %q: want scheduled, dialing, completed, failed or cancelled", status)
 	}
 	filter := storage.CallbackFilter{State: status}
-	if raw := c.QueryParam("customer_id"); raw != "" {
-		id, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil || id == 0 {
-			return badRequest("customer_id %q is not a positive number", raw)
-		}
-		filter.CustomerID = id
-	}
 	var err error
+	if filter.CustomerID, err = queryID(c, "customer_id"); err != nil {
+		return err
+	}
 	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,14 +31,10 @@ func (a *API) listConversations(c echo.Context) error {
 	default:
 		return badRequest("mine must be 1 or 0, not %q", mine)
 	}
-	if raw := c.QueryParam("customer_id"); raw != "" {
-		id, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil || id == 0 {
-			return badRequest("customer_id %q is not a positive number", raw)
-		}
-		filter.CustomerID = id
-	}
 	var err error
+	if filter.CustomerID, err = queryID(c, "customer_id"); err != nil {
+		return err
+	}
 	if filter.Limit, filter.Cursor, err = listPage(c); err != nil {
 		return err
 	}

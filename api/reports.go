@@ -258,6 +258,18 @@ func (a *API) feedbackReport(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+// startCSV answers 200 with a CSV attachment named for report and the
+// period's days in its zone, and returns the writer of its rows.
+func startCSV(c echo.Context, report string, p reportPeriod) *csv.Writer {
+	name := fmt.Sprintf("switchboard-%s-%s-%s.csv", report, p.from.In(p.loc).Format(time.DateOnly),
+		p.to.Add(-time.Nanosecond).In(p.loc).Format(time.DateOnly))
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.Response().WriteHeader(http.StatusOK)
+	return csv.NewWriter(c.Response())
+}
+
 // feedbackCSVHeader is the CSV download's first row.
 var feedbackCSVHeader = []string{"scope", "key", "name", "responses", "promoters", "passives", "detractors",
 	"thanks", "complaints", "questions", "nps", "happiness_index"}
@@ -265,13 +277,7 @@ var feedbackCSVHeader = []string{"scope", "key", "name", "responses", "promoters
 // writeFeedbackCSV answers with v as a CSV attachment: one row for the
 // total, then one per day, per channel and per operator.
 func writeFeedbackCSV(c echo.Context, v feedbackReportView, p reportPeriod) error {
-	name := fmt.Sprintf("switchboard-feedback-%s-%s.csv", p.from.In(p.loc).Format(time.DateOnly),
-		p.to.Add(-time.Nanosecond).In(p.loc).Format(time.DateOnly))
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	w := startCSV(c, "feedback", p)
 	row := func(scope, key, name string, f feedbackCountsView) {
 		_ = w.Write(append([]string{scope, spreadsheetText(key), spreadsheetText(name)},
 			strconv.Itoa(f.Responses), strconv.Itoa(f.Promoters), strconv.Itoa(f.Passives), strconv.Itoa(f.Detractors),

@@ -1,9 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
-	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -114,13 +111,7 @@ var promisesCSVHeader = []string{"scope", "key", "wait_estimates", "waits_judged
 // writePromisesCSV answers with v as a CSV attachment: one row for the
 // total, then one per day and per channel.
 func writePromisesCSV(c echo.Context, v promisesReportView, p reportPeriod) error {
-	name := fmt.Sprintf("switchboard-promises-%s-%s.csv", p.from.In(p.loc).Format(time.DateOnly),
-		p.to.Add(-time.Nanosecond).In(p.loc).Format(time.DateOnly))
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	w := startCSV(c, "promises", p)
 	n := strconv.Itoa
 	row := func(scope, key string, f promiseCountsView) {
 		_ = w.Write([]string{scope, spreadsheetText(key),

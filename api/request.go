@@ -80,10 +80,23 @@ func decodeStrictJSON(c echo.Context, v any, accepted string) error {
 
 // pathID parses the :id path parameter.
 func pathID(c echo.Context) (uint64, error) {
-	raw := c.Param("id")
+	return positiveID("id", c.Param("id"))
+}
+
+// queryID parses the optional query parameter name as an id: 0 when it
+// is absent, a 400 naming it when it is not a positive number.
+func queryID(c echo.Context, name string) (uint64, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return 0, nil
+	}
+	return positiveID(name, raw)
+}
+
+func positiveID(name, raw string) (uint64, error) {
 	id, err := strconv.ParseUint(raw, 10, 64)
 	if err != nil || id == 0 {
-		return 0, badRequest("id %q is not a positive number", raw)
+		return 0, badRequest("%s %q is not a positive number", name, raw)
 	}
 	return id, nil
 }
