@@ -98,7 +98,7 @@ type Options struct {
 	// pause between two messages to one customer).
 	SMSLimits *outbox.Limits
 	// CommitWorkers is how many group commits run at once; 0 means
-	// DefaultCommitWorkers.
+	// cfg.CommitWorkers, or DefaultCommitWorkers when that is 0 too.
 	CommitWorkers int
 	// Callbacks tunes the callback dialer (tests shorten its poll interval
 	// and lease, or name its owner); the rest of its configuration comes
@@ -119,9 +119,11 @@ type Options struct {
 
 // DefaultCommitWorkers is how many group commits run at once, on either
 // database: SQLite has one writer, and on PostgreSQL one commit at a time
-// gathers every event that arrives during the one before, which took as
-// many updates per second as two or four on two cores and half the CPU
-// per update at moderate load (BENCHMARKS.md).
+// gathers every event that arrives during the one before, which on two
+// cores took more updates per second than four workers from 4 updates in
+// flight up (BENCHMARKS.md). Every chat keeps to one worker, so
+// SWITCHBOARD_COMMIT_WORKERS may raise it on a machine with cores to
+// spare.
 const DefaultCommitWorkers = 1
 
 // StartupError is a problem that should stop start-up with exit status 2.
@@ -187,6 +189,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("check feedback_owner: %w", err)
 	}
 	workers, batch := DefaultCommitWorkers, 128
+	if cfg.CommitWorkers > 0 {
+		workers = cfg.CommitWorkers
+	}
 	if o.CommitWorkers > 0 {
 		workers = o.CommitWorkers
 	}

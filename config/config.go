@@ -32,6 +32,12 @@ type Config struct {
 	// PostgreSQL for its engine (SWITCHBOARD_DATABASE_MAX_CONNS, default
 	// 32): with N processes, max_connections must exceed N × (this + 6).
 	DatabaseMaxConns int
+	// CommitWorkers is how many group commits one process runs at once
+	// (SWITCHBOARD_COMMIT_WORKERS, default 1): each chat's updates always
+	// go to the same one, so order holds with any number. More than one
+	// helps only with cores to spare (BENCHMARKS.md); SQLite has one
+	// writer whatever it is.
+	CommitWorkers int
 	// PublicURL is the external base URL (SWITCHBOARD_PUBLIC_URL).
 	PublicURL string
 	// ConfigPath is the YAML file read, if any (SWITCHBOARD_CONFIG).
@@ -169,6 +175,8 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	c.Telegram.ChatInterval, err = parseDuration("TELEGRAM_CHAT_INTERVAL", get("TELEGRAM_CHAT_INTERVAL", "1s"))
 	add(err)
 	c.DatabaseMaxConns, err = parseCount("SWITCHBOARD_DATABASE_MAX_CONNS", get("SWITCHBOARD_DATABASE_MAX_CONNS", strconv.Itoa(storage.DefaultMaxConns)), 2, 1000)
+	add(err)
+	c.CommitWorkers, err = parseCount("SWITCHBOARD_COMMIT_WORKERS", get("SWITCHBOARD_COMMIT_WORKERS", "1"), 1, 64)
 	add(err)
 	add(c.validateEnv())
 

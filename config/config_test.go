@@ -50,22 +50,26 @@ func TestLoadFromEmptyEnvironmentUsesDefaults(t *testing.T) {
 
 func TestLoadFromReadsTheEnvironment(t *testing.T) {
 	c, err := config.LoadFrom(env{
-		"SWITCHBOARD_ADDR":         "127.0.0.1:9000",
-		"SWITCHBOARD_DATABASE_URL": "postgres://sb@db/sb",
-		"SWITCHBOARD_PUBLIC_URL":   " https://help.example.org/ ",
-		"TELEGRAM_BOT_TOKEN":       "123456:ABC-def",
-		"TELEGRAM_WEBHOOK_SECRET":  "s3cr3t_-X",
-		"TELEGRAM_CHAT_INTERVAL":   "500ms",
-		"TWILIO_ACCOUNT_SID":       "AC0123456789abcdef0123456789ABCDEF",
-		"TWILIO_AUTH_TOKEN":        "0123456789abcdef0123456789abcdef",
-		"TWILIO_PHONE_NUMBER":      "+15550100",
-		"SWITCHBOARD_LOG_LEVEL":    "debug",
+		"SWITCHBOARD_ADDR":           "127.0.0.1:9000",
+		"SWITCHBOARD_DATABASE_URL":   "postgres://sb@db/sb",
+		"SWITCHBOARD_PUBLIC_URL":     " https://help.example.org/ ",
+		"TELEGRAM_BOT_TOKEN":         "123456:ABC-def",
+		"TELEGRAM_WEBHOOK_SECRET":    "s3cr3t_-X",
+		"TELEGRAM_CHAT_INTERVAL":     "500ms",
+		"TWILIO_ACCOUNT_SID":         "AC0123456789abcdef0123456789ABCDEF",
+		"TWILIO_AUTH_TOKEN":          "0123456789abcdef0123456789abcdef",
+		"TWILIO_PHONE_NUMBER":        "+15550100",
+		"SWITCHBOARD_LOG_LEVEL":      "debug",
+		"SWITCHBOARD_COMMIT_WORKERS": "4",
 	}.lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:9000" || c.DatabaseURL != "postgres://sb@db/sb" || c.LogLevel != "debug" {
 		t.Errorf("got %+v", c)
+	}
+	if c.CommitWorkers != 4 {
+		t.Errorf("commit workers = %d, want 4", c.CommitWorkers)
 	}
 	if c.PublicURL != "https://help.example.org" {
 		t.Errorf("public URL = %q, want it trimmed of spaces and the trailing slash", c.PublicURL)
@@ -110,6 +114,8 @@ func TestLoadFromNamesTheBadVariable(t *testing.T) {
 		{"rate limit", env{"TELEGRAM_MAX_PER_SECOND": "fast"}, "TELEGRAM_MAX_PER_SECOND"},
 		{"zero rate limit", env{"TELEGRAM_MAX_PER_SECOND": "0"}, "TELEGRAM_MAX_PER_SECOND"},
 		{"chat interval", env{"TELEGRAM_CHAT_INTERVAL": "1 second"}, "TELEGRAM_CHAT_INTERVAL"},
+		{"no commit workers", env{"SWITCHBOARD_COMMIT_WORKERS": "0"}, "SWITCHBOARD_COMMIT_WORKERS"},
+		{"commit workers not a number", env{"SWITCHBOARD_COMMIT_WORKERS": "four"}, "SWITCHBOARD_COMMIT_WORKERS"},
 		{"twilio base URL", env{"TWILIO_API_BASE_URL": "localhost:4010"}, "TWILIO_API_BASE_URL"},
 		{"missing config file", env{"SWITCHBOARD_CONFIG": "/nonexistent/switchboard.yaml"}, "SWITCHBOARD_CONFIG"},
 	}

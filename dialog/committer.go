@@ -3,6 +3,7 @@ package dialog
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"time"
 
 	"github.com/switchboardhq/switchboard/metrics"
@@ -12,11 +13,17 @@ import (
 // events that arrive while a commit is in progress are committed together
 // in the next one. Submit returns only after its event's commit, so an
 // event is never acknowledged early.
+//
+// With several workers, each has a queue of its own and every chat's
+// events go to one of them, chosen by the chat (channel and external id):
+// a chat's events are committed in the order they were submitted, one
+// batch after another, and never race in two batches at once, while other
+// chats' batches commit beside them.
 type Committer struct {
 	engine   *Engine
-	in       chan commitRequest
+	queues   []chan commitRequest
+	seed     maphash.Seed
 	maxBatch int
-	workers  int
 	stopped  chan struct{}
 }
 
@@ -39,8 +46,34 @@ func NewCommitter(e *Engine, workers, maxBatch int) *Committer {
 	if maxBatch < 1 {
 		maxBatch = 1
 	}
-	return &Committer{engine: e, in: make(chan commitRequest, workers*maxBatch*4), maxBatch: maxBatch, workers: workers,
-		stopped: make(chan struct{})}
+	c := &Committer{engine: e, queues: make([]chan commitRequest, workers), seed: maphash.MakeSeed(),
+		maxBatch: maxBatch, stopped: make(chan struct{})}
+	for i := range c.queues {
+		c.queues[i] = make(chan commitRequest, maxBatch*4)
+	}
+	return c
+}
+
+// Queued is how many submitted events wait for a commit to take them.
+func (c *Committer) Queued() int {
+	n := 0
+	for _, q := range c.queues {
+		n += len(q)
+	}
+	return n
+}
+
+// queueOf is the queue of ev's chat.
+func (c *Committer) queueOf(ev Event) chan commitRequest {
+	if len(c.queues) == 1 {
+		return c.queues[0]
+	}
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(ev.From.Channel)
+	h.WriteByte(0)
+	h.WriteString(ev.From.ExternalID)
+	return c.queues[h.Sum64()%uint64(len(c.queues))]
 }
 
 // Submit hands ev to the next commit and waits for it.
@@ -52,7 +85,7 @@ func (c *Committer) Submit(ctx context.Context, ev Event) (Result, error) {
 	default:
 	}
 	select {
-	case c.in <- req:
+	case c.queueOf(ev) <- req:
 	case <-c.stopped:
 		return Result{}, ErrStopped
 	case <-ctx.Done():
@@ -79,19 +112,20 @@ func (c *Committer) Submit(ctx context.Context, ev Event) (Result, error) {
 // Run commits until ctx is done, then drains what was already submitted.
 func (c *Committer) Run(ctx context.Context) {
 	done := make(chan struct{})
-	for i := 0; i < c.workers; i++ {
+	for _, q := range c.queues {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			c.loop(ctx)
+			c.loop(ctx, q)
 		}()
 	}
-	for i := 0; i < c.workers; i++ {
+	for range c.queues {
 		<-done
 	}
 	close(c.stopped)
 }
 
-func (c *Committer) loop(ctx context.Context) {
+// loop commits the events of one queue, a batch at a time, in order.
+func (c *Committer) loop(ctx context.Context, in chan commitRequest) {
 	batch := make([]commitRequest, 0, c.maxBatch)
 	for {
 		batch = batch[:0]
@@ -100,19 +134,19 @@ func (c *Committer) loop(ctx context.Context) {
 			// Drain: everything submitted before shutdown still commits.
 			for {
 				select {
-				case r := <-c.in:
+				case r := <-in:
 					c.commit([]commitRequest{r})
 				default:
 					return
 				}
 			}
-		case r := <-c.in:
+		case r := <-in:
 			batch = append(batch, r)
 		}
 	gather:
 		for len(batch) < c.maxBatch {
 			select {
-			case r := <-c.in:
+			case r := <-in:
 				batch = append(batch, r)
 			default:
 				break gather

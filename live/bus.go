@@ -215,11 +215,10 @@ func (b *Bus) requeue(batch []events.Event) {
 	}
 }
 
-// write stores a batch in one transaction. The advisory lock makes ids
-// commit in the order they are taken, across processes, so a listener
-// that has read up to id N never later finds an event below N. Events
-// are live data: losing the last moments' to a database crash costs a
-// reload, so the commit does not wait for the disk.
+// write stores a batch with one statement (live_publish, schema.go). Its
+// advisory lock makes ids commit in the order they are taken, across
+// processes, so a listener that has read up to id N never later finds an
+// event below N.
 func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 	types := make([]string, len(batch))
 	convs := make([]int64, len(batch))
@@ -236,28 +235,13 @@ func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 			datas[i] = string(raw)
 		}
 	}
-	return pgx.BeginFunc(ctx, b.l.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", b.l.LockKey("events")); err != nil {
-			return fmt.Errorf("lock event ids: %w", err)
-		}
-		var newest int64
-		err := tx.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO live_events (id, type, conversation_id, at, data)
-			SELECT nextval('live_event_ids'), t, c, a, d
-			FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[]) AS u(t, c, a, d)
-			RETURNING id)
-			SELECT max(id) FROM ins`, types, convs, ats, datas).Scan(&newest)
-		if err != nil {
-			return fmt.Errorf("insert %d events: %w", len(batch), err)
-		}
-		if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", b.l.Channel("events"), strconv.FormatInt(newest, 10)); err != nil {
-			return fmt.Errorf("notify events: %w", err)
-		}
-		return nil
-	})
+	var newest int64
+	err := b.l.Pool.QueryRow(ctx, "SELECT live_publish($1, $2, $3, $4, $5, $6)", b.l.LockKey("events"),
+		b.l.Channel("events"), types, convs, ats, datas).Scan(&newest)
+	if err != nil {
+		return fmt.Errorf("publish %d events: %w", len(batch), err)
+	}
+	return nil
 }
 
 // runListener keeps a LISTEN connection, reconnecting with back-off, and

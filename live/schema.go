@@ -27,6 +27,7 @@ var schema = []string{
 		data text NOT NULL DEFAULT ''
 	)`,
 	`CREATE INDEX IF NOT EXISTS live_events_at ON live_events (at)`,
+	publishFunction,
 	// Marks: named numbers, such as the highest event id purged.
 	`CREATE TABLE IF NOT EXISTS live_marks (
 		name text PRIMARY KEY,
@@ -67,6 +68,29 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	return nil
 }
+
+// publishFunction writes a batch of events in one round trip: it takes the
+// event ids' advisory lock (p_lock) so ids commit in the order they are
+// drawn, stores the events, NOTIFYs p_channel with the newest id and
+// returns it. Events are live data: losing the last moments' to a
+// database crash costs a reload, so the commit does not wait for the disk
+// (set_config's local value lasts to the end of the caller's transaction).
+const publishFunction = `CREATE OR REPLACE FUNCTION live_publish(p_lock bigint, p_channel text, p_types text[],
+	p_convs bigint[], p_ats timestamptz[], p_datas text[]) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	newest bigint;
+BEGIN
+	PERFORM set_config('synchronous_commit', 'off', true);
+	PERFORM pg_advisory_xact_lock(p_lock);
+	WITH ins AS (
+		INSERT INTO live_events (id, type, conversation_id, at, data)
+		SELECT nextval('live_event_ids'), t, c, a, d
+		FROM unnest(p_types, p_convs, p_ats, p_datas) AS u(t, c, a, d)
+		RETURNING id)
+	SELECT max(id) INTO newest FROM ins;
+	PERFORM pg_notify(p_channel, newest::text);
+	RETURN newest;
+END $$`
 
 func firstLine(s string) string {
 	for i, r := range s {
