@@ -38,12 +38,19 @@ type SendBudget struct {
 	askMu   sync.Mutex
 	asks    []*turnAsk
 	booking bool
-	// endMu guards the ends waiting to be written, and whether a call is
-	// writing them.
-	endMu       sync.Mutex
-	ends        []sendEnd
-	writingEnds bool
+	// endMu guards the ends waiting to be written and the timer that
+	// writes them when no booking takes them first.
+	endMu    sync.Mutex
+	ends     []sendEnd
+	endTimer *time.Timer
 }
+
+// endDelay is how long a reported end may wait for the next booking to
+// carry it (live_send_turns writes it first) before it is written alone:
+// a busy channel writes ends with its bookings, one statement for both,
+// and an end reaches other processes at most this late, which can only
+// make them wait a little longer, never send too soon.
+const endDelay = 10 * time.Millisecond
 
 // maxBookings bounds the sends booked by one statement.
 const maxBookings = 256
@@ -65,7 +72,11 @@ type turnAnswer struct {
 
 // SendBudget returns the shared pacer of channel under lim.
 func (l *Layer) SendBudget(channel string, lim outbox.Limits) *SendBudget {
-	return &SendBudget{layer: l, channel: channel, limits: lim}
+	b := &SendBudget{layer: l, channel: channel, limits: lim}
+	l.budgetsMu.Lock()
+	l.budgets = append(l.budgets, b)
+	l.budgetsMu.Unlock()
+	return b
 }
 
 // refusedWaits are the pauses before a send held back by an older pending
@@ -175,7 +186,11 @@ func (b *SendBudget) bookBatch(batch []*turnAsk) {
 			settled = append(settled, int64(id))
 		}
 	}
-	answers, err := b.ask(chats, items, settled)
+	ends := b.takeEnds()
+	answers, err := b.ask(chats, items, settled, ends)
+	if err != nil && len(ends) > 0 {
+		b.writeEnds(ends) // not lost with the booking that failed
+	}
 	for i, a := range batch {
 		if err == nil && len(answers) != len(batch) {
 			err = fmt.Errorf("book %d %s sends: %d answers", len(batch), b.channel, len(answers))
@@ -188,14 +203,16 @@ func (b *SendBudget) bookBatch(batch []*turnAsk) {
 	}
 }
 
-// ask runs live_send_turns once.
-func (b *SendBudget) ask(chats []string, items, settled []int64) ([]turnAnswer, error) {
+// ask runs live_send_turns once, writing ends first.
+func (b *SendBudget) ask(chats []string, items, settled []int64, ends []sendEnd) ([]turnAnswer, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rows, err := b.layer.Pool.Query(ctx, `SELECT turn, wait_us, booking FROM live_send_turns($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	endChats, endSeqs, endAges := endArrays(ends)
+	rows, err := b.layer.Pool.Query(ctx, `SELECT turn, wait_us, booking
+		FROM live_send_turns($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		b.channel, chats, items, settled, b.limits.InWindow(), outbox.Window.Microseconds(),
 		b.limits.Spacing().Microseconds(), b.limits.BurstTolerance().Microseconds(),
-		b.limits.ChatInterval.Microseconds(), staleSend.Microseconds())
+		b.limits.ChatInterval.Microseconds(), staleSend.Microseconds(), endChats, endSeqs, endAges)
 	if err != nil {
 		return nil, err
 	}
@@ -222,40 +239,56 @@ type sendEnd struct {
 }
 
 // end reports that booking seq of it ended at at, or was dropped when at
-// is zero. Ends reported while another is being written are written
-// together next, by whichever call is writing: so a busy channel costs one
-// statement per batch of ends, not per send.
+// is zero. The next booking carries it; if none comes within endDelay, it
+// is written alone, with whatever else was reported meanwhile.
 func (b *SendBudget) end(it storage.OutboxItem, seq int64, at time.Time) {
 	b.endMu.Lock()
+	defer b.endMu.Unlock()
 	b.ends = append(b.ends, sendEnd{chatKey: it.ChatKey, seq: seq, at: at})
-	if b.writingEnds {
-		b.endMu.Unlock()
-		return
+	if b.endTimer == nil {
+		b.endTimer = time.AfterFunc(endDelay, b.flushEnds)
 	}
-	b.writingEnds = true
-	for len(b.ends) > 0 {
-		batch := b.ends
-		b.ends = nil
-		b.endMu.Unlock()
-		b.writeEnds(batch)
-		b.endMu.Lock()
-	}
-	b.writingEnds = false
-	b.endMu.Unlock()
 }
 
-// writeEnds runs live_send_end for batch. It runs even when the sends'
-// context has ended: an end never written holds other sends back for
-// staleSend.
-func (b *SendBudget) writeEnds(batch []sendEnd) {
+// takeEnds empties the ends waiting to be written.
+func (b *SendBudget) takeEnds() []sendEnd {
+	b.endMu.Lock()
+	defer b.endMu.Unlock()
+	batch := b.ends
+	b.ends = nil
+	if b.endTimer != nil {
+		b.endTimer.Stop()
+		b.endTimer = nil
+	}
+	return batch
+}
+
+// flushEnds writes the ends no booking has taken.
+func (b *SendBudget) flushEnds() {
+	if batch := b.takeEnds(); len(batch) > 0 {
+		b.writeEnds(batch)
+	}
+}
+
+// endArrays renders ends as live_send_end's arrays, in booking order (so
+// concurrent writers lock rows in one order).
+func endArrays(batch []sendEnd) (chats []string, seqs, ages []int64) {
 	slices.SortFunc(batch, func(x, y sendEnd) int { return cmp.Compare(x.seq, y.seq) })
-	chats, seqs, ages := make([]string, len(batch)), make([]int64, len(batch)), make([]int64, len(batch))
+	chats, seqs, ages = make([]string, len(batch)), make([]int64, len(batch)), make([]int64, len(batch))
 	for i, e := range batch {
 		chats[i], seqs[i], ages[i] = e.chatKey, e.seq, -1
 		if !e.at.IsZero() {
 			ages[i] = time.Since(e.at).Microseconds()
 		}
 	}
+	return chats, seqs, ages
+}
+
+// writeEnds runs live_send_end for batch. It runs even when the sends'
+// context has ended: an end never written holds other sends back for
+// staleSend.
+func (b *SendBudget) writeEnds(batch []sendEnd) {
+	chats, seqs, ages := endArrays(batch)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := b.layer.Pool.Exec(ctx, `SELECT live_send_end($1, $2, $3, $4, $5)`,

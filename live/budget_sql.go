@@ -49,11 +49,13 @@ const (
 	// booking's number and the wait until it may start. A chat needs no
 	// lock: the first check lets only its oldest pending item through,
 	// which one process holds. p_settled lists the settled items of every
-	// chat in the batch together. Tables are not schema-qualified: they
+	// chat in the batch together. p_end_* are ends of earlier bookings, as
+	// live_send_end takes them, written first (after the channel's lock, so
+	// that two calls never wait for each other's rows). Tables are not schema-qualified: they
 	// resolve in the caller's search_path, where switchboard's outbox is.
 	sendTurnsFunction = `CREATE OR REPLACE FUNCTION live_send_turns(p_channel text, p_chats text[], p_items bigint[],
 		p_settled bigint[], p_limit int, p_window_us bigint, p_spacing_us bigint, p_tolerance_us bigint,
-		p_chat_gap_us bigint, p_stale_us bigint)
+		p_chat_gap_us bigint, p_stale_us bigint, p_end_chats text[], p_end_seqs bigint[], p_end_ages_us bigint[])
 	RETURNS TABLE (ord int, turn text, wait_us bigint, booking bigint)
 	LANGUAGE plpgsql AS $$
 	DECLARE
@@ -94,6 +96,12 @@ const (
 				VALUES (p_channel, 1, '-infinity', '-infinity', '-infinity') ON CONFLICT (channel) DO NOTHING;
 			SELECT next_seq, next_start, horizon, paused_until, gone_seq INTO b_seq, b_start, b_horizon, b_paused, b_gone
 				FROM live_send_budget WHERE channel = p_channel FOR UPDATE;
+		END IF;
+		-- Ends this process reported since its last call ride along, under
+		-- the channel's lock, so they count for the bookings below.
+		IF COALESCE(array_length(p_end_seqs, 1), 0) > 0 THEN
+			PERFORM live_send_end(p_channel, p_end_chats, p_end_seqs, p_end_ages_us, p_chat_gap_us);
+			now_at := clock_timestamp();
 		END IF;
 		b_first := b_seq;
 		gone := b_gone;

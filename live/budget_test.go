@@ -94,3 +94,36 @@ func TestABatchBooksNoMoreThanTheWindowHolds(t *testing.T) {
 		t.Fatalf("asks for chat %s, in flight: %+v, want both told to wait for the chat", chats[3], got)
 	}
 }
+
+// An end is written with the next booking, before that booking looks at
+// the chat, so a chat's next message is not held back by the one before
+// it; with no booking to carry it, it is written on its own.
+func TestEndsRideWithTheNextBookingOrGoAlone(t *testing.T) {
+	b := budgetOn(t, outbox.Limits{PerSecond: 30})
+	chat := "telegram:1"
+	if got := turns(t, b, asks(1, chat)); got[0].turn != "slot" {
+		t.Fatalf("first send: %+v, want a slot", got[0])
+	}
+	b.end(storage.OutboxItem{ChatKey: chat}, 1, time.Now())
+	if got := turns(t, b, asks(2, chat)); got[0].turn != "slot" || got[0].seq != 2 {
+		t.Fatalf("the chat's next send, its first ended: %+v, want slot 2", got[0])
+	}
+
+	b.end(storage.OutboxItem{ChatKey: chat}, 2, time.Now())
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var ended bool
+		err := b.layer.Pool.QueryRow(t.Context(), `SELECT end_at IS NOT NULL FROM live_sends
+			WHERE channel = 'telegram' AND seq = 2`).Scan(&ended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ended {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("send 2's end was never written without a booking to carry it")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

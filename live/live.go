@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -39,6 +40,11 @@ type Layer struct {
 	schema    string
 	listenURL string
 	log       *slog.Logger
+
+	// budgets are the send budgets made here, whose pending ends Close
+	// writes.
+	budgetsMu sync.Mutex
+	budgets   []*SendBudget
 }
 
 // PoolSize is how many connections the live layer's pool holds.
@@ -74,8 +80,16 @@ func Open(ctx context.Context, cfg Config) (*Layer, error) {
 	return l, nil
 }
 
-// Close releases the pool.
-func (l *Layer) Close() { l.Pool.Close() }
+// Close writes the send ends still waiting (endDelay) and releases the pool.
+func (l *Layer) Close() {
+	l.budgetsMu.Lock()
+	budgets := l.budgets
+	l.budgetsMu.Unlock()
+	for _, b := range budgets {
+		b.flushEnds()
+	}
+	l.Pool.Close()
+}
 
 // LockKey is the advisory lock key for name (such as "telegram-poller")
 // in this deployment's schema.

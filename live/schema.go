@@ -44,7 +44,7 @@ var schema = []string{
 	)`,
 	`CREATE INDEX IF NOT EXISTS live_presence_operator ON live_presence (operator_id, expires_at)`,
 	// Send budgets: each channel's shared rate limit (budget.go).
-	sendBudgetTable, sendBudgetGone, sendsTable, sendChatsTable, sendChatsIndex, sendTurnsFunction, sendEndFunction,
+	sendBudgetTable, sendBudgetGone, sendsTable, sendChatsTable, sendChatsIndex, sendEndFunction, sendTurnsFunction,
 }
 
 // Migrate creates what the live layer keeps in PostgreSQL, once however
