@@ -38,6 +38,8 @@ type Engine struct {
 	// handoff and handoffLease: see Options.
 	handoff      func([]storage.OutboxItem)
 	handoffLease time.Duration
+	// prebook and unbook: Options.Prebook and Unbook.
+	prebook, unbook func([]storage.OutboxItem)
 	// assignMu lets one automatic assignment run at a time (assign.go).
 	assignMu sync.Mutex
 	// labels sorts feedback into thanks, complaints and questions.
@@ -64,6 +66,10 @@ type Options struct {
 	// HandoffLease so no other instance claims them meanwhile.
 	Handoff      func([]storage.OutboxItem)
 	HandoffLease time.Duration
+	// Prebook, when set with Handoff, is given a batch's outbox items
+	// once written and before the commit, so their sends can be booked
+	// meanwhile; Unbook is given them back when that commit fails.
+	Prebook, Unbook func([]storage.OutboxItem)
 	// TextCallers says SMS can be sent: a caller is told of their
 	// callback (failed, late, cancelled) by text to the number they
 	// called from, as a call cannot take a message.
@@ -89,10 +95,14 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
 		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers,
+		prebook: o.Prebook, unbook: o.Unbook,
 		labels:    label.New(o.Settings.LabelRules()),
 		estimator: promises.NewEstimator(time.Duration(o.Settings.Queue.MinutesPerCustomer) * time.Minute)}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
+	}
+	if e.handoff == nil || e.prebook == nil || e.unbook == nil {
+		e.prebook, e.unbook = nil, nil
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -142,8 +152,13 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 	evs = clean
 	e.learnWaits(ctx)
 	var pending []pendingEvent
+	var prebooked []storage.OutboxItem
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
+		if prebooked != nil {
+			e.unbook(prebooked) // a transaction tried again
+			prebooked = nil
+		}
 		req := storage.PrefetchRequest{Events: len(evs), Now: e.now().UTC()}
 		for _, ev := range evs {
 			req.Contacts = append(req.Contacts, ev.From)
@@ -176,8 +191,21 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 			out[i].Result = r
 			pending = append(pending, emitted...)
 		}
+		if e.prebook != nil {
+			// Written now, the replies' sends are booked while the
+			// commit runs rather than after it.
+			if err := tx.Flush(ctx); err != nil {
+				return err
+			}
+			if prebooked = committedItems(out); len(prebooked) > 0 {
+				e.prebook(prebooked)
+			}
+		}
 		return nil
 	})
+	if err != nil && len(prebooked) > 0 {
+		e.unbook(prebooked)
+	}
 	if err != nil {
 		// Including ErrBatchConflict: a concurrent batch stored one of
 		// these events first, and handling each alone finds which.
@@ -228,12 +256,7 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	for _, ev := range pending {
 		e.broker.Publish(ev)
 	}
-	var items []storage.OutboxItem
-	for _, r := range out {
-		for _, it := range r.Result.items {
-			items = append(items, *it)
-		}
-	}
+	items := committedItems(out)
 	switch {
 	case len(items) == 0:
 	case e.handoff != nil:
@@ -507,6 +530,17 @@ type pendingEvent struct {
 }
 
 // made turns a committed turn's pending events into events.
+// committedItems are the outbox items of a batch's results.
+func committedItems(out []BatchResult) []storage.OutboxItem {
+	var items []storage.OutboxItem
+	for _, r := range out {
+		for _, it := range r.Result.items {
+			items = append(items, *it)
+		}
+	}
+	return items
+}
+
 func made(pending []pendingEvent) []events.Event {
 	out := make([]events.Event, len(pending))
 	for i, p := range pending {

@@ -43,6 +43,10 @@ type SendBudget struct {
 	endMu    sync.Mutex
 	ends     []sendEnd
 	endTimer *time.Timer
+	// prebookMu guards the sends booked ahead of their commit (prebook.go),
+	// by outbox item.
+	prebookMu sync.Mutex
+	prebooked map[uint64]*prebooking
 }
 
 // endDelay is how long a reported end may wait for the next booking to
@@ -86,20 +90,40 @@ func (l *Layer) SendBudget(channel string, lim outbox.Limits) *SendBudget {
 var refusedWaits = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond,
 	80 * time.Millisecond, 160 * time.Millisecond}
 
-// Turn books it a start and waits for it; see outbox.Pacer. Held back by
-// an older pending item of its chat, it asks again a few times over
-// about 300 ms before it answers ErrOutOfTurn.
+// Turn books it a start and waits for it; see outbox.Pacer. A booking
+// made ahead by Prebook serves first, when fresh. Held back by an older
+// pending item of its chat, it asks again a few times over about 300 ms
+// before it answers ErrOutOfTurn.
 func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []uint64) (func(), error) {
 	refusals := 0
+	pre := b.takePrebooking(it.ID)
 	for {
 		if err := outbox.SleepUntil(ctx, b.pausedUntil()); err != nil {
+			if pre != nil {
+				go b.giveBack(pre)
+			}
 			return nil, err
 		}
-		a, err := b.book(ctx, it, settled)
-		if err != nil {
-			return nil, err
+		var (
+			a        turnAnswer
+			answered time.Time
+			ok       bool
+			err      error
+		)
+		if pre != nil {
+			a, answered, ok, err = b.usePrebooking(ctx, pre)
+			pre = nil
+			if err != nil {
+				return nil, err
+			}
 		}
-		start := time.Now().Add(a.wait)
+		if !ok {
+			if a, err = b.book(ctx, it, settled); err != nil {
+				return nil, err
+			}
+			answered = time.Now()
+		}
+		start := answered.Add(a.wait)
 		switch a.turn {
 		case "refused":
 			// The older item is most often one another process has just

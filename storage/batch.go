@@ -76,7 +76,7 @@ func (s *Storage) Batch(ctx context.Context, fn func(tx *Storage) error) error {
 // it. Outside a Batch it does nothing.
 func (s *Storage) Flush(ctx context.Context) error {
 	wb := s.wb
-	if wb == nil {
+	if wb == nil || wb.holdsNothing() {
 		return nil
 	}
 	if err := s.assignIDs(ctx); err != nil {
@@ -99,6 +99,12 @@ func (s *Storage) Flush(ctx context.Context) error {
 	wb.estimates = wb.estimates[:0]
 	clear(wb.convAt)
 	return nil
+}
+
+// holdsNothing reports whether no row waits to be written.
+func (wb *writeBehind) holdsNothing() bool {
+	return len(wb.customers) == 0 && len(wb.identities) == 0 && len(wb.convs) == 0 && len(wb.messages) == 0 &&
+		len(wb.outbox) == 0 && len(wb.estimates) == 0
 }
 
 // assignIDs gives the held messages and outbox items their ids, in the

@@ -1,0 +1,92 @@
+package dialog_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/dialog"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+// bookings records what an engine prebooks, unbooks and hands off, in
+// the order it does.
+type bookings struct {
+	mu  sync.Mutex
+	log []string
+	ids map[string][]uint64
+}
+
+func (b *bookings) note(what string) func([]storage.OutboxItem) {
+	return func(items []storage.OutboxItem) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.log = append(b.log, what)
+		for _, it := range items {
+			b.ids[what] = append(b.ids[what], it.ID)
+		}
+	}
+}
+
+func (b *bookings) get(what string) []uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.ids[what])
+}
+
+// The replies of a batch are given to Prebook once written, before the
+// commit, and are the very items handed off after it; a batch whose commit
+// fails gives them back.
+func TestRepliesAreBookedBesideTheCommit(t *testing.T) {
+	rec := &bookings{ids: map[string][]uint64{}}
+	w := newWorld(t, config.DefaultSettings(), func(o *dialog.Options) {
+		o.Handoff, o.HandoffLease = rec.note("handoff"), time.Minute
+		o.Prebook, o.Unbook = rec.note("prebook"), rec.note("unbook")
+	})
+	out := w.engine.HandleBatch(t.Context(), []dialog.Event{
+		{ExternalID: "1", From: customer(1, "en"), Kind: dialog.KindCommand, Command: "start"},
+		{ExternalID: "2", From: customer(2, "en"), Kind: dialog.KindCommand, Command: "start"},
+	})
+	for i, r := range out {
+		if r.Err != nil {
+			t.Fatalf("event %d: %v", i, r.Err)
+		}
+	}
+	pre, handed := rec.get("prebook"), rec.get("handoff")
+	if len(pre) != 2 || slices.Contains(pre, 0) || !slices.Equal(pre, handed) {
+		t.Fatalf("prebooked %v, handed off %v: want the same two stored items", pre, handed)
+	}
+	if !slices.Equal(rec.log, []string{"prebook", "handoff"}) {
+		t.Fatalf("calls %v, want prebook before the commit, then handoff", rec.log)
+	}
+
+	if w.store.Dialect() != storage.Postgres {
+		return // a commit that fails after the writes needs a deferred trigger
+	}
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.text = 'refused at commit' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$`,
+		`CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON messages DEFERRABLE INITIALLY DEFERRED
+			FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`,
+	} {
+		if err := w.store.Exec(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(rec.get("prebook"))
+	w.engine.HandleBatch(t.Context(), []dialog.Event{
+		{ExternalID: "3", From: customer(3, "en"), Kind: dialog.KindCommand, Command: "start"},
+		{ExternalID: "4", From: customer(1, "en"), Kind: dialog.KindText, Text: "refused at commit"},
+	})
+	failed := rec.get("prebook")[before:]
+	if len(failed) == 0 || !slices.Equal(rec.get("unbook"), failed) {
+		t.Fatalf("the failed batch prebooked %v and unbooked %v, want them the same", failed, rec.get("unbook"))
+	}
+	for _, id := range failed {
+		if slices.Contains(rec.get("handoff"), id) {
+			t.Fatalf("item %d of the failed commit was handed off", id)
+		}
+	}
+}

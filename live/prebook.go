@@ -1,0 +1,93 @@
+package live
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+var _ outbox.Prebooker = (*SendBudget)(nil)
+
+// prebookFresh is how old a booking made ahead of its item's commit may be
+// when Turn takes it; an older one is given back and the send booked
+// anew. prebookTTL is when a booking no Turn took is given back: both
+// well inside staleSend, so a booking never outlives what it holds back.
+const (
+	prebookFresh = time.Second
+	prebookTTL   = 2 * time.Second
+)
+
+// prebooking is a send booked before its item was committed.
+type prebooking struct {
+	it     storage.OutboxItem
+	done   chan struct{} // closed once answer and at are set
+	answer turnAnswer
+	at     time.Time
+}
+
+// Prebook books items' sends now, beside their commit; see
+// outbox.Prebooker. The asks join whatever booking is under way, as
+// Turn's do.
+func (b *SendBudget) Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64) {
+	b.prebookMu.Lock()
+	if b.prebooked == nil {
+		b.prebooked = map[uint64]*prebooking{}
+	}
+	for _, it := range items {
+		p := &prebooking{it: it, done: make(chan struct{})}
+		b.prebooked[it.ID] = p
+		go func() {
+			p.answer, _ = b.book(context.Background(), it, settled(it.ChatKey))
+			p.at = time.Now()
+			close(p.done)
+		}()
+	}
+	b.prebookMu.Unlock()
+	time.AfterFunc(prebookTTL, func() { b.Unbook(items) })
+}
+
+// Unbook gives back the bookings of items no Turn has taken.
+func (b *SendBudget) Unbook(items []storage.OutboxItem) {
+	for _, it := range items {
+		if p := b.takePrebooking(it.ID); p != nil {
+			go b.giveBack(p)
+		}
+	}
+}
+
+// takePrebooking removes and returns id's booking made ahead, if any.
+func (b *SendBudget) takePrebooking(id uint64) *prebooking {
+	b.prebookMu.Lock()
+	defer b.prebookMu.Unlock()
+	p := b.prebooked[id]
+	delete(b.prebooked, id)
+	return p
+}
+
+// giveBack waits for p's answer and ends its booking unsent, if it got
+// one.
+func (b *SendBudget) giveBack(p *prebooking) {
+	<-p.done
+	if p.answer.err == nil && p.answer.turn == "slot" {
+		b.end(p.it, p.answer.seq, time.Time{})
+	}
+}
+
+// usePrebooking waits for p's answer and returns it with when it came, or
+// ok false when it cannot serve: an error, too old, or a pause asked for
+// since (the booking is then given back).
+func (b *SendBudget) usePrebooking(ctx context.Context, p *prebooking) (a turnAnswer, at time.Time, ok bool, err error) {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		go b.giveBack(p)
+		return turnAnswer{}, time.Time{}, false, ctx.Err()
+	}
+	if p.answer.err != nil || time.Since(p.at) > prebookFresh || !b.pausedUntil().Before(p.at) {
+		go b.giveBack(p)
+		return turnAnswer{}, time.Time{}, false, nil
+	}
+	return p.answer, p.at, true, nil
+}

@@ -1,0 +1,56 @@
+package outbox
+
+import "github.com/switchboardhq/switchboard/storage"
+
+// Prebooker is a Pacer that can book the sends of items whose commit is
+// still under way, so that the turn is known by the time the commit is:
+// the booking's round trip to a shared budget runs beside the commit
+// instead of after it. Turn then answers from the booking; items whose
+// commit failed are unbooked, and a booking no Turn takes soon is given
+// back by the pacer itself.
+type Prebooker interface {
+	Pacer
+	// Prebook books items' sends in the background; settled is the
+	// dispatcher's list of a chat's settled items, as Turn takes it.
+	Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64)
+	// Unbook gives back the bookings of items that will not be sent.
+	Unbook(items []storage.OutboxItem)
+}
+
+// Prebook books the sends of items being committed in this process with
+// the pacers that can (see Prebooker); the rest are paced when sent.
+func (d *Dispatcher) Prebook(items []storage.OutboxItem) {
+	for p, group := range d.byPrebooker(items) {
+		p.Prebook(group, d.settled)
+	}
+}
+
+// Unbook gives back what Prebook booked for items whose commit failed.
+func (d *Dispatcher) Unbook(items []storage.OutboxItem) {
+	for p, group := range d.byPrebooker(items) {
+		p.Unbook(group)
+	}
+}
+
+// byPrebooker groups items by their channel's pacer, leaving out the
+// channels whose pacer cannot book ahead.
+func (d *Dispatcher) byPrebooker(items []storage.OutboxItem) map[Prebooker][]storage.OutboxItem {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out map[Prebooker][]storage.OutboxItem
+	for _, it := range items {
+		ch := d.senders[it.Channel]
+		if ch == nil {
+			continue
+		}
+		p, ok := ch.pacer.(Prebooker)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = map[Prebooker][]storage.OutboxItem{}
+		}
+		out[p] = append(out[p], it)
+	}
+	return out
+}
