@@ -129,7 +129,15 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 		return nil
 	}
 	if s.dialect == Postgres && allPlainlySent(results) {
-		return s.recordSent(ctx, now, results)
+		// One statement, outside a transaction: one round trip.
+		ids, msgs := make([]uint64, len(results)), []uint64{}
+		for i, r := range results {
+			ids[i] = r.ID
+			if r.MessageID != nil {
+				msgs = append(msgs, *r.MessageID)
+			}
+		}
+		return s.markSent(ctx, now, ids, msgs)
 	}
 	return s.Tx(ctx, func(tx *Storage) error {
 		var sentIDs, sentMsgs []uint64
@@ -163,19 +171,8 @@ func (s *Storage) RecordOutboxResults(ctx context.Context, now time.Time, result
 				}
 			}
 		}
-		if len(sentIDs) > 0 {
-			if err := tx.q(ctx).Model(&OutboxItem{}).Where(tx.inIDs("id", sentIDs)).Updates(map[string]any{
-				"state": OutboxSent, "locked_until": nil, "sent_at": now, "attempts": gorm.Expr("attempts + 1"),
-			}).Error; err != nil {
-				return fmt.Errorf("mark %d outbox items sent: %w", len(sentIDs), err)
-			}
-		}
-		if len(sentMsgs) > 0 {
-			if err := tx.q(ctx).Model(&Message{}).Where(tx.inIDs("id", sentMsgs)).Updates(map[string]any{
-				"delivery_state": DeliverySent, "delivered_at": now,
-			}).Error; err != nil {
-				return fmt.Errorf("mark %d messages sent: %w", len(sentMsgs), err)
-			}
+		if err := tx.markSent(ctx, now, sentIDs, sentMsgs); err != nil {
+			return err
 		}
 		for _, r := range results {
 			if r.Sent && r.MessageID != nil && r.ProviderID != "" {
@@ -199,27 +196,39 @@ func allPlainlySent(results []OutboxResult) bool {
 	return true
 }
 
-// recordSentStatement marks outbox items ($3) and their messages ($4) sent
-// at $2 in one statement, so the usual batch costs PostgreSQL one round
-// trip (and one commit) rather than a transaction's four.
+// recordSentStatement marks outbox items ($3) and their messages ($6)
+// sent in one statement on PostgreSQL.
 const recordSentStatement = `WITH o AS (UPDATE outbox SET state = ?, locked_until = NULL, sent_at = ?,
 	attempts = attempts + 1 WHERE id = ANY(?::bigint[]))
 UPDATE messages SET delivery_state = ?, delivered_at = ? WHERE id = ANY(?::bigint[])`
 
-// recordSent is RecordOutboxResults for a batch allPlainlySent, on
-// PostgreSQL.
-func (s *Storage) recordSent(ctx context.Context, now time.Time, results []OutboxResult) error {
-	ids := make([]uint64, 0, len(results))
-	var msgs []uint64
-	for _, r := range results {
-		ids = append(ids, r.ID)
-		if r.MessageID != nil {
-			msgs = append(msgs, *r.MessageID)
+// markSent marks outbox items ids and their messages msgs sent at now:
+// one statement on PostgreSQL, two updates on SQLite (which takes no
+// data-modifying WITH).
+func (s *Storage) markSent(ctx context.Context, now time.Time, ids, msgs []uint64) error {
+	if len(ids) == 0 && len(msgs) == 0 {
+		return nil
+	}
+	if s.dialect == Postgres {
+		if err := s.q(ctx).Exec(recordSentStatement, OutboxSent, now, pgIDArray(ids), DeliverySent, now,
+			pgIDArray(msgs)).Error; err != nil {
+			return fmt.Errorf("mark %d outbox items sent: %w", len(ids), err)
+		}
+		return nil
+	}
+	if len(ids) > 0 {
+		if err := s.q(ctx).Model(&OutboxItem{}).Where(s.inIDs("id", ids)).Updates(map[string]any{
+			"state": OutboxSent, "locked_until": nil, "sent_at": now, "attempts": gorm.Expr("attempts + 1"),
+		}).Error; err != nil {
+			return fmt.Errorf("mark %d outbox items sent: %w", len(ids), err)
 		}
 	}
-	if err := s.q(ctx).Exec(recordSentStatement, OutboxSent, now, pgIDArray(ids), DeliverySent, now,
-		pgIDArray(msgs)).Error; err != nil {
-		return fmt.Errorf("mark %d outbox items sent: %w", len(ids), err)
+	if len(msgs) > 0 {
+		if err := s.q(ctx).Model(&Message{}).Where(s.inIDs("id", msgs)).Updates(map[string]any{
+			"delivery_state": DeliverySent, "delivered_at": now,
+		}).Error; err != nil {
+			return fmt.Errorf("mark %d messages sent: %w", len(msgs), err)
+		}
 	}
 	return nil
 }
