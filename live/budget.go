@@ -165,13 +165,30 @@ func (b *SendBudget) pausedUntil() time.Time {
 }
 
 // book asks the database for it a turn, together with the other sends
-// asking meanwhile: the first to find no booking under way makes the
-// calls until none is waiting. A send whose ctx ends first gives back the
-// slot it may still be booked.
+// asking meanwhile (see enqueue). A send whose ctx ends first gives back
+// the slot it may still be booked.
 func (b *SendBudget) book(ctx context.Context, it storage.OutboxItem, settled []uint64) (turnAnswer, error) {
 	ask := &turnAsk{it: it, settled: settled, answer: make(chan turnAnswer, 1)}
+	b.enqueue(ask)
+	select {
+	case a := <-ask.answer:
+		return a, a.err
+	case <-ctx.Done():
+		go func() {
+			if a := <-ask.answer; a.turn == "slot" {
+				b.end(it, a.seq, time.Time{})
+			}
+		}()
+		return turnAnswer{}, ctx.Err()
+	}
+}
+
+// enqueue adds asks to those waiting to be booked, all at once, so they
+// share a call; the first caller to find no booking under way makes the
+// calls until none is waiting, and each ask is answered on its channel.
+func (b *SendBudget) enqueue(asks ...*turnAsk) {
 	b.askMu.Lock()
-	b.asks = append(b.asks, ask)
+	b.asks = append(b.asks, asks...)
 	if !b.booking {
 		b.booking = true
 		for len(b.asks) > 0 {
@@ -185,17 +202,6 @@ func (b *SendBudget) book(ctx context.Context, it storage.OutboxItem, settled []
 		b.booking = false
 	}
 	b.askMu.Unlock()
-	select {
-	case a := <-ask.answer:
-		return a, a.err
-	case <-ctx.Done():
-		go func() {
-			if a := <-ask.answer; a.turn == "slot" {
-				b.end(it, a.seq, time.Time{})
-			}
-		}()
-		return turnAnswer{}, ctx.Err()
-	}
 }
 
 // bookBatch runs live_send_turns for batch and answers each ask. It runs

@@ -190,20 +190,35 @@ const (
 	// sendEndFunction records when bookings p_seqs ended, p_ages_us ago;
 	// a negative age marks a booking never sent: it then holds no send
 	// back, and its chat may have its next message from its booked start
-	// on (no sooner than the chat's previous message allowed).
+	// on (no sooner than the chat's previous message allowed). Each row is
+	// updated by its key, one statement per end, so each keeps one cached
+	// plan (a join against the arrays was planned afresh at every call and
+	// could scan the window); the chats' rows are taken in key order, so
+	// two callers never wait for each other in a circle.
 	sendEndFunction = `CREATE OR REPLACE FUNCTION live_send_end(p_channel text, p_chats text[], p_seqs bigint[],
 		p_ages_us bigint[], p_chat_gap_us bigint) RETURNS void
 	LANGUAGE plpgsql AS $$
 	DECLARE
 		now_at timestamptz := clock_timestamp();
 		us interval := interval '1 microsecond';
+		n int := COALESCE(array_length(p_seqs, 1), 0);
+		e record;
 	BEGIN
-		UPDATE live_sends s SET end_at = CASE WHEN e.age_us < 0 THEN '-infinity' ELSE now_at - e.age_us * us END
-			FROM unnest(p_seqs, p_ages_us) AS e(seq, age_us)
-			WHERE s.channel = p_channel AND s.seq = e.seq;
-		UPDATE live_send_chats c SET end_at = CASE WHEN e.age_us < 0
-				THEN c.start_at - p_chat_gap_us * us ELSE now_at - e.age_us * us END
-			FROM unnest(p_chats, p_seqs, p_ages_us) AS e(chat_key, seq, age_us)
-			WHERE c.chat_key = e.chat_key AND c.seq = e.seq;
+		FOR i IN 1..n LOOP
+			UPDATE live_sends SET end_at = CASE WHEN p_ages_us[i] < 0 THEN '-infinity' ELSE now_at - p_ages_us[i] * us END
+				WHERE channel = p_channel AND seq = p_seqs[i];
+		END LOOP;
+		IF n = 1 THEN
+			UPDATE live_send_chats SET end_at = CASE WHEN p_ages_us[1] < 0
+					THEN start_at - p_chat_gap_us * us ELSE now_at - p_ages_us[1] * us END
+				WHERE chat_key = p_chats[1] AND seq = p_seqs[1];
+			RETURN;
+		END IF;
+		FOR e IN SELECT x.chat_key, x.seq, x.age_us FROM unnest(p_chats, p_seqs, p_ages_us) AS x(chat_key, seq, age_us)
+			ORDER BY x.chat_key LOOP
+			UPDATE live_send_chats SET end_at = CASE WHEN e.age_us < 0
+					THEN start_at - p_chat_gap_us * us ELSE now_at - e.age_us * us END
+				WHERE chat_key = e.chat_key AND seq = e.seq;
+		END LOOP;
 	END $$`
 )

@@ -28,23 +28,26 @@ type prebooking struct {
 }
 
 // Prebook books items' sends now, beside their commit; see
-// outbox.Prebooker. The asks join whatever booking is under way, as
-// Turn's do.
+// outbox.Prebooker. The items ask together, in one call when no booking is
+// under way, or joining the next one.
 func (b *SendBudget) Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64) {
+	asks := make([]*turnAsk, len(items))
 	b.prebookMu.Lock()
 	if b.prebooked == nil {
 		b.prebooked = map[uint64]*prebooking{}
 	}
-	for _, it := range items {
+	for i, it := range items {
 		p := &prebooking{it: it, done: make(chan struct{})}
 		b.prebooked[it.ID] = p
+		asks[i] = &turnAsk{it: it, settled: settled(it.ChatKey), answer: make(chan turnAnswer, 1)}
 		go func() {
-			p.answer, _ = b.book(context.Background(), it, settled(it.ChatKey))
+			p.answer = <-asks[i].answer
 			p.at = time.Now()
 			close(p.done)
 		}()
 	}
 	b.prebookMu.Unlock()
+	go b.enqueue(asks...)
 	time.AfterFunc(prebookTTL, func() { b.Unbook(items) })
 }
 
