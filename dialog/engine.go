@@ -159,7 +159,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 			e.unbook(prebooked) // a transaction tried again
 			prebooked = nil
 		}
-		req := storage.PrefetchRequest{Events: len(evs), Now: e.now().UTC()}
+		req := storage.PrefetchRequest{Events: len(evs)}
 		for _, ev := range evs {
 			req.Contacts = append(req.Contacts, ev.From)
 			if ev.ExternalID != "" {

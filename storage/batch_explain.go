@@ -32,7 +32,7 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 	var plan []string
 	err := s.Tx(ctx, func(tx *Storage) error {
 		args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
-			2*req.Events + 1, req.Events + 1, req.Now, QueuePositionCap}
+			2*req.Events + 1, req.Events + 1}
 		query := "EXPLAIN (ANALYZE, BUFFERS) " + prefetchStatement
 		if generic {
 			if err := tx.q(ctx).Exec("PREPARE explained_prefetch AS " + numberedParams(prefetchStatement)).Error; err != nil {

@@ -13,8 +13,10 @@ import (
 // conversations, locked in id order; ids drawn for the new contacts'
 // customers, identities and conversations and for the batch's messages and
 // outbox items, after the locks (each draw depends on the locked rows, so
-// no other batch can have written to them with later ids); and the queue
-// waiting at $5, leaving out the conversations loaded here.
+// no other batch can have written to them with later ids). The queue is
+// not counted here: only a batch that hands over needs it, and counting a
+// long queue costs more than the round trip that batch then makes
+// (queueAheadInBatch).
 const prefetchStatement = `WITH
 k AS (SELECT DISTINCT channel, external_id FROM unnest(?::text[], ?::text[]) AS k(channel, external_id)),
 seen AS (SELECT m.channel, m.external_id FROM unnest(?::text[], ?::text[]) AS e(channel, external_id)
@@ -37,9 +39,7 @@ SELECT
 	(SELECT json_agg(nextval(pg_get_serial_sequence('identities', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(pg_get_serial_sequence('conversations', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(pg_get_serial_sequence('messages', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked))),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('outbox', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked))),
-	(SELECT count(*) FROM (SELECT 1 FROM conversations WHERE state = 'waiting' AND handed_over_at <= ?
-		AND id NOT IN (SELECT id FROM convs) LIMIT ?) AS ahead)`
+	(SELECT json_agg(nextval(pg_get_serial_sequence('outbox', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked)))`
 
 // prefetchedIdentity is a row of the statement's identities, by column.
 type prefetchedIdentity struct {
@@ -101,14 +101,12 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 		inChans, inExts = append(inChans, r.Channel), append(inExts, r.ExternalID)
 	}
 	var raw [8]*string
-	var queue int64
-	dest := make([]any, 0, len(raw)+1)
+	dest := make([]any, len(raw))
 	for i := range raw {
-		dest = append(dest, &raw[i])
+		dest[i] = &raw[i]
 	}
-	dest = append(dest, &queue)
 	err := s.q(ctx).Raw(prefetchStatement, pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans),
-		pgTextArray(inExts), 2*req.Events+1, req.Events+1, req.Now, QueuePositionCap).Row().Scan(dest...)
+		pgTextArray(inExts), 2*req.Events+1, req.Events+1).Row().Scan(dest...)
 	if err != nil {
 		return nil, fmt.Errorf("prefetch a batch of %d events: %w", req.Events, err)
 	}
@@ -156,11 +154,6 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 	wb.knowConversations(identityIDs, loaded)
 	for i, t := range []string{"customers", "identities", "conversations", "messages", "outbox"} {
 		wb.ids[t] = append(wb.ids[t], drawn[i]...)
-	}
-	at := req.Now
-	wb.queueAt, wb.queueBase, wb.queueExcept = &at, queue, make(map[uint64]bool, len(loaded))
-	for _, c := range loaded {
-		wb.queueExcept[c.ID] = true
 	}
 	return seen, nil
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // InboundRef names an inbound message by its channel's own id for it.
@@ -17,9 +16,6 @@ type PrefetchRequest struct {
 	Inbound []InboundRef
 	// Events is how many events the batch holds.
 	Events int
-	// Now is the batch's clock: its handovers happen no earlier, so the
-	// queue ahead of them is counted once, at Now.
-	Now time.Time
 }
 
 // Prefetch loads what a Batch's events need before any is handled, and
@@ -27,8 +23,8 @@ type PrefetchRequest struct {
 // contacts' identities with customers and each identity's newest
 // conversation (locked for update on PostgreSQL, in id order so
 // concurrent batches do not deadlock). On PostgreSQL it also draws the
-// ids the batch will likely need and counts the queue, all in one
-// statement; on SQLite, in process, it runs a query for each. Contacts not
+// ids the batch will likely need, all in one statement; on SQLite, in
+// process, it runs a query for each. Contacts not
 // known yet are left to FindOrCreateIdentity. Outside a Batch it only
 // finds the repeats.
 func (s *Storage) Prefetch(ctx context.Context, req PrefetchRequest) (map[InboundRef]bool, error) {

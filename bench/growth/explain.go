@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/switchboardhq/switchboard/dialog"
 	"github.com/switchboardhq/switchboard/storage"
@@ -18,7 +17,7 @@ func explainPrefetch(ctx context.Context, store *storage.Storage, o options) err
 		name  string
 		first int64
 	}{{"new", int64(o.customers) + 900_000_000}, {"returning", int64(o.customers)/2 + 1}} {
-		req := storage.PrefetchRequest{Events: o.batch, Now: time.Now().UTC()}
+		req := storage.PrefetchRequest{Events: o.batch}
 		for i := range int64(o.batch) {
 			id := strconv.FormatInt(b.first+i*7, 10)
 			req.Contacts = append(req.Contacts, storage.Contact{Channel: dialog.ChannelTelegram, ExternalID: id, Address: id})
