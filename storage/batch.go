@@ -84,9 +84,11 @@ func (s *Storage) Flush(ctx context.Context) error {
 	}
 	tables := wb.heldTables()
 	if s.dialect == Postgres {
-		if err := s.writeTablesAtOnce(ctx, tables); err != nil {
+		priors, err := s.writeTablesAtOnce(ctx, tables)
+		if err != nil {
 			return err
 		}
+		wb.notePriors(priors)
 	} else {
 		for _, t := range tables {
 			if err := s.writeTable(ctx, t); err != nil {
@@ -171,5 +173,24 @@ func (wb *writeBehind) forgetIdentity(id uint64) {
 		if v.ID == id {
 			delete(wb.idents, k)
 		}
+	}
+}
+
+// notePriors gives each held outbox item what the write found before it in
+// its chat (priors, by item id); an item after another of the same chat in
+// this batch has that one, still pending, before it: the write's
+// statement could not see the batch's own rows.
+func (wb *writeBehind) notePriors(priors map[uint64]PriorItem) {
+	last := map[string]uint64{}
+	for _, it := range wb.outbox {
+		p, ok := priors[it.ID]
+		if !ok {
+			continue
+		}
+		if before, ok := last[it.ChatKey]; ok {
+			p = PriorItem{ID: before, State: OutboxPending}
+		}
+		last[it.ChatKey] = it.ID
+		it.Prior = &p
 	}
 }

@@ -133,26 +133,39 @@ func (s *Storage) writeTable(ctx context.Context, t heldTable) error {
 	return nil
 }
 
+// priorsOf is the statement's last column: for each outbox row written
+// (w%d), the newest older item of its chat as the statement found it, so
+// without this batch's own rows.
+const priorsOf = `(SELECT json_agg(json_build_array(x.id, p.id, p.state, p.sent_at)) FROM w%d x
+	LEFT JOIN LATERAL (SELECT o.id, o.state, o.sent_at FROM outbox o WHERE o.chat_key = x.chat_key AND o.id < x.id
+		ORDER BY o.id DESC LIMIT 1) p ON true)`
+
 // writeTablesAtOnce writes every table on PostgreSQL in one statement: an
 // INSERT per table in a WITH clause, each table's rows one JSON parameter
 // typed by the table's own row type. The statement's text is the same for
 // any number of rows, so it stays prepared, and the batch's writes cost
-// one round trip.
-func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) error {
+// one round trip. It returns, by outbox item, the newest older item of
+// its chat before the batch wrote (priorsOf).
+func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) (map[uint64]PriorItem, error) {
 	var q strings.Builder
 	q.WriteString("WITH ")
 	args := make([]any, 0, len(tables))
 	var counted []heldTable
+	outbox := -1
 	for i, t := range tables {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		list := strings.Join(t.cols, ", ")
-		fmt.Fprintf(&q, "w%d AS (INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, ?::json)%s RETURNING 1)",
-			i, t.name, list, list, t.name, t.suffix)
+		returning := "1"
+		if t.name == "outbox" {
+			outbox, returning = i, "id, chat_key"
+		}
+		fmt.Fprintf(&q, "w%d AS (INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, ?::json)%s RETURNING %s)",
+			i, t.name, list, list, t.name, t.suffix, returning)
 		js, err := rowsJSON(t.cols, t.rows)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", t.name, err)
+			return nil, fmt.Errorf("encode %s: %w", t.name, err)
 		}
 		args = append(args, js)
 		if t.counted {
@@ -166,20 +179,64 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) err
 		}
 		fmt.Fprintf(&q, "(SELECT count(*) FROM w%d) AS %s", i, t.name)
 	}
+	var priors *string
 	took := make([]int64, len(tables))
-	dest := make([]any, len(tables))
+	dest := make([]any, len(tables), len(tables)+1)
 	for i := range took {
 		dest[i] = &took[i]
 	}
+	if outbox >= 0 {
+		fmt.Fprintf(&q, ", "+priorsOf, outbox)
+		dest = append(dest, &priors)
+	}
 	if err := s.q(ctx).Raw(q.String(), args...).Row().Scan(dest...); err != nil {
-		return fmt.Errorf("write the batch: %w", err)
+		return nil, fmt.Errorf("write the batch: %w", err)
 	}
 	for i, t := range tables {
 		if t.counted && took[i] != int64(len(t.rows)) {
-			return fmt.Errorf("write %d %s, %d stored: %w", len(t.rows), t.name, took[i], ErrBatchConflict)
+			return nil, fmt.Errorf("write %d %s, %d stored: %w", len(t.rows), t.name, took[i], ErrBatchConflict)
 		}
 	}
-	return nil
+	if priors == nil {
+		return nil, nil
+	}
+	out, err := readPriors(*priors)
+	if err != nil {
+		return nil, fmt.Errorf("write the batch: %w", err)
+	}
+	return out, nil
+}
+
+// readPriors reads priorsOf's rows: [item id, prior id, state, sent_at],
+// the last three null when the chat had no older item.
+func readPriors(raw string) (map[uint64]PriorItem, error) {
+	var arrays [][]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &arrays); err != nil {
+		return nil, fmt.Errorf("read the items before the outbox rows: %w", err)
+	}
+	out := make(map[uint64]PriorItem, len(arrays))
+	for _, a := range arrays {
+		if len(a) != 4 {
+			return nil, fmt.Errorf("read the items before the outbox rows: %d fields, want 4", len(a))
+		}
+		var id uint64
+		var prior PriorItem
+		var priorID *uint64
+		var state *string
+		for i, dst := range []any{&id, &priorID, &state, &prior.SentAt} {
+			if err := json.Unmarshal(a[i], dst); err != nil {
+				return nil, fmt.Errorf("read the items before the outbox rows: field %d: %w", i+1, err)
+			}
+		}
+		if priorID != nil {
+			prior.ID = *priorID
+		}
+		if state != nil {
+			prior.State = *state
+		}
+		out[id] = prior
+	}
+	return out, nil
 }
 
 // rowsJSON renders rows as a JSON array of objects keyed by column.

@@ -37,6 +37,20 @@ type OutboxItem struct {
 	LastError     string `gorm:"size:512"`
 	CreatedAt     time.Time
 	SentAt        *time.Time
+	// Prior is what the batch that wrote the item found, in the same
+	// statement, of the newest older item of its chat: a pacer can tell
+	// from it, without asking the database again, whether the chat's turn
+	// is clear. Nil when not looked up (SQLite, items written outside a
+	// Batch, items claimed from the table). Not stored.
+	Prior *PriorItem `gorm:"-" json:"-"`
+}
+
+// PriorItem is the newest item older than an outbox item in the same chat,
+// as it stood when the item was written; ID 0 when the chat had none.
+type PriorItem struct {
+	ID     uint64
+	State  string
+	SentAt *time.Time
 }
 
 // TableName keeps the table called "outbox".
