@@ -24,7 +24,9 @@ const staleSend = 10 * time.Second
 // however many processes deliver. The sends that ask while a booking is
 // being made are booked together with one statement, and the ends
 // reported together are written with one: a busy channel costs a few
-// statements per batch, not per send.
+// statements per batch, not per send. A send whose chat's turn its own
+// write already showed clear (most replies) takes a slot of a block
+// leased ahead (lease.go): a busy process books once per block.
 type SendBudget struct {
 	layer   *Layer
 	channel string
@@ -47,6 +49,12 @@ type SendBudget struct {
 	// by outbox item.
 	prebookMu sync.Mutex
 	prebooked map[uint64]*prebooking
+	// slotMu guards the slots leased ahead (lease.go), when recent ones
+	// were taken, and the lease under way, if any.
+	slotMu  sync.Mutex
+	slots   []leasedSlot
+	took    []time.Time
+	leasing chan struct{}
 }
 
 // endDelay is how long a reported end may wait for the next booking to
@@ -90,13 +98,21 @@ func (l *Layer) SendBudget(channel string, lim outbox.Limits) *SendBudget {
 var refusedWaits = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond,
 	80 * time.Millisecond, 160 * time.Millisecond}
 
-// Turn books it a start and waits for it; see outbox.Pacer. A booking
-// made ahead by Prebook serves first, when fresh. Held back by an older
+// Turn books it a start and waits for it; see outbox.Pacer. A send whose
+// chat is clear by what its write found (chatClear) takes a slot leased
+// ahead (lease.go) instead. Otherwise a booking made ahead by Prebook
+// serves first, when fresh. Held back by an older
 // pending item of its chat, it asks again a few times over about 300 ms
 // before it answers ErrOutOfTurn.
 func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []uint64) (func(), error) {
 	refusals := 0
 	pre := b.takePrebooking(it.ID)
+	if notBefore, ok := chatClear(it, settled, b.limits.ChatInterval); ok {
+		if pre != nil {
+			go b.giveBack(pre)
+		}
+		return b.turnLeased(ctx, notBefore)
+	}
 	for {
 		if err := outbox.SleepUntil(ctx, b.pausedUntil()); err != nil {
 			if pre != nil {
@@ -336,6 +352,7 @@ func (b *SendBudget) Pause(ctx context.Context, until time.Time) error {
 		b.paused = until
 	}
 	b.mu.Unlock()
+	b.dropSlots()
 	_, err := b.layer.Pool.Exec(ctx, `INSERT INTO live_send_budget AS b (channel, next_seq, next_start, horizon, paused_until)
 		VALUES ($1, 1, '-infinity', '-infinity', clock_timestamp() + $2::bigint * interval '1 microsecond')
 		ON CONFLICT (channel) DO UPDATE SET paused_until = GREATEST(b.paused_until, EXCLUDED.paused_until)`,

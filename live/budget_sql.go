@@ -48,7 +48,12 @@ const (
 	// has not ended, for it and every one after it; or 'slot' with the
 	// booking's number and the wait until it may start. A chat needs no
 	// lock: the first check lets only its oldest pending item through,
-	// which one process holds. p_settled lists the settled items of every
+	// which one process holds. A chat's gap runs from its last send as
+	// live_send_chats has it, or as the outbox has it for the item before
+	// (its sent_at), whichever is later: sends on leased slots leave no
+	// chat row. An ask with an empty chat is a slot leased ahead
+	// (lease.go): only the channel's window applies to it.
+	// p_settled lists the settled items of every
 	// chat in the batch together. p_end_* are ends of earlier bookings, as
 	// live_send_end takes them, written first (after the channel's lock, so
 	// that two calls never wait for each other's rows). Tables are not schema-qualified: they
@@ -80,6 +85,7 @@ const (
 		busy_wait bigint := -1;
 		c_start timestamptz;
 		c_end timestamptz;
+		prior_sent timestamptz;
 		slot_at timestamptz;
 		new_seq bigint[] := '{}';
 		new_start timestamptz[] := '{}';
@@ -87,7 +93,7 @@ const (
 		k int;
 	BEGIN
 		SELECT array_agg(u.item) INTO refused FROM unnest(p_chats, p_items) AS u(chat, item)
-		WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.chat_key = u.chat AND o.state = 'pending'
+		WHERE u.chat <> '' AND EXISTS (SELECT 1 FROM outbox o WHERE o.chat_key = u.chat AND o.state = 'pending'
 			AND o.id < u.item AND o.id <> ALL (COALESCE(p_settled, '{}')));
 		SELECT next_seq, next_start, horizon, paused_until, gone_seq INTO b_seq, b_start, b_horizon, b_paused, b_gone
 			FROM live_send_budget WHERE channel = p_channel FOR UPDATE;
@@ -111,27 +117,38 @@ const (
 			FROM live_sends s WHERE s.channel = p_channel AND s.seq > b_gone AND s.seq <= b_seq + n - 1 - p_limit;
 		FOR i IN 1..n LOOP
 			CONTINUE WHEN busy_wait >= 0;
-			IF p_items[i] = ANY (COALESCE(refused, '{}')) THEN
-				turns[i] := 'refused';
-				CONTINUE;
-			END IF;
-			k := array_position(new_chat, p_chats[i]);
-			IF k IS NOT NULL THEN
-				turns[i] := 'chat';
-				waits[i] := (extract(epoch FROM GREATEST(new_start[k] - now_at, '0')) * 1e6)::bigint + 20000;
-				CONTINUE;
-			END IF;
-			SELECT c.start_at, c.end_at INTO c_start, c_end FROM live_send_chats c WHERE c.chat_key = p_chats[i];
-			IF FOUND THEN
-				IF c_end IS NULL AND c_start + p_stale_us * us > now_at THEN
-					turns[i] := 'chat';
-					waits[i] := (extract(epoch FROM GREATEST(c_start - now_at, '0')) * 1e6)::bigint + 20000;
+			IF p_chats[i] <> '' THEN
+				IF p_items[i] = ANY (COALESCE(refused, '{}')) THEN
+					turns[i] := 'refused';
 					CONTINUE;
 				END IF;
-				c_end := COALESCE(c_end, c_start + p_stale_us * us) + p_chat_gap_us * us;
-				IF c_end > now_at THEN
+				k := array_position(new_chat, p_chats[i]);
+				IF k IS NOT NULL THEN
 					turns[i] := 'chat';
-					waits[i] := ceil(extract(epoch FROM c_end - now_at) * 1e6)::bigint;
+					waits[i] := (extract(epoch FROM GREATEST(new_start[k] - now_at, '0')) * 1e6)::bigint + 20000;
+					CONTINUE;
+				END IF;
+				SELECT c.start_at, c.end_at INTO c_start, c_end FROM live_send_chats c WHERE c.chat_key = p_chats[i];
+				IF FOUND THEN
+					IF c_end IS NULL AND c_start + p_stale_us * us > now_at THEN
+						turns[i] := 'chat';
+						waits[i] := (extract(epoch FROM GREATEST(c_start - now_at, '0')) * 1e6)::bigint + 20000;
+						CONTINUE;
+					END IF;
+					c_end := COALESCE(c_end, c_start + p_stale_us * us) + p_chat_gap_us * us;
+					IF c_end > now_at THEN
+						turns[i] := 'chat';
+						waits[i] := ceil(extract(epoch FROM c_end - now_at) * 1e6)::bigint;
+						CONTINUE;
+					END IF;
+				END IF;
+				-- A send on a leased slot leaves no row above: its chat's
+				-- last message is the item before this one, once sent.
+				SELECT o.sent_at INTO prior_sent FROM outbox o WHERE o.chat_key = p_chats[i] AND o.id < p_items[i]
+					ORDER BY o.id DESC LIMIT 1;
+				IF prior_sent + p_chat_gap_us * us > now_at THEN
+					turns[i] := 'chat';
+					waits[i] := ceil(extract(epoch FROM prior_sent + p_chat_gap_us * us - now_at) * 1e6)::bigint;
 					CONTINUE;
 				END IF;
 			END IF;
@@ -165,6 +182,7 @@ const (
 		IF b_seq > b_first THEN
 			INSERT INTO live_sends (channel, seq, start_at) SELECT p_channel, x.seq, x.start_at FROM unnest(new_seq, new_start) AS x(seq, start_at);
 			INSERT INTO live_send_chats (chat_key, seq, start_at) SELECT x.chat, x.seq, x.start_at FROM unnest(new_chat, new_seq, new_start) AS x(chat, seq, start_at)
+				WHERE x.chat <> ''
 				ON CONFLICT (chat_key) DO UPDATE SET seq = EXCLUDED.seq, start_at = EXCLUDED.start_at, end_at = NULL;
 		END IF;
 		UPDATE live_send_budget SET next_seq = b_seq, next_start = b_start, horizon = b_horizon, gone_seq = gone
@@ -209,13 +227,16 @@ const (
 				WHERE channel = p_channel AND seq = p_seqs[i];
 		END LOOP;
 		IF n = 1 THEN
-			UPDATE live_send_chats SET end_at = CASE WHEN p_ages_us[1] < 0
-					THEN start_at - p_chat_gap_us * us ELSE now_at - p_ages_us[1] * us END
-				WHERE chat_key = p_chats[1] AND seq = p_seqs[1];
+			-- A leased slot's send (no chat) has no chat row.
+			IF p_chats[1] <> '' THEN
+				UPDATE live_send_chats SET end_at = CASE WHEN p_ages_us[1] < 0
+						THEN start_at - p_chat_gap_us * us ELSE now_at - p_ages_us[1] * us END
+					WHERE chat_key = p_chats[1] AND seq = p_seqs[1];
+			END IF;
 			RETURN;
 		END IF;
 		FOR e IN SELECT x.chat_key, x.seq, x.age_us FROM unnest(p_chats, p_seqs, p_ages_us) AS x(chat_key, seq, age_us)
-			ORDER BY x.chat_key LOOP
+			WHERE x.chat_key <> '' ORDER BY x.chat_key LOOP
 			UPDATE live_send_chats SET end_at = CASE WHEN e.age_us < 0
 					THEN start_at - p_chat_gap_us * us ELSE now_at - e.age_us * us END
 				WHERE chat_key = e.chat_key AND seq = e.seq;

@@ -86,6 +86,7 @@ func (l *Layer) Close() {
 	budgets := l.budgets
 	l.budgetsMu.Unlock()
 	for _, b := range budgets {
+		b.dropSlots()
 		b.flushEnds()
 	}
 	l.Pool.Close()

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/switchboardhq/switchboard/outbox"
@@ -27,10 +28,19 @@ type prebooking struct {
 	at     time.Time
 }
 
-// Prebook books items' sends now, beside their commit; see
+// Prebook books items' sends now, beside their commit, but for those
+// whose chat is clear (chatClear: they take leased slots); see
 // outbox.Prebooker. The items ask together, in one call when no booking is
 // under way, or joining the next one.
 func (b *SendBudget) Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64) {
+	// Sends whose chat is clear will take leased slots.
+	items = slices.DeleteFunc(slices.Clone(items), func(it storage.OutboxItem) bool {
+		_, clear := chatClear(it, settled(it.ChatKey), b.limits.ChatInterval)
+		return clear
+	})
+	if len(items) == 0 {
+		return
+	}
 	asks := make([]*turnAsk, len(items))
 	b.prebookMu.Lock()
 	if b.prebooked == nil {

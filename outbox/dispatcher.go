@@ -78,6 +78,11 @@ type Dispatcher struct {
 	// up on whose outcome the recorder has not written yet: a pacer must
 	// not take them for older items still pending.
 	unrecorded map[uint64]string
+	// recorded holds, per chat, the last item of it this process settled
+	// and wrote, for a while (recentlySettled): an item written beside it
+	// may have found it still pending (storage.PriorItem).
+	recorded     map[string]recordedItem
+	recordedAdds int // since recorded was last pruned
 	// backlog is set while the database may hold due items this process
 	// has not taken: the last claim found some (their chats' next items
 	// follow), or could not ask. Only then does a finished delivery wake
@@ -112,7 +117,7 @@ func New(store *storage.Storage, cfg Config, broker *events.Broker, log *slog.Lo
 	return &Dispatcher{store: store, cfg: cfg, log: log, broker: broker, wake: make(chan struct{}, 1), senders: map[string]*channel{},
 		handoff: make(chan []storage.OutboxItem, 1024), slots: make(chan struct{}, cfg.Concurrency),
 		results: make(chan storage.OutboxResult, cfg.Concurrency), held: map[uint64]bool{}, lanes: map[string]*lane{},
-		unrecorded: map[uint64]string{}}
+		unrecorded: map[uint64]string{}, recorded: map[string]recordedItem{}}
 }
 
 // Register routes items of channel name to s under limits, paced by this

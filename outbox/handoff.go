@@ -79,8 +79,9 @@ func (d *Dispatcher) markUnrecorded(it storage.OutboxItem) {
 	d.memMu.Unlock()
 }
 
-// settled lists the items of chatKey marked by markUnrecorded. There are
-// few: the recorder writes outcomes within milliseconds.
+// settled lists the items of chatKey marked by markUnrecorded, and the
+// chat's last item written since, for recentlySettled. There are few: the
+// recorder writes outcomes within milliseconds.
 func (d *Dispatcher) settled(chatKey string) []uint64 {
 	d.memMu.Lock()
 	defer d.memMu.Unlock()
@@ -90,17 +91,48 @@ func (d *Dispatcher) settled(chatKey string) []uint64 {
 			ids = append(ids, id)
 		}
 	}
+	if r, ok := d.recorded[chatKey]; ok && time.Since(r.at) < recentlySettled {
+		ids = append(ids, r.id)
+	}
 	return ids
+}
+
+// recentlySettled is how long settled keeps naming a chat's last item once
+// its outcome is written: longer than any item written beside it waits for
+// its turn, short enough to keep few chats.
+const recentlySettled = 10 * time.Second
+
+// recordedItem is a chat's last item settled and written here.
+type recordedItem struct {
+	id uint64
+	at time.Time
 }
 
 // forgetRecorded drops the results of batch from unrecorded, written or
 // not: an outcome that could not be written leaves its item pending, to be
 // sent again when its lease ends, and the chat's later items wait for it.
-func (d *Dispatcher) forgetRecorded(batch []storage.OutboxResult) {
+// Written ones are kept a while as their chats' last (settled).
+func (d *Dispatcher) forgetRecorded(batch []storage.OutboxResult, written bool) {
 	d.memMu.Lock()
 	defer d.memMu.Unlock()
+	now := time.Now()
 	for _, r := range batch {
+		chat, ok := d.unrecorded[r.ID]
 		delete(d.unrecorded, r.ID)
+		if ok && written {
+			if last, seen := d.recorded[chat]; !seen || last.id < r.ID {
+				d.recorded[chat] = recordedItem{id: r.ID, at: now}
+			}
+		}
+	}
+	d.recordedAdds += len(batch)
+	if d.recordedAdds >= 1024 {
+		d.recordedAdds = 0
+		for chat, r := range d.recorded {
+			if now.Sub(r.at) >= recentlySettled {
+				delete(d.recorded, chat)
+			}
+		}
 	}
 }
 

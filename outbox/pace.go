@@ -62,8 +62,8 @@ type Pacer interface {
 	// Turn blocks until it may be sent now, and returns done, to be
 	// called once when the send has ended, whatever its outcome. settled
 	// lists the items of its chat this process has sent or given up on
-	// whose outcome may not be written yet: they no longer hold the
-	// chat's turn. Turn returns ErrOutOfTurn when an older item of the
+	// whose outcome may not be written yet, and its last one written in
+	// the last few seconds: they no longer hold the chat's turn. Turn returns ErrOutOfTurn when an older item of the
 	// chat must go first, or the context's error when ctx ends first.
 	Turn(ctx context.Context, it storage.OutboxItem, settled []uint64) (done func(), err error)
 	// Pause holds every send of the channel until until, as the provider

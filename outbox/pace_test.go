@@ -40,27 +40,41 @@ func TestBurstStaysUnderTelegramLimits(t *testing.T) {
 // TestBurstFromThreeProcessesStaysUnderTelegramLimits has three processes
 // on one PostgreSQL deliver a burst to 300 chats, 30 of which get two
 // messages, each handed to a different process than the first: together
-// they keep to Telegram's limits for the bot, and each chat's order.
+// they keep to Telegram's limits for the bot, and each chat's order. The
+// burst is written as the engine writes, by a batch that tells each item
+// what came before it in its chat (first messages then take slots leased
+// ahead), and by a plain transaction that does not (every send booked).
 func TestBurstFromThreeProcessesStaysUnderTelegramLimits(t *testing.T) {
-	url := sharedDatabase(t)
-	tg := faketelegram.New()
-	t.Cleanup(tg.Close)
-	var procs []*outbox.Dispatcher
-	var store *storage.Storage
-	for range 3 {
-		d, s := startProcess(t, url, tg, true)
-		procs, store = append(procs, d), s
-	}
-	items := enqueueBurst(t, store, procs[0].LeaseFor(), 300, 30)
-	for i, it := range items {
-		chat, second := burstChat(it)
-		p := chat % 3
-		if second {
-			p = (chat + 1) % 3
+	for _, batch := range []bool{true, false} {
+		name := "written by a plain transaction"
+		if batch {
+			name = "written by a batch"
 		}
-		procs[p].Handoff(items[i : i+1])
+		t.Run(name, func(t *testing.T) {
+			url := sharedDatabase(t)
+			tg := faketelegram.New()
+			t.Cleanup(tg.Close)
+			var procs []*outbox.Dispatcher
+			var store *storage.Storage
+			for range 3 {
+				d, s := startProcess(t, url, tg, true)
+				procs, store = append(procs, d), s
+			}
+			items := writeBurst(t, store, procs[0].LeaseFor(), 300, 30, batch)
+			for i, it := range items {
+				if batch && it.Prior == nil {
+					t.Fatalf("item %d written by a batch knows nothing of the item before it", it.ID)
+				}
+				chat, second := burstChat(it)
+				p := chat % 3
+				if second {
+					p = (chat + 1) % 3
+				}
+				procs[p].Handoff(items[i : i+1])
+			}
+			checkTelegramLimits(t, tg, items)
+		})
 	}
-	checkTelegramLimits(t, tg, items)
 }
 
 // BenchmarkCommitToSend measures, at 20 messages a second (under
@@ -181,6 +195,12 @@ func startProcess(t testing.TB, url string, tg *faketelegram.Server, shared bool
 // writing process as the engine leaves what it commits, and returns them
 // in the order written.
 func enqueueBurst(t *testing.T, store *storage.Storage, lease time.Duration, chats, doubled int) []storage.OutboxItem {
+	return writeBurst(t, store, lease, chats, doubled, false)
+}
+
+// writeBurst is enqueueBurst, in a Batch (as the engine writes) when batch
+// is set.
+func writeBurst(t *testing.T, store *storage.Storage, lease time.Duration, chats, doubled int, batch bool) []storage.OutboxItem {
 	t.Helper()
 	until := time.Now().UTC().Add(lease)
 	var items []storage.OutboxItem
@@ -193,7 +213,11 @@ func enqueueBurst(t *testing.T, store *storage.Storage, lease time.Duration, cha
 		items = append(items, storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:" + addr, Address: addr, IdentityID: 1,
 			Payload: fmt.Sprintf(`{"text":"message %d"}`, n), LockedUntil: &until})
 	}
-	err := store.Tx(t.Context(), func(tx *storage.Storage) error {
+	write := store.Tx
+	if batch {
+		write = store.Batch
+	}
+	err := write(t.Context(), func(tx *storage.Storage) error {
 		for i := range items {
 			if err := tx.EnqueueOutbox(t.Context(), &items[i]); err != nil {
 				return err

@@ -27,7 +27,7 @@ func (d *Dispatcher) record(results <-chan storage.OutboxResult) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := d.store.RecordOutboxResults(ctx, time.Now().UTC(), batch)
-		d.forgetRecorded(batch)
+		d.forgetRecorded(batch, err == nil)
 		if err != nil {
 			d.log.Error("record delivery results", "count", len(batch), "err", err)
 		} else {
