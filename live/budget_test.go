@@ -1,35 +1,20 @@
 package live
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
-	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // budgetOn opens the live layer on a fresh switchboard schema (the budget
 // reads the outbox) and returns lim's budget for channel "telegram".
 func budgetOn(t *testing.T, lim outbox.Limits) *SendBudget {
 	t.Helper()
-	if !strings.HasPrefix(os.Getenv(storagetest.EnvDatabaseURL), "postgres") {
-		t.Skipf("the shared send budget needs PostgreSQL: set %s", storagetest.EnvDatabaseURL)
-	}
-	url := storagetest.URL(t)
-	storagetest.OpenURL(t, url)
-	layer, err := Open(context.Background(), Config{DatabaseURL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatalf("open the live layer: %v", err)
-	}
-	t.Cleanup(layer.Close)
-	return layer.SendBudget("telegram", lim)
+	budgets, _ := budgetsOn(t, lim, 1)
+	return budgets[0]
 }
 
 // asks makes one ask per chat, for outbox items that are not stored (so
