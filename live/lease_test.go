@@ -164,10 +164,11 @@ func TestABookedSendWaitsForALeasedSendOfItsChat(t *testing.T) {
 func TestUntakenSlotsGoBack(t *testing.T) {
 	budgets, _ := budgetsOn(t, outbox.Limits{PerSecond: 30}, 1)
 	b := budgets[0]
-	// Recent sends make the next block larger than one.
+	// Recent sends make the next block larger than one (stamped ahead, so
+	// a slow machine cannot age them out before the lease).
 	b.slotMu.Lock()
 	for range 5 {
-		b.took = append(b.took, time.Now())
+		b.took = append(b.took, time.Now().Add(time.Second))
 	}
 	b.slotMu.Unlock()
 	done, err := b.Turn(t.Context(), storage.OutboxItem{ID: 1, ChatKey: "telegram:1", Prior: &storage.PriorItem{}}, nil)
