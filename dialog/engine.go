@@ -529,7 +529,6 @@ type pendingEvent struct {
 	msg *storage.Message
 }
 
-// made turns a committed turn's pending events into events.
 // committedItems are the outbox items of a batch's results.
 func committedItems(out []BatchResult) []storage.OutboxItem {
 	var items []storage.OutboxItem
@@ -541,6 +540,7 @@ func committedItems(out []BatchResult) []storage.OutboxItem {
 	return items
 }
 
+// made turns a committed turn's pending events into events.
 func made(pending []pendingEvent) []events.Event {
 	out := make([]events.Event, len(pending))
 	for i, p := range pending {

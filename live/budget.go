@@ -162,15 +162,15 @@ func (b *SendBudget) Turn(ctx context.Context, it storage.OutboxItem, settled []
 			return nil, fmt.Errorf("book %s send of outbox %d: unknown answer %q", b.channel, it.ID, a.turn)
 		}
 		if err := outbox.SleepUntil(ctx, start); err != nil {
-			b.end(it, a.seq, time.Time{})
+			b.end(it.ChatKey, a.seq, time.Time{})
 			return nil, err
 		}
 		if time.Now().Before(b.pausedUntil()) {
-			b.end(it, a.seq, time.Time{}) // a pause came while it waited
+			b.end(it.ChatKey, a.seq, time.Time{}) // a pause came while it waited
 			continue
 		}
 		seq := a.seq
-		return func() { b.end(it, seq, time.Now()) }, nil
+		return func() { b.end(it.ChatKey, seq, time.Now()) }, nil
 	}
 }
 
@@ -192,7 +192,7 @@ func (b *SendBudget) book(ctx context.Context, it storage.OutboxItem, settled []
 	case <-ctx.Done():
 		go func() {
 			if a := <-ask.answer; a.turn == "slot" {
-				b.end(it, a.seq, time.Time{})
+				b.end(it.ChatKey, a.seq, time.Time{})
 			}
 		}()
 		return turnAnswer{}, ctx.Err()
@@ -284,13 +284,14 @@ type sendEnd struct {
 	at      time.Time
 }
 
-// end reports that booking seq of it ended at at, or was dropped when at
-// is zero. The next booking carries it; if none comes within endDelay, it
-// is written alone, with whatever else was reported meanwhile.
-func (b *SendBudget) end(it storage.OutboxItem, seq int64, at time.Time) {
+// end reports that booking seq, for chatKey ("" for a slot leased
+// ahead), ended at at, or was dropped when at is zero. The next booking
+// carries it; if none comes within endDelay, it is written alone, with
+// whatever else was reported meanwhile.
+func (b *SendBudget) end(chatKey string, seq int64, at time.Time) {
 	b.endMu.Lock()
 	defer b.endMu.Unlock()
-	b.ends = append(b.ends, sendEnd{chatKey: it.ChatKey, seq: seq, at: at})
+	b.ends = append(b.ends, sendEnd{chatKey: chatKey, seq: seq, at: at})
 	if b.endTimer == nil {
 		b.endTimer = time.AfterFunc(endDelay, b.flushEnds)
 	}

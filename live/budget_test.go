@@ -1,12 +1,18 @@
 package live
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/outbox"
 	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
 // budgetOn opens the live layer on a fresh switchboard schema (the budget
@@ -15,6 +21,28 @@ func budgetOn(t *testing.T, lim outbox.Limits) *SendBudget {
 	t.Helper()
 	budgets, _ := budgetsOn(t, lim, 1)
 	return budgets[0]
+}
+
+// budgetsOn opens n live layers, as n processes would, on one fresh
+// switchboard schema, and returns each one's budget for "telegram" with the
+// schema's storage.
+func budgetsOn(t *testing.T, lim outbox.Limits, n int) ([]*SendBudget, *storage.Storage) {
+	t.Helper()
+	if !strings.HasPrefix(os.Getenv(storagetest.EnvDatabaseURL), "postgres") {
+		t.Skipf("the shared send budget needs PostgreSQL: set %s", storagetest.EnvDatabaseURL)
+	}
+	url := storagetest.URL(t)
+	store := storagetest.OpenURL(t, url)
+	out := make([]*SendBudget, n)
+	for i := range out {
+		layer, err := Open(context.Background(), Config{DatabaseURL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatalf("open live layer %d: %v", i, err)
+		}
+		t.Cleanup(layer.Close)
+		out[i] = layer.SendBudget("telegram", lim)
+	}
+	return out, store
 }
 
 // asks makes one ask per chat, for outbox items that are not stored (so
@@ -67,13 +95,13 @@ func TestABatchBooksNoMoreThanTheWindowHolds(t *testing.T) {
 		t.Fatalf("answers %v, want 30 slots and 70 busy", count)
 	}
 	// Once the first send has ended a second ago, the 31st may go.
-	b.end(storage.OutboxItem{ChatKey: chats[0]}, 1, time.Now().Add(-time.Second))
+	b.end(chats[0], 1, time.Now().Add(-time.Second))
 	got = turns(t, b, asks(101, "telegram:new", "telegram:newer", chats[1]))
 	if got[0].turn != "slot" || got[0].seq != 31 || got[1].turn != "busy" || got[2].turn != "busy" {
 		t.Fatalf("after one send ended: %+v, want send 31 booked and the rest busy", got)
 	}
 	// A chat with a send in flight is told to wait for it.
-	b.end(storage.OutboxItem{ChatKey: chats[2]}, 2, time.Now().Add(-time.Second))
+	b.end(chats[2], 2, time.Now().Add(-time.Second))
 	got = turns(t, b, asks(201, chats[3], chats[3]))
 	if got[0].turn != "chat" || got[1].turn != "chat" {
 		t.Fatalf("asks for chat %s, in flight: %+v, want both told to wait for the chat", chats[3], got)
@@ -89,12 +117,12 @@ func TestEndsRideWithTheNextBookingOrGoAlone(t *testing.T) {
 	if got := turns(t, b, asks(1, chat)); got[0].turn != "slot" {
 		t.Fatalf("first send: %+v, want a slot", got[0])
 	}
-	b.end(storage.OutboxItem{ChatKey: chat}, 1, time.Now())
+	b.end(chat, 1, time.Now())
 	if got := turns(t, b, asks(2, chat)); got[0].turn != "slot" || got[0].seq != 2 {
 		t.Fatalf("the chat's next send, its first ended: %+v, want slot 2", got[0])
 	}
 
-	b.end(storage.OutboxItem{ChatKey: chat}, 2, time.Now())
+	b.end(chat, 2, time.Now())
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var ended bool

@@ -76,14 +76,14 @@ func (b *SendBudget) turnLeased(ctx context.Context, notBefore time.Time) (func(
 			start = notBefore
 		}
 		if err := outbox.SleepUntil(ctx, start); err != nil {
-			b.end(storage.OutboxItem{}, s.seq, time.Time{})
+			b.end("", s.seq, time.Time{})
 			return nil, err
 		}
 		if time.Now().Before(b.pausedUntil()) {
-			b.end(storage.OutboxItem{}, s.seq, time.Time{}) // a pause came while it waited
+			b.end("", s.seq, time.Time{}) // a pause came while it waited
 			continue
 		}
-		return func() { b.end(storage.OutboxItem{}, s.seq, time.Now()) }, nil
+		return func() { b.end("", s.seq, time.Now()) }, nil
 	}
 }
 
@@ -137,7 +137,7 @@ func (b *SendBudget) leaseSizeLocked(now time.Time) int {
 		cut++
 	}
 	b.took = b.took[cut:]
-	return min(max(len(b.took)+1, 1), maxLease, max(1, b.limits.InWindow()/2))
+	return min(len(b.took)+1, maxLease, max(1, b.limits.InWindow()/2))
 }
 
 // lease books n slots with one call and keeps all but the first, which it
@@ -164,7 +164,7 @@ func (b *SendBudget) lease(ctx context.Context, n int) (s leasedSlot, got bool, 
 	}
 	if err != nil || len(slots) == 0 {
 		for _, x := range slots {
-			b.end(storage.OutboxItem{}, x.seq, time.Time{})
+			b.end("", x.seq, time.Time{})
 		}
 		if err == nil {
 			err = outbox.SleepUntil(ctx, time.Now().Add(busy))
@@ -192,7 +192,7 @@ func (b *SendBudget) expireSlotsLocked(now time.Time) {
 	keep := b.slots[:0]
 	for _, s := range b.slots {
 		if now.Sub(s.start) > slotIdle {
-			b.end(storage.OutboxItem{}, s.seq, time.Time{})
+			b.end("", s.seq, time.Time{})
 			continue
 		}
 		keep = append(keep, s)
@@ -206,7 +206,7 @@ func (b *SendBudget) dropSlots() {
 	b.slotMu.Lock()
 	defer b.slotMu.Unlock()
 	for _, s := range b.slots {
-		b.end(storage.OutboxItem{}, s.seq, time.Time{})
+		b.end("", s.seq, time.Time{})
 	}
 	b.slots = nil
 }

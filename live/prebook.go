@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/switchboardhq/switchboard/outbox"
@@ -33,32 +32,34 @@ type prebooking struct {
 // outbox.Prebooker. The items ask together, in one call when no booking is
 // under way, or joining the next one.
 func (b *SendBudget) Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64) {
-	// Sends whose chat is clear will take leased slots.
-	items = slices.DeleteFunc(slices.Clone(items), func(it storage.OutboxItem) bool {
-		_, clear := chatClear(it, settled(it.ChatKey), b.limits.ChatInterval)
-		return clear
-	})
-	if len(items) == 0 {
+	var booked []storage.OutboxItem
+	var asks []*turnAsk
+	for _, it := range items {
+		done := settled(it.ChatKey)
+		if _, clear := chatClear(it, done, b.limits.ChatInterval); !clear {
+			booked = append(booked, it)
+			asks = append(asks, &turnAsk{it: it, settled: done, answer: make(chan turnAnswer, 1)})
+		}
+	}
+	if len(asks) == 0 {
 		return
 	}
-	asks := make([]*turnAsk, len(items))
 	b.prebookMu.Lock()
 	if b.prebooked == nil {
 		b.prebooked = map[uint64]*prebooking{}
 	}
-	for i, it := range items {
-		p := &prebooking{it: it, done: make(chan struct{})}
-		b.prebooked[it.ID] = p
-		asks[i] = &turnAsk{it: it, settled: settled(it.ChatKey), answer: make(chan turnAnswer, 1)}
+	for _, a := range asks {
+		p := &prebooking{it: a.it, done: make(chan struct{})}
+		b.prebooked[a.it.ID] = p
 		go func() {
-			p.answer = <-asks[i].answer
+			p.answer = <-a.answer
 			p.at = time.Now()
 			close(p.done)
 		}()
 	}
 	b.prebookMu.Unlock()
 	go b.enqueue(asks...)
-	time.AfterFunc(prebookTTL, func() { b.Unbook(items) })
+	time.AfterFunc(prebookTTL, func() { b.Unbook(booked) })
 }
 
 // Unbook gives back the bookings of items no Turn has taken.
@@ -84,7 +85,7 @@ func (b *SendBudget) takePrebooking(id uint64) *prebooking {
 func (b *SendBudget) giveBack(p *prebooking) {
 	<-p.done
 	if p.answer.err == nil && p.answer.turn == "slot" {
-		b.end(p.it, p.answer.seq, time.Time{})
+		b.end(p.it.ChatKey, p.answer.seq, time.Time{})
 	}
 }
 
