@@ -14,10 +14,10 @@ var errExplained = errors.New("explained")
 // ExplainPrefetch runs the PostgreSQL prefetch statement for req under
 // EXPLAIN (ANALYZE, BUFFERS) in a transaction it rolls back, and returns
 // the plan: for benchmarks that watch how the write path scales with the
-// data stored (bench/growth). With generic, the statement is prepared and
-// planned without its arguments, as PostgreSQL may plan a statement a
-// connection has run more than five times (pgx prepares and caches every
-// statement). The ids the statement draws are used up.
+// data stored (bench/growth). It is planned with the settings the
+// batch_prefetch function runs it with (keyPlanSettings); with generic, it
+// is prepared and planned without its arguments, as that function's plan
+// is. The ids the statement draws are used up.
 func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, generic bool) (string, error) {
 	if s.dialect != Postgres {
 		return "", fmt.Errorf("explain the prefetch: only on PostgreSQL")
@@ -34,6 +34,15 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 		args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
 			2*req.Events + 1, req.Events + 1}
 		query := "EXPLAIN (ANALYZE, BUFFERS) " + prefetchStatement
+		// As the batch_prefetch function plans it.
+		for _, set := range keyPlanSettings {
+			if strings.HasPrefix(set, "plan_cache_mode") {
+				continue
+			}
+			if err := tx.q(ctx).Exec("SET LOCAL " + set).Error; err != nil {
+				return err
+			}
+		}
 		if generic {
 			if err := tx.q(ctx).Exec("PREPARE explained_prefetch AS " + numberedParams(prefetchStatement)).Error; err != nil {
 				return err

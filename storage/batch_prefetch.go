@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// prefetchStatement is Prefetch on PostgreSQL as one statement, so a batch
+// prefetchQuery is Prefetch on PostgreSQL as one statement, so a batch
 // waits for the database once before its events are handled: the inbound
 // ids stored before; the contacts' identities with customers; their newest
 // conversations, locked in id order; ids drawn for the new contacts'
@@ -17,9 +17,16 @@ import (
 // not counted here: only a batch that hands over needs it, and counting a
 // long queue costs more than the round trip that batch then makes
 // (queueAheadInBatch).
-const prefetchStatement = `WITH
-k AS (SELECT DISTINCT channel, external_id FROM unnest(?::text[], ?::text[]) AS k(channel, external_id)),
-seen AS (SELECT m.channel, m.external_id FROM unnest(?::text[], ?::text[]) AS e(channel, external_id)
+//
+// seq gives each table's id sequence as an expression; the other arguments
+// are, in order, the contacts' channels and external ids, the inbound
+// messages' channels and external ids, and how many message and outbox ids
+// to draw. The batch_prefetch function (functions.go) runs it with its
+// arguments by name; ExplainPrefetch with placeholders.
+func prefetchQuery(seq map[string]string, chans, exts, inChans, inExts, messages, outbox string) string {
+	return `WITH
+k AS (SELECT DISTINCT channel, external_id FROM unnest(` + chans + `::text[], ` + exts + `::text[]) AS k(channel, external_id)),
+seen AS (SELECT m.channel, m.external_id FROM unnest(` + inChans + `::text[], ` + inExts + `::text[]) AS e(channel, external_id)
 	JOIN messages m ON m.channel = e.channel AND m.external_id = e.external_id AND m.external_id <> ''),
 ids AS (SELECT identities.*, customers.name AS cust_name, customers.username AS cust_username,
 	customers.language AS cust_language, customers.phone AS cust_phone, customers.time_zone AS cust_time_zone,
@@ -35,11 +42,21 @@ SELECT
 	(SELECT json_agg(json_build_array(channel, external_id)) FROM seen),
 	(SELECT json_agg(ids) FROM ids),
 	(SELECT json_agg(convs) FROM convs),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('customers', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('identities', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('conversations', 'id'))) FROM generate_series(1, (SELECT n FROM missing))),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('messages', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked))),
-	(SELECT json_agg(nextval(pg_get_serial_sequence('outbox', 'id'))) FROM generate_series(1, ? + 0 * (SELECT n FROM locked)))`
+	(SELECT json_agg(nextval(` + seq["customers"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(` + seq["identities"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(` + seq["conversations"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
+	(SELECT json_agg(nextval(` + seq["messages"] + `)) FROM generate_series(1, ` + messages + ` + 0 * (SELECT n FROM locked))),
+	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked)))`
+}
+
+// prefetchStatement is prefetchQuery with placeholders, each sequence
+// looked up by its table: the statement the batch_prefetch function runs,
+// for EXPLAIN.
+var prefetchStatement = prefetchQuery(map[string]string{
+	"customers": "pg_get_serial_sequence('customers', 'id')", "identities": "pg_get_serial_sequence('identities', 'id')",
+	"conversations": "pg_get_serial_sequence('conversations', 'id')", "messages": "pg_get_serial_sequence('messages', 'id')",
+	"outbox": "pg_get_serial_sequence('outbox', 'id')",
+}, "?", "?", "?", "?", "?", "?")
 
 // prefetchedIdentity is a row of the statement's identities, by column.
 type prefetchedIdentity struct {
@@ -90,7 +107,8 @@ func deref(s *string) string {
 	return *s
 }
 
-// prefetchAtOnce is Prefetch on PostgreSQL: one round trip.
+// prefetchAtOnce is Prefetch on PostgreSQL: one round trip, to the
+// batch_prefetch function (functions.go).
 func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[InboundRef]bool, error) {
 	wb := s.wb
 	var chans, exts, inChans, inExts []string
@@ -105,8 +123,8 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	err := s.q(ctx).Raw(prefetchStatement, pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans),
-		pgTextArray(inExts), 2*req.Events+1, req.Events+1).Row().Scan(dest...)
+	err := s.q(ctx).Raw("SELECT * FROM batch_prefetch(?, ?, ?, ?, ?, ?)", pgTextArray(chans), pgTextArray(exts),
+		pgTextArray(inChans), pgTextArray(inExts), 2*req.Events+1, req.Events+1).Row().Scan(dest...)
 	if err != nil {
 		return nil, fmt.Errorf("prefetch a batch of %d events: %w", req.Events, err)
 	}

@@ -137,7 +137,9 @@ func SchemaVersion() int {
 func MigrationCount() int { return len(migrations) }
 
 // Migrate applies every migration not yet applied, each in its own
-// transaction, and reports how many it applied.
+// transaction, and reports how many it applied. On PostgreSQL it then
+// creates the write path's functions, or replaces those this build
+// changed (functions.go).
 func (s *Storage) Migrate(ctx context.Context) (int, error) {
 	db := s.q(ctx)
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -189,6 +191,19 @@ func (s *Storage) Migrate(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 		n++
+	}
+	if s.dialect == Postgres {
+		// The write path's functions follow the build, not a numbered
+		// migration: their text is compared and replaced when it changed.
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+				return err
+			}
+			return ensureFunctions(tx)
+		})
+		if err != nil {
+			return n, fmt.Errorf("write path functions: %w", err)
+		}
 	}
 	return n, nil
 }

@@ -210,22 +210,16 @@ func allPlainlySent(results []OutboxResult) bool {
 	return true
 }
 
-// recordSentStatement marks outbox items ($3) and their messages ($6)
-// sent in one statement on PostgreSQL.
-const recordSentStatement = `WITH o AS (UPDATE outbox SET state = ?, locked_until = NULL, sent_at = ?,
-	attempts = attempts + 1 WHERE id = ANY(?::bigint[]))
-UPDATE messages SET delivery_state = ?, delivered_at = ? WHERE id = ANY(?::bigint[])`
-
 // markSent marks outbox items ids and their messages msgs sent at now:
-// one statement on PostgreSQL, two updates on SQLite (which takes no
-// data-modifying WITH).
+// one call of the outbox_mark_sent function (functions.go) on PostgreSQL,
+// two updates on SQLite.
 func (s *Storage) markSent(ctx context.Context, now time.Time, ids, msgs []uint64) error {
 	if len(ids) == 0 && len(msgs) == 0 {
 		return nil
 	}
 	if s.dialect == Postgres {
-		if err := s.q(ctx).Exec(recordSentStatement, OutboxSent, now, pgIDArray(ids), DeliverySent, now,
-			pgIDArray(msgs)).Error; err != nil {
+		if err := s.q(ctx).Exec("SELECT outbox_mark_sent(?, ?, ?, ?, ?)", pgIDArray(ids), pgIDArray(msgs), now,
+			OutboxSent, DeliverySent).Error; err != nil {
 			return fmt.Errorf("mark %d outbox items sent: %w", len(ids), err)
 		}
 		return nil

@@ -1,0 +1,117 @@
+package storage_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+	"github.com/switchboardhq/switchboard/storage/storagetest"
+)
+
+// seqScans reads, on s's one connection, how many sequential scans each of
+// the write path's tables has had.
+func seqScans(t *testing.T, s *storage.Storage) map[string]int64 {
+	t.Helper()
+	ctx := t.Context()
+	// A backend reports its counters at most once a second unless told.
+	if err := s.Exec(ctx, "SELECT pg_stat_force_next_flush()"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Relname string
+		SeqScan int64
+	}
+	if err := s.Select(ctx, &rows, `SELECT relname, seq_scan FROM pg_stat_user_tables
+		WHERE schemaname = current_schema() AND relname IN ('identities', 'customers', 'conversations', 'messages', 'outbox')`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Relname] = r.SeqScan
+	}
+	return out
+}
+
+// TestBatchLooksUpByKeyAsTablesOutgrowTheirStatistics plans the batch's
+// reads and its delivery record while every table is empty and analyzed
+// so, then grows the tables tenfold past what a sequential scan would
+// win at, with no ANALYZE since: the same connection's batches must still
+// find contacts, conversations, repeats and outbox items by index, as
+// they would on a busy first day of a new desk before autovacuum looks.
+func TestBatchLooksUpByKeyAsTablesOutgrowTheirStatistics(t *testing.T) {
+	url := storagetest.URL(t)
+	if !strings.HasPrefix(url, "postgres") {
+		t.Skip("PostgreSQL only: SQLite has no cached plans to go stale")
+	}
+	ctx := t.Context()
+	// One connection: one backend, whose cached plans these are and whose
+	// scans are counted.
+	s, err := storage.OpenMax(ctx, url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+
+	batch := func(round int, externals ...string) {
+		t.Helper()
+		req := storage.PrefetchRequest{Events: len(externals)}
+		for i, e := range externals {
+			req.Contacts = append(req.Contacts, storage.Contact{Channel: "telegram", ExternalID: e, Address: e})
+			req.Inbound = append(req.Inbound, storage.InboundRef{Channel: "telegram", ExternalID: fmt.Sprintf("u-%d-%d", round, i)})
+		}
+		err := s.Batch(ctx, func(tx *storage.Storage) error {
+			_, err := tx.Prefetch(ctx, req)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("batch %d: %v", round, err)
+		}
+		if err := s.RecordOutboxResults(ctx, time.Now().UTC(), []storage.OutboxResult{{ID: uint64(round + 1), Sent: true}}); err != nil {
+			t.Fatalf("record %d: %v", round, err)
+		}
+	}
+	for round := range 8 { // past the five runs after which a plan may be kept
+		batch(round, "1", "2")
+	}
+
+	const rows = 20000
+	grow := []string{
+		`INSERT INTO customers (id, name, username, language, phone, time_zone, created_at, updated_at)
+		SELECT n, 'Customer ' || n, 'user' || n, 'en', '', '', now(), now() FROM generate_series(1, $1::bigint) AS n`,
+		`INSERT INTO identities (id, customer_id, channel, external_id, address, unreachable, opted_out, created_at)
+		SELECT n, n, 'telegram', n::text, n::text, false, false, now() FROM generate_series(1, $1::bigint) AS n`,
+		`INSERT INTO conversations (id, customer_id, identity_id, channel, state, step, queue, language, created_at,
+			updated_at, last_message_at)
+		SELECT n, n, n, 'telegram', 'bot', '', '', 'en', now(), now(), now() FROM generate_series(1, $1::bigint) AS n`,
+		`INSERT INTO messages (conversation_id, direction, author, kind, text, channel, external_id, created_at)
+		SELECT n, 'in', 'customer', 'text', 'hello', 'telegram', 'm' || n, now() FROM generate_series(1, $1::bigint) AS n`,
+		`INSERT INTO outbox (id, channel, chat_key, address, identity_id, conversation_id, payload, state, attempts,
+			next_attempt_at, created_at)
+		SELECT n, 'telegram', 'telegram:' || n, n::text, n, n, '{}', 'pending', 0, now(), now()
+		FROM generate_series(1, $1::bigint) AS n`,
+	}
+	for _, q := range grow {
+		if err := s.Exec(ctx, strings.ReplaceAll(q, "$1", fmt.Sprint(rows))); err != nil {
+			t.Fatalf("grow the tables: %v", err)
+		}
+	}
+
+	before := seqScans(t, s)
+	for round := 8; round < 28; round++ {
+		batch(round, fmt.Sprint(round*7), fmt.Sprint(rows+round)) // one known contact, one new
+	}
+	after := seqScans(t, s)
+	for _, table := range []string{"identities", "customers", "conversations", "messages", "outbox"} {
+		if n := after[table] - before[table]; n > 0 {
+			t.Errorf("20 batches scanned %s (%d rows) sequentially %d times; want every look-up by index", table, rows, n)
+		}
+	}
+}
