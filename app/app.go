@@ -117,14 +117,15 @@ type Options struct {
 	LivePresence live.PresenceConfig
 }
 
-// DefaultCommitWorkers is how many group commits run at once, on either
-// database: SQLite has one writer, and on PostgreSQL one commit at a time
-// gathers every event that arrives during the one before, which on two
-// cores took more updates per second than four workers from 4 updates in
-// flight up (BENCHMARKS.md). Every chat keeps to one worker, so
+// DefaultCommitWorkers is how many group commits run at once on
+// PostgreSQL: a free worker takes the events of every chat no other batch
+// holds, so a second batch commits while the first waits for the
+// database; on two cores two took 5-25% more updates per second than one
+// from 4 updates in flight up (BENCHMARKS.md). SQLite has one writer and
+// always one worker. Every chat keeps to one batch at a time, so
 // SWITCHBOARD_COMMIT_WORKERS may raise it on a machine with cores to
 // spare.
-const DefaultCommitWorkers = 1
+const DefaultCommitWorkers = 2
 
 // StartupError is a problem that should stop start-up with exit status 2.
 type StartupError struct{ Err error }
@@ -195,6 +196,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if o.CommitWorkers > 0 {
 		workers = o.CommitWorkers
+	}
+	if store.Dialect() == storage.SQLite {
+		workers = 1 // one writer: a second batch would only wait for it
 	}
 	a.Committer = dialog.NewCommitter(a.Engine, workers, batch)
 	if a.Live != nil {

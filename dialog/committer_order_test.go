@@ -103,3 +103,98 @@ func TestCommitterKeepsEachChatsOrderAcrossWorkers(t *testing.T) {
 		t.Logf("%d updates of %d chats through 4 workers on PostgreSQL", chats*steps, chats)
 	}
 }
+
+// TestCommitterCommitsOtherChatsWhileOneWaits holds one chat's conversation
+// locked, as another process's transaction would, so that chat's batch
+// waits on PostgreSQL. With two workers, another chat's update must be
+// committed in the meantime, whichever chat it is, and the waiting chat's
+// next update must not start beside its first: it is committed after it,
+// in order, once the lock goes.
+func TestCommitterCommitsOtherChatsWhileOneWaits(t *testing.T) {
+	w := newWorld(t, config.DefaultSettings())
+	if w.store.Dialect() != storage.Postgres {
+		t.Skip("PostgreSQL only: SQLite has one writer and one worker")
+	}
+	held := customer(1, "en")
+	conv := w.command(held, "start").ConversationID
+
+	c := dialog.NewCommitter(w.engine, 2, 64)
+	ctx, stop := context.WithCancel(t.Context())
+	stopped := make(chan struct{})
+	go func() { c.Run(ctx); close(stopped) }()
+	defer func() { stop(); <-stopped }()
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	lockDone := make(chan error, 1)
+	go func() {
+		lockDone <- w.store.Tx(t.Context(), func(tx *storage.Storage) error {
+			if err := tx.Exec(t.Context(), "SELECT id FROM conversations WHERE id = ? FOR UPDATE", conv); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+
+	type outcome struct {
+		res dialog.Result
+		err error
+		at  time.Time
+	}
+	submit := func(from storage.Contact, ev dialog.Event, id string) chan outcome {
+		ev.From, ev.ExternalID = from, id
+		done := make(chan outcome, 1)
+		go func() {
+			r, err := c.Submit(t.Context(), ev)
+			done <- outcome{r, err, time.Now()}
+		}()
+		return done
+	}
+	first := submit(held, dialog.Event{Kind: dialog.KindText, Text: "first"}, "held-1")
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Queued() > 0 { // taken: its batch now waits for the lock
+		if time.Now().After(deadline) {
+			t.Fatal("the held chat's update was never taken")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	second := submit(held, dialog.Event{Kind: dialog.KindText, Text: "second"}, "held-2")
+	for i := 2; i <= 6; i++ {
+		select {
+		case o := <-submit(customer(i, "en"), dialog.Event{Kind: dialog.KindCommand, Command: "start"}, fmt.Sprintf("free-%d", i)):
+			if o.err != nil {
+				t.Fatalf("chat %d: %v", i, o.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("chat %d's update waited behind the held chat's batch", i)
+		}
+	}
+	select {
+	case o := <-second:
+		t.Fatalf("the held chat's second update committed (%v) while its first still waited", o.err)
+	default:
+	}
+
+	close(release)
+	if err := <-lockDone; err != nil {
+		t.Fatal(err)
+	}
+	a, b := <-first, <-second
+	if a.err != nil || b.err != nil {
+		t.Fatalf("held chat: first %v, second %v", a.err, b.err)
+	}
+	if b.at.Before(a.at) {
+		t.Errorf("the held chat's second update was answered before its first")
+	}
+	var texts []string
+	for _, m := range w.messages(conv) {
+		if m.Direction == "in" {
+			texts = append(texts, m.Text)
+		}
+	}
+	if got := strings.Join(texts, ", "); !strings.HasSuffix(got, "first, second") {
+		t.Errorf("held chat's messages in: %s; want them to end with first, second", got)
+	}
+}
