@@ -61,10 +61,11 @@ func (s *Storage) Batch(ctx context.Context, fn func(tx *Storage) error) error {
 	if s.inTx {
 		return errors.New("batch inside a transaction")
 	}
+	if s.dialect == Postgres {
+		return s.batchPiped(ctx, fn)
+	}
 	return s.Tx(ctx, func(tx *Storage) error {
-		tx.wb = &writeBehind{convAt: map[uint64]int{}, latest: map[uint64]*Conversation{},
-			idents: map[string]identityWithCustomer{}, missing: map[string]bool{}, ids: map[string][]uint64{},
-			sqliteNext: map[string]uint64{}, created: map[uint64]bool{}}
+		tx.wb = newWriteBehind()
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -72,11 +73,30 @@ func (s *Storage) Batch(ctx context.Context, fn func(tx *Storage) error) error {
 	})
 }
 
+// rollbackTimeout bounds the ROLLBACK of a batch that failed.
+const rollbackTimeout = 10 * time.Second
+
+func newWriteBehind() *writeBehind {
+	return &writeBehind{convAt: map[uint64]int{}, latest: map[uint64]*Conversation{},
+		idents: map[string]identityWithCustomer{}, missing: map[string]bool{}, ids: map[string][]uint64{},
+		sqliteNext: map[string]uint64{}, created: map[uint64]bool{}}
+}
+
 // Flush writes what a Batch held back so far; statements that follow see
 // it. Outside a Batch it does nothing.
 func (s *Storage) Flush(ctx context.Context) error {
+	return s.flush(ctx, false)
+}
+
+// flush is Flush; with commit, on a PostgreSQL Batch's connection, the
+// write also commits the batch, in the same round trip.
+func (s *Storage) flush(ctx context.Context, commit bool) error {
 	wb := s.wb
+	commit = commit && s.pipe != nil
 	if wb == nil || wb.holdsNothing() {
+		if commit {
+			return s.pipe.commit(ctx)
+		}
 		return nil
 	}
 	if err := s.assignIDs(ctx); err != nil {
@@ -84,7 +104,7 @@ func (s *Storage) Flush(ctx context.Context) error {
 	}
 	tables := wb.heldTables()
 	if s.dialect == Postgres {
-		priors, err := s.writeTablesAtOnce(ctx, tables)
+		priors, err := s.writeTablesAtOnce(ctx, tables, commit)
 		if err != nil {
 			return err
 		}

@@ -123,8 +123,15 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	err := s.q(ctx).Raw("SELECT * FROM batch_prefetch(?, ?, ?, ?, ?, ?)", pgTextArray(chans), pgTextArray(exts),
-		pgTextArray(inChans), pgTextArray(inExts), 2*req.Events+1, req.Events+1).Row().Scan(dest...)
+	args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
+		2*req.Events + 1, req.Events + 1}
+	var err error
+	if s.pipe != nil {
+		// The batch's transaction begins in the same round trip.
+		err = s.pipe.beginAndQueryRow(ctx, "SELECT * FROM batch_prefetch($1, $2, $3, $4, $5, $6)", args, dest...)
+	} else {
+		err = s.q(ctx).Raw("SELECT * FROM batch_prefetch(?, ?, ?, ?, ?, ?)", args...).Row().Scan(dest...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("prefetch a batch of %d events: %w", req.Events, err)
 	}

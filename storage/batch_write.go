@@ -144,9 +144,12 @@ const priorsOf = `(SELECT json_agg(json_build_array(x.id, p.id, p.state, p.sent_
 // INSERT per table in a WITH clause, each table's rows one JSON parameter
 // typed by the table's own row type. The statement's text is the same for
 // any number of rows, so it stays prepared, and the batch's writes cost
-// one round trip. It returns, by outbox item, the newest older item of
-// its chat before the batch wrote (priorsOf).
-func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) (map[uint64]PriorItem, error) {
+// one round trip; with commit, the batch's COMMIT goes in the same round
+// trip. A counted table that took fewer rows than it was given fails the
+// statement itself (batch_expect), so a COMMIT sent with it never commits
+// half a batch. It returns, by outbox item, the newest older item of its
+// chat before the batch wrote (priorsOf).
+func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, commit bool) (map[uint64]PriorItem, error) {
 	var q strings.Builder
 	q.WriteString("WITH ")
 	args := make([]any, 0, len(tables))
@@ -177,6 +180,11 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) (ma
 		if i > 0 {
 			q.WriteString(", ")
 		}
+		if t.counted {
+			fmt.Fprintf(&q, "(SELECT batch_expect(count(*), ?, '%s') FROM w%d) AS %s", t.name, i, t.name)
+			args = append(args, len(t.rows))
+			continue
+		}
 		fmt.Fprintf(&q, "(SELECT count(*) FROM w%d) AS %s", i, t.name)
 	}
 	var priors *string
@@ -189,7 +197,16 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable) (ma
 		fmt.Fprintf(&q, ", "+priorsOf, outbox)
 		dest = append(dest, &priors)
 	}
-	if err := s.q(ctx).Raw(q.String(), args...).Row().Scan(dest...); err != nil {
+	var err error
+	if commit {
+		err = s.pipe.queryRowAndCommit(ctx, numberedParams(q.String()), args, dest...)
+	} else {
+		err = s.q(ctx).Raw(q.String(), args...).Row().Scan(dest...)
+	}
+	if err != nil {
+		if name, ok := batchExpectFailed(err); ok {
+			return nil, fmt.Errorf("write %s: %w", name, ErrBatchConflict)
+		}
 		return nil, fmt.Errorf("write the batch: %w", err)
 	}
 	for i, t := range tables {

@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gorm.io/gorm"
 )
@@ -54,6 +57,15 @@ var writePathFunctions = []dbFunction{
 		body: func(seq map[string]string) string {
 			return "BEGIN\nRETURN QUERY " + prefetchQuery(seq, "p_chans", "p_exts", "p_in_chans", "p_in_exts",
 				"p_messages", "p_outbox") + ";\nEND"
+		}},
+	{name: "batch_expect", args: "p_got bigint, p_want bigint, p_table text", returns: "bigint",
+		body: func(map[string]string) string {
+			return `BEGIN
+IF p_got <> p_want THEN
+	RAISE EXCEPTION USING ERRCODE = '` + batchExpectCode + `', MESSAGE = format('%s took %s of %s rows', p_table, p_got, p_want);
+END IF;
+RETURN p_got;
+END`
 		}},
 	{name: "outbox_mark_sent", args: "p_ids bigint[], p_msgs bigint[], p_at timestamptz, p_sent text, p_delivered text",
 		returns: "void",
@@ -115,4 +127,19 @@ func functionConfig() []string {
 		out[i] = strings.ReplaceAll(s, " = ", "=")
 	}
 	return out
+}
+
+// batchExpectCode is the SQLSTATE batch_expect raises when a table of a
+// batch's write took fewer rows than it was given: another transaction
+// wrote one of them first.
+const batchExpectCode = "SB409"
+
+// batchExpectFailed tells whether err is batch_expect's, and names the
+// table.
+func batchExpectFailed(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == batchExpectCode {
+		return pgErr.Message, true
+	}
+	return "", false
 }

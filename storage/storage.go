@@ -38,6 +38,9 @@ type Storage struct {
 	inTx    bool
 	// wb holds back a Batch's writes (batch.go); nil outside one.
 	wb *writeBehind
+	// pipe is a PostgreSQL Batch's connection (batch_pipe.go); nil
+	// outside one.
+	pipe *pipedConn
 }
 
 // DSN is a parsed SWITCHBOARD_DATABASE_URL.
