@@ -38,8 +38,8 @@ type Engine struct {
 	// handoff and handoffLease: see Options.
 	handoff      func([]storage.OutboxItem)
 	handoffLease time.Duration
-	// prebook and unbook: Options.Prebook and Unbook.
-	prebook, unbook func([]storage.OutboxItem)
+	// prebook: Options.Prebook.
+	prebook func([]storage.OutboxItem)
 	// assignMu lets one automatic assignment run at a time (assign.go).
 	assignMu sync.Mutex
 	// labels sorts feedback into thanks, complaints and questions.
@@ -66,10 +66,12 @@ type Options struct {
 	// HandoffLease so no other instance claims them meanwhile.
 	Handoff      func([]storage.OutboxItem)
 	HandoffLease time.Duration
-	// Prebook, when set with Handoff, is given a batch's outbox items
-	// once written and before the commit, so their sends can be booked
-	// meanwhile; Unbook is given them back when that commit fails.
-	Prebook, Unbook func([]storage.OutboxItem)
+	// Prebook, when set with Handoff, is given a batch's outbox items as
+	// soon as it committed, before they are handed off, so the sends that
+	// need a booking start it at once. (Given before the commit, they
+	// would cost the batch a round trip of its own for the write: on
+	// PostgreSQL the write carries the COMMIT.)
+	Prebook func([]storage.OutboxItem)
 	// TextCallers says SMS can be sent: a caller is told of their
 	// callback (failed, late, cancelled) by text to the number they
 	// called from, as a call cannot take a message.
@@ -95,14 +97,14 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
 		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers,
-		prebook: o.Prebook, unbook: o.Unbook,
+		prebook:   o.Prebook,
 		labels:    label.New(o.Settings.LabelRules()),
 		estimator: promises.NewEstimator(time.Duration(o.Settings.Queue.MinutesPerCustomer) * time.Minute)}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
 	}
-	if e.handoff == nil || e.prebook == nil || e.unbook == nil {
-		e.prebook, e.unbook = nil, nil
+	if e.handoff == nil {
+		e.prebook = nil
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -152,13 +154,8 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 	evs = clean
 	e.learnWaits(ctx)
 	var pending []pendingEvent
-	var prebooked []storage.OutboxItem
 	err := e.store.Batch(ctx, func(tx *storage.Storage) error {
 		pending = pending[:0]
-		if prebooked != nil {
-			e.unbook(prebooked) // a transaction tried again
-			prebooked = nil
-		}
 		req := storage.PrefetchRequest{Events: len(evs)}
 		for _, ev := range evs {
 			req.Contacts = append(req.Contacts, ev.From)
@@ -191,20 +188,12 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 			out[i].Result = r
 			pending = append(pending, emitted...)
 		}
-		if e.prebook != nil {
-			// Written now, the replies' sends are booked while the
-			// commit runs rather than after it.
-			if err := tx.Flush(ctx); err != nil {
-				return err
-			}
-			if prebooked = committedItems(out); len(prebooked) > 0 {
-				e.prebook(prebooked)
-			}
-		}
 		return nil
 	})
-	if err != nil && len(prebooked) > 0 {
-		e.unbook(prebooked)
+	if err == nil && e.prebook != nil {
+		if items := committedItems(out); len(items) > 0 {
+			e.prebook(items)
+		}
 	}
 	if err != nil {
 		// Including ErrBatchConflict: a concurrent batch stored one of

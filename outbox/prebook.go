@@ -2,12 +2,12 @@ package outbox
 
 import "github.com/switchboardhq/switchboard/storage"
 
-// Prebooker is a Pacer that can book the sends of items whose commit is
-// still under way, so that the turn is known by the time the commit is:
-// the booking's round trip to a shared budget runs beside the commit
-// instead of after it. Turn then answers from the booking; items whose
-// commit failed are unbooked, and a booking no Turn takes soon is given
-// back by the pacer itself.
+// Prebooker is a Pacer that can book the sends of items ahead of Turn:
+// the engine gives it a batch's items as soon as their commit is done,
+// before they are handed off, so a booking's round trip to a shared
+// budget runs beside the hand-off. Turn then answers from the booking;
+// a booking no Turn takes soon is given back by the pacer itself, and
+// Unbook gives back at once what will not be sent.
 type Prebooker interface {
 	Pacer
 	// Prebook books items' sends in the background; settled is the
@@ -25,7 +25,7 @@ func (d *Dispatcher) Prebook(items []storage.OutboxItem) {
 	}
 }
 
-// Unbook gives back what Prebook booked for items whose commit failed.
+// Unbook gives back what Prebook booked for items that will not be sent.
 func (d *Dispatcher) Unbook(items []storage.OutboxItem) {
 	for p, group := range d.byPrebooker(items) {
 		p.Unbook(group)
