@@ -49,7 +49,9 @@ func (f dbFunction) argTypes() string {
 }
 
 // writePathFunctions are created, or replaced when their text changed, at
-// every Migrate on PostgreSQL.
+// every Migrate on PostgreSQL. Processes of the build before may still be
+// calling them while a new build starts: a change of a function's
+// arguments or results takes a new name, not a new text under the old one.
 var writePathFunctions = []dbFunction{
 	{name: "batch_prefetch", args: "p_chans text[], p_exts text[], p_in_chans text[], p_in_exts text[], p_messages int, p_outbox int",
 		returns: "TABLE (o_seen json, o_identities json, o_conversations json, o_customer_ids json, o_identity_ids json, " +
