@@ -118,14 +118,15 @@ type Options struct {
 }
 
 // DefaultCommitWorkers is how many group commits run at once on
-// PostgreSQL: a free worker takes the events of every chat no other batch
-// holds, so a second batch commits while the first waits for the
-// database; on two cores two took 5-25% more updates per second than one
-// from 4 updates in flight up (BENCHMARKS.md). SQLite has one writer and
-// always one worker. Every chat keeps to one batch at a time, so
-// SWITCHBOARD_COMMIT_WORKERS may raise it on a machine with cores to
-// spare.
-const DefaultCommitWorkers = 2
+// PostgreSQL. One commit at a time gathers every event that arrives during
+// the one before; a second worker (a free worker takes the events of every
+// chat no other batch holds) overlaps two batches but splits the events
+// into smaller ones, and on two cores, with switchboard in a process of
+// its own, it took no more updates per second and more CPU
+// (BENCHMARKS.md). SQLite has one writer and always one worker. Every
+// chat keeps to one batch at a time, so SWITCHBOARD_COMMIT_WORKERS may
+// raise it on a machine with cores to spare.
+const DefaultCommitWorkers = 1
 
 // StartupError is a problem that should stop start-up with exit status 2.
 type StartupError struct{ Err error }

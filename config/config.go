@@ -33,9 +33,9 @@ type Config struct {
 	// 32): with N processes, max_connections must exceed N × (this + 6).
 	DatabaseMaxConns int
 	// CommitWorkers is how many group commits one process runs at once on
-	// PostgreSQL (SWITCHBOARD_COMMIT_WORKERS, default 2): a chat's updates
+	// PostgreSQL (SWITCHBOARD_COMMIT_WORKERS, default 1): a chat's updates
 	// are in one batch at a time, so order holds with any number. More
-	// than two helps only with cores to spare (BENCHMARKS.md); SQLite has
+	// than one helps only with cores to spare (BENCHMARKS.md); SQLite has
 	// one writer and one worker whatever it is.
 	CommitWorkers int
 	// PublicURL is the external base URL (SWITCHBOARD_PUBLIC_URL).
@@ -176,7 +176,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	add(err)
 	c.DatabaseMaxConns, err = parseCount("SWITCHBOARD_DATABASE_MAX_CONNS", get("SWITCHBOARD_DATABASE_MAX_CONNS", strconv.Itoa(storage.DefaultMaxConns)), 2, 1000)
 	add(err)
-	c.CommitWorkers, err = parseCount("SWITCHBOARD_COMMIT_WORKERS", get("SWITCHBOARD_COMMIT_WORKERS", "2"), 1, 64)
+	c.CommitWorkers, err = parseCount("SWITCHBOARD_COMMIT_WORKERS", get("SWITCHBOARD_COMMIT_WORKERS", "1"), 1, 64)
 	add(err)
 	add(c.validateEnv())
 
