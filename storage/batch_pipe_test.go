@@ -3,7 +3,6 @@ package storage_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/storage"
@@ -17,19 +16,8 @@ import (
 // committed at once, seen by another connection, not kept in a
 // transaction left open.
 func TestAFailedBatchHandsItsConnectionBackClean(t *testing.T) {
-	url := storagetest.URL(t)
-	if !strings.HasPrefix(url, "postgres") {
-		t.Skip("PostgreSQL only: SQLite's batch is a plain transaction")
-	}
+	s, url := openOneConnection(t, "SQLite's batch is a plain transaction")
 	ctx := t.Context()
-	s, err := storage.OpenMax(ctx, url, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	other := storagetest.OpenURL(t, url)
 
 	begin := func(tx *storage.Storage, external string) {

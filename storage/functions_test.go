@@ -10,6 +10,26 @@ import (
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
 
+// openOneConnection opens a migrated PostgreSQL test database on a pool of
+// one connection, and returns its URL too; on SQLite it skips the test,
+// saying why.
+func openOneConnection(t *testing.T, whyNotSQLite string) (*storage.Storage, string) {
+	t.Helper()
+	url := storagetest.URL(t)
+	if !strings.HasPrefix(url, "postgres") {
+		t.Skip("PostgreSQL only: " + whyNotSQLite)
+	}
+	s, err := storage.OpenMax(t.Context(), url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s, url
+}
+
 // seqScans reads, on s's one connection, how many sequential scans each of
 // the write path's tables has had.
 func seqScans(t *testing.T, s *storage.Storage) map[string]int64 {
@@ -41,21 +61,10 @@ func seqScans(t *testing.T, s *storage.Storage) map[string]int64 {
 // find contacts, conversations, repeats and outbox items by index, as
 // they would on a busy first day of a new desk before autovacuum looks.
 func TestBatchLooksUpByKeyAsTablesOutgrowTheirStatistics(t *testing.T) {
-	url := storagetest.URL(t)
-	if !strings.HasPrefix(url, "postgres") {
-		t.Skip("PostgreSQL only: SQLite has no cached plans to go stale")
-	}
-	ctx := t.Context()
 	// One connection: one backend, whose cached plans these are and whose
 	// scans are counted.
-	s, err := storage.OpenMax(ctx, url, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := openOneConnection(t, "SQLite has no cached plans to go stale")
+	ctx := t.Context()
 	if err := s.Exec(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
