@@ -43,6 +43,7 @@ type Committer struct {
 // chatKey names a chat: its channel and external id.
 type chatKey struct{ channel, externalID string }
 
+// keyOf is the chat ev belongs to.
 func keyOf(ev Event) chatKey { return chatKey{ev.From.Channel, ev.From.ExternalID} }
 
 type commitRequest struct {

@@ -66,9 +66,9 @@ type Options struct {
 	// HandoffLease so no other instance claims them meanwhile.
 	Handoff      func([]storage.OutboxItem)
 	HandoffLease time.Duration
-	// Prebook, when set with Handoff, is given a batch's outbox items as
-	// soon as it committed, before they are handed off, so the sends that
-	// need a booking start it at once. (Given before the commit, they
+	// Prebook, when set with Handoff, is given the outbox items of each
+	// commit just before they are handed off, so the sends that need a
+	// booking start it at once. (Given before the commit, they
 	// would cost the batch a round trip of its own for the write: on
 	// PostgreSQL the write carries the COMMIT.)
 	Prebook func([]storage.OutboxItem)
@@ -190,11 +190,6 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 		}
 		return nil
 	})
-	if err == nil && e.prebook != nil {
-		if items := committedItems(out); len(items) > 0 {
-			e.prebook(items)
-		}
-	}
 	if err != nil {
 		// Including ErrBatchConflict: a concurrent batch stored one of
 		// these events first, and handling each alone finds which.
@@ -249,6 +244,9 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	switch {
 	case len(items) == 0:
 	case e.handoff != nil:
+		if e.prebook != nil {
+			e.prebook(items)
+		}
 		e.handoff(items)
 	default:
 		e.wake()
