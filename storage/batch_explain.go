@@ -15,7 +15,7 @@ var errExplained = errors.New("explained")
 // EXPLAIN (ANALYZE, BUFFERS) in a transaction it rolls back, and returns
 // the plan: for benchmarks that watch how the write path scales with the
 // data stored (bench/growth). It is planned with the settings the
-// batch_prefetch function runs it with (keyPlanSettings); with generic, it
+// batch_prefetch function runs it with (keyLookupSettings); with generic, it
 // is prepared and planned without its arguments, as that function's plan
 // is. The ids the statement draws are used up.
 func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, generic bool) (string, error) {
@@ -35,10 +35,7 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 			2*req.Events + 1, req.Events + 1}
 		query := "EXPLAIN (ANALYZE, BUFFERS) " + prefetchStatement
 		// As the batch_prefetch function plans it.
-		for _, set := range keyPlanSettings {
-			if strings.HasPrefix(set, "plan_cache_mode") {
-				continue
-			}
+		for _, set := range keyLookupSettings {
 			if err := tx.q(ctx).Exec("SET LOCAL " + set).Error; err != nil {
 				return err
 			}

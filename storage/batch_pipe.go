@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -71,15 +70,22 @@ func (p *pipedConn) QueryRowContext(ctx context.Context, query string, args ...a
 	return p.conn.QueryRowContext(ctx, query, args...)
 }
 
-// pipelined sends statements in one round trip on the connection and
-// hands their results to read, which must read them in order.
-func (p *pipedConn) pipelined(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+// withPgx runs fn on the connection's pgx connection.
+func (p *pipedConn) withPgx(fn func(c *pgx.Conn) error) error {
 	return p.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("a pipelined batch needs pgx, not %T", dc)
 		}
-		br := c.Conn().SendBatch(ctx, b)
+		return fn(c.Conn())
+	})
+}
+
+// pipelined sends statements in one round trip on the connection and
+// hands their results to read, which must read them in order.
+func (p *pipedConn) pipelined(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	return p.withPgx(func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, b)
 		err := read(br)
 		if cerr := br.Close(); err == nil {
 			err = cerr
@@ -130,12 +136,8 @@ func (p *pipedConn) commit(ctx context.Context) error {
 	if !p.begun {
 		return nil
 	}
-	return p.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("a pipelined batch needs pgx, not %T", dc)
-		}
-		return commandCommitted(c.Conn().Exec(ctx, "COMMIT"))
+	return p.withPgx(func(c *pgx.Conn) error {
+		return commandCommitted(c.Exec(ctx, "COMMIT"))
 	})
 }
 
@@ -162,20 +164,15 @@ func (p *pipedConn) finish(committed bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
 	defer cancel()
-	err := p.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return driver.ErrBadConn
-		}
-		if c.Conn().PgConn().TxStatus() == 'I' {
+	err := p.withPgx(func(c *pgx.Conn) error {
+		if c.PgConn().TxStatus() == 'I' {
 			return nil
 		}
-		if _, err := c.Conn().Exec(ctx, "ROLLBACK"); err != nil {
-			return driver.ErrBadConn
-		}
-		return nil
+		_, err := c.Exec(ctx, "ROLLBACK")
+		return err
 	})
-	if err != nil && !errors.Is(err, driver.ErrBadConn) {
+	if err != nil {
+		// Returning ErrBadConn from Raw makes database/sql drop it.
 		_ = p.conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -10,20 +11,23 @@ import (
 	"gorm.io/gorm"
 )
 
-// keyPlanSettings are the planner settings of the write path's functions.
-// Every lookup those functions make is by key, so each is planned as an
-// index probe whatever the table statistics say, and the plan is kept for
-// the connection instead of being made again for every call. Left to the
-// planner, a statement planned while a table was small keeps a sequential
-// scan of it (a hash join against the batch's keys) in its cached plan
-// while the table grows, until the next ANALYZE; with these settings the
-// cost per batch stays flat from an empty database to millions of rows.
-var keyPlanSettings = []string{
+// keyLookupSettings are the planner settings of the write path's
+// functions. Every lookup those functions make is by key, so each is
+// planned as an index probe whatever the table statistics say. Left to
+// the planner, a statement planned while a table was small keeps a
+// sequential scan of it (a hash join against the batch's keys) in its
+// cached plan while the table grows, until the next ANALYZE; with these
+// settings the cost per batch stays flat from an empty database to
+// millions of rows.
+var keyLookupSettings = []string{
 	"enable_seqscan = off",
 	"enable_hashjoin = off",
 	"enable_mergejoin = off",
-	"plan_cache_mode = force_generic_plan",
 }
+
+// functionSettings are keyLookupSettings and one plan per connection,
+// kept instead of being made again for every call.
+var functionSettings = append(slices.Clone(keyLookupSettings), "plan_cache_mode = force_generic_plan")
 
 // dbFunction is a PostgreSQL function the write path calls.
 type dbFunction struct {
@@ -114,7 +118,7 @@ func ensureFunctions(tx *gorm.DB) error {
 			return fmt.Errorf("drop the old function %s: %w", f.name, err)
 		}
 		create := fmt.Sprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql\nSET %s\nAS $fn$%s$fn$",
-			f.name, f.args, f.returns, strings.Join(keyPlanSettings, "\nSET "), body)
+			f.name, f.args, f.returns, strings.Join(functionSettings, "\nSET "), body)
 		if err := tx.Exec(create).Error; err != nil {
 			return fmt.Errorf("create function %s: %w", f.name, err)
 		}
@@ -122,10 +126,10 @@ func ensureFunctions(tx *gorm.DB) error {
 	return nil
 }
 
-// functionConfig is keyPlanSettings as pg_proc.proconfig lists them.
+// functionConfig is functionSettings as pg_proc.proconfig lists them.
 func functionConfig() []string {
-	out := make([]string, len(keyPlanSettings))
-	for i, s := range keyPlanSettings {
+	out := make([]string, len(functionSettings))
+	for i, s := range functionSettings {
 		out[i] = strings.ReplaceAll(s, " = ", "=")
 	}
 	return out

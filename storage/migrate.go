@@ -146,7 +146,7 @@ func (s *Storage) Migrate(ctx context.Context) (int, error) {
 		if s.dialect == Postgres {
 			// Processes starting together on an empty database must not
 			// both create the table.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+			if err := lockMigrations(tx); err != nil {
 				return err
 			}
 		}
@@ -171,7 +171,7 @@ func (s *Storage) Migrate(ctx context.Context) (int, error) {
 		err := db.Transaction(func(tx *gorm.DB) error {
 			if s.dialect == Postgres {
 				// Two instances starting together must not migrate twice.
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+				if err := lockMigrations(tx); err != nil {
 					return err
 				}
 				var exists int64
@@ -196,7 +196,7 @@ func (s *Storage) Migrate(ctx context.Context) (int, error) {
 		// The write path's functions follow the build, not a numbered
 		// migration: their text is compared and replaced when it changed.
 		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error; err != nil {
+			if err := lockMigrations(tx); err != nil {
 				return err
 			}
 			return ensureFunctions(tx)
@@ -206,4 +206,10 @@ func (s *Storage) Migrate(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// lockMigrations takes, for tx, the lock that keeps processes starting
+// together on one PostgreSQL from migrating at once.
+func lockMigrations(tx *gorm.DB) error {
+	return tx.Exec("SELECT pg_advisory_xact_lock(7452001)").Error
 }
