@@ -47,6 +47,11 @@ type writeBehind struct {
 	queueAt     *time.Time
 	queueBase   int64
 	queueExcept map[uint64]bool
+	// freeSlots is the operators' free slots as the batch's transaction
+	// sees them, read with the queue count (nil until read): the batch's
+	// own writes wait for its end, so every handover of the batch would
+	// read the same number.
+	freeSlots *int
 }
 
 func identKey(channel, externalID string) string { return channel + "\x00" + externalID }

@@ -267,7 +267,9 @@ func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, bool,
 }
 
 // queueAheadInDB counts, up to the cap, the waiting conversations stored
-// ahead of c, leaving out the ids in except.
+// ahead of c, leaving out the ids in except. Inside a Batch that has not
+// read the operators' free slots yet, the same statement reads them for
+// FreeSlots: a handover asks for both.
 func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []uint64) (int64, error) {
 	q := `SELECT count(*) FROM (SELECT 1 FROM conversations
 		WHERE state = ? AND handed_over_at <= ? AND (handed_over_at < ? OR id < ?)`
@@ -277,8 +279,21 @@ func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []u
 		q += ` AND NOT (` + cond + `)`
 		args = append(args, arg)
 	}
+	q += ` LIMIT ?) AS ahead`
+	args = append(args, QueuePositionCap)
 	var n int64
-	if err := s.q(ctx).Raw(q+` LIMIT ?) AS ahead`, append(args, QueuePositionCap)...).Scan(&n).Error; err != nil {
+	if s.wb != nil && s.wb.freeSlots == nil {
+		var row struct{ Ahead, Free int64 }
+		err := s.q(ctx).Raw(`SELECT (`+q+`) AS ahead, (`+freeSlotsQuery+`) AS free`,
+			append(args, StateOpen, true, PresenceOnline)...).Scan(&row).Error
+		if err != nil {
+			return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
+		}
+		free := int(row.Free)
+		s.wb.freeSlots = &free
+		return row.Ahead, nil
+	}
+	if err := s.q(ctx).Raw(q, args...).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
 	}
 	return n, nil

@@ -194,18 +194,28 @@ func (s *Storage) RecentWaits(ctx context.Context, since time.Time, limit int) (
 	return out, nil
 }
 
-// FreeSlots counts the conversations the operators online now could still
-// take: each active online operator's capacity less their open
-// conversations, never below zero.
-func (s *Storage) FreeSlots(ctx context.Context) (int, error) {
-	var n int64
-	err := s.q(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN free > 0 THEN free ELSE 0 END), 0) FROM (
+// freeSlotsQuery sums the free slots of the active operators online now
+// (arguments: StateOpen, true, PresenceOnline).
+const freeSlotsQuery = `SELECT COALESCE(SUM(CASE WHEN free > 0 THEN free ELSE 0 END), 0) FROM (
 		SELECT operators.capacity - (SELECT count(*) FROM conversations
 			WHERE conversations.operator_id = operators.id AND conversations.state = ?) AS free
-		FROM operators WHERE operators.active = ? AND operators.presence = ?) AS slots`,
-		StateOpen, true, PresenceOnline).Scan(&n).Error
-	if err != nil {
+		FROM operators WHERE operators.active = ? AND operators.presence = ?) AS slots`
+
+// FreeSlots counts the conversations the operators online now could still
+// take: each active online operator's capacity less their open
+// conversations, never below zero. Inside a Batch it is read once, with the
+// queue count when there is one.
+func (s *Storage) FreeSlots(ctx context.Context) (int, error) {
+	if s.wb != nil && s.wb.freeSlots != nil {
+		return *s.wb.freeSlots, nil
+	}
+	var n int64
+	if err := s.q(ctx).Raw(freeSlotsQuery, StateOpen, true, PresenceOnline).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("count free slots of online operators: %w", err)
+	}
+	if s.wb != nil {
+		free := int(n)
+		s.wb.freeSlots = &free
 	}
 	return int(n), nil
 }

@@ -212,6 +212,27 @@ func TestFreeSlotsCountOnlineOperatorsRoom(t *testing.T) {
 	if got, err := s.FreeSlots(ctx); err != nil || got != 3 {
 		t.Fatalf("free slots %d, %v; want 3", got, err)
 	}
+	// In a batch, the handover's queue count reads them in the same
+	// statement; a batch that counts no queue reads them alone.
+	waiting := newWaiting(t, s, "queued", at)
+	for _, count := range []bool{true, false} {
+		err := s.Batch(ctx, func(tx *storage.Storage) error {
+			if count {
+				if pos, _, err := tx.QueuePosition(ctx, waiting); err != nil || pos != 1 {
+					t.Errorf("queue position %d, %v; want 1", pos, err)
+				}
+			}
+			for range 2 {
+				if got, err := tx.FreeSlots(ctx); err != nil || got != 3 {
+					t.Errorf("queue counted %v: free slots in a batch %d, %v; want 3", count, got, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestRecentWaitsAreTheWindowsAnsweredAndOpenOnes: only answered and open
