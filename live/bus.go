@@ -69,6 +69,14 @@ type Bus struct {
 	// delivered is the newest id handed to the broker; only the listener
 	// goroutine changes it.
 	delivered uint64
+	// own holds the events this process wrote that its listener has not
+	// delivered yet, by id, as they read back: a notification whose new
+	// ids are all here is delivered from memory, without a read.
+	ownMu sync.Mutex
+	own   map[uint64]events.Event
+	// writing is closed when the write in flight, if any, has returned
+	// and remembered its events: a notification often arrives first.
+	writing chan struct{}
 	// downSince is when the listener connection was last lost (unix
 	// nanoseconds), 0 while it is up.
 	downSince atomic.Int64
@@ -88,7 +96,7 @@ func (l *Layer) NewBus(ctx context.Context, b *events.Broker, encode func(any) (
 	if cfg.ListenerGrace <= 0 {
 		cfg.ListenerGrace = DefaultListenerGrace
 	}
-	bus := &Bus{l: l, broker: b, encode: encode, cfg: cfg, wake: make(chan struct{}, 1)}
+	bus := &Bus{l: l, broker: b, encode: encode, cfg: cfg, wake: make(chan struct{}, 1), own: map[uint64]events.Event{}}
 	var newest int64
 	if err := l.Pool.QueryRow(ctx, "SELECT COALESCE(max(id), 0) FROM live_events").Scan(&newest); err != nil {
 		return nil, fmt.Errorf("live bus: read newest event: %w", err)
@@ -223,17 +231,19 @@ func (b *Bus) requeue(batch []events.Event) {
 	}
 }
 
-// write stores a batch with one statement (live_publish, schema.go). Its
-// advisory lock makes ids commit in the order they are taken, across
-// processes, so a listener that has read up to id N never later finds an
-// event below N.
+// write stores a batch with one statement (live_publish_numbered,
+// schema.go). Its advisory lock makes ids commit in the order they are
+// taken, across processes, so a listener that has read up to id N never
+// later finds an event below N. The batch's events are remembered as
+// they will read back, under the consecutive ids the statement gave them.
 func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 	types := make([]string, len(batch))
 	convs := make([]int64, len(batch))
 	ats := make([]time.Time, len(batch))
 	datas := make([]string, len(batch))
 	for i, ev := range batch {
-		types[i], convs[i], ats[i] = ev.Type, int64(ev.ConversationID), ev.At.UTC()
+		// The database keeps microseconds; pgx drops the rest.
+		types[i], convs[i], ats[i] = ev.Type, int64(ev.ConversationID), ev.At.UTC().Truncate(time.Microsecond)
 		if ev.Data != nil {
 			raw, err := b.encode(ev.Data)
 			if err != nil {
@@ -243,13 +253,81 @@ func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 			datas[i] = string(raw)
 		}
 	}
+	done := make(chan struct{})
+	b.ownMu.Lock()
+	b.writing = done
+	b.ownMu.Unlock()
+	defer close(done)
 	var newest int64
-	err := b.l.Pool.QueryRow(ctx, "SELECT live_publish($1, $2, $3, $4, $5, $6)", b.l.LockKey("events"),
+	err := b.l.Pool.QueryRow(ctx, "SELECT live_publish_numbered($1, $2, $3, $4, $5, $6)", b.l.LockKey("events"),
 		b.l.Channel("events"), types, convs, ats, datas).Scan(&newest)
 	if err != nil {
 		return fmt.Errorf("publish %d events: %w", len(batch), err)
 	}
+	b.ownMu.Lock()
+	defer b.ownMu.Unlock()
+	if len(b.own)+len(batch) > MaxQueued {
+		return nil // the listener is behind: it reads them back
+	}
+	first := uint64(newest) - uint64(len(batch)) + 1
+	for i := range batch {
+		ev := events.Event{ID: first + uint64(i), Type: types[i], ConversationID: uint64(convs[i]), At: ats[i]}
+		if datas[i] != "" {
+			ev.Data = json.RawMessage(datas[i])
+		}
+		b.own[ev.ID] = ev
+	}
 	return nil
+}
+
+// ownWait bounds how long the listener waits for this process's write in
+// flight before it reads a notification's events back instead.
+const ownWait = 20 * time.Millisecond
+
+// takeOwn returns the events after the last delivered up to newest when
+// this process wrote them all, forgetting them; nil when any is not its
+// own (or not remembered yet), and the listener reads them. A write still
+// in flight (its notification came before its answer) is waited for.
+func (b *Bus) takeOwn(ctx context.Context, newest uint64) []events.Event {
+	b.ownMu.Lock()
+	writing := b.writing
+	b.ownMu.Unlock()
+	if writing != nil {
+		t := time.NewTimer(ownWait)
+		select {
+		case <-writing:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	b.ownMu.Lock()
+	defer b.ownMu.Unlock()
+	if newest <= b.delivered || newest-b.delivered > uint64(len(b.own)) {
+		return nil
+	}
+	for id := b.delivered + 1; id <= newest; id++ {
+		if _, ok := b.own[id]; !ok {
+			return nil
+		}
+	}
+	evs := make([]events.Event, 0, newest-b.delivered)
+	for id := b.delivered + 1; id <= newest; id++ {
+		evs = append(evs, b.own[id])
+		delete(b.own, id)
+	}
+	return evs
+}
+
+// forgetOwn drops the remembered events the listener has delivered.
+func (b *Bus) forgetOwn() {
+	b.ownMu.Lock()
+	defer b.ownMu.Unlock()
+	for id := range b.own {
+		if id <= b.delivered {
+			delete(b.own, id)
+		}
+	}
 }
 
 // runListener keeps a LISTEN connection, reconnecting with back-off, and
@@ -309,8 +387,16 @@ func (b *Bus) listen(ctx context.Context, connected func()) error {
 		case err != nil:
 			return fmt.Errorf("wait for notification: %w", err)
 		}
-		if newest, perr := strconv.ParseUint(n.Payload, 10, 64); perr == nil && newest <= b.delivered {
+		newest, perr := strconv.ParseUint(n.Payload, 10, 64)
+		if perr == nil && newest <= b.delivered {
 			continue // already read with an earlier notification
+		}
+		if perr == nil {
+			if evs := b.takeOwn(ctx, newest); evs != nil {
+				b.broker.Deliver(evs...)
+				b.delivered = newest
+				continue
+			}
 		}
 		if err := b.catchUp(ctx, conn); err != nil {
 			return err
@@ -335,6 +421,7 @@ func (b *Bus) catchUp(ctx context.Context, conn *pgx.Conn) error {
 		}
 		b.broker.Deliver(evs...)
 		b.delivered = evs[len(evs)-1].ID
+		b.forgetOwn()
 		if len(evs) < fetchPage {
 			return nil
 		}

@@ -69,27 +69,35 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// publishFunction writes a batch of events in one round trip: it takes the
+// publishFunction, live_publish_numbered, writes a batch of events in one round trip: it takes the
 // event ids' advisory lock (p_lock) so ids commit in the order they are
-// drawn, stores the events, NOTIFYs p_channel with the newest id and
-// returns it. Events are live data: losing the last moments' to a
-// database crash costs a reload, so the commit does not wait for the disk
-// (set_config's local value lasts to the end of the caller's transaction).
-const publishFunction = `CREATE OR REPLACE FUNCTION live_publish(p_lock bigint, p_channel text, p_types text[],
+// drawn, stores the events under consecutive ids in the arrays' order,
+// NOTIFYs p_channel with the newest id and returns it. The writing process
+// thus knows each event's id (newest minus its distance from the end) and
+// can hand its own events to its streams without reading them back.
+// (Earlier builds call live_publish, which drew ids one row at a time;
+// both share the lock and the sequence, so ids stay in commit order while
+// builds are mixed.) Events are live data: losing the last moments' to a database crash
+// costs a reload, so the commit does not wait for the disk (set_config's
+// local value lasts to the end of the caller's transaction).
+const publishFunction = `CREATE OR REPLACE FUNCTION live_publish_numbered(p_lock bigint, p_channel text, p_types text[],
 	p_convs bigint[], p_ats timestamptz[], p_datas text[]) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-	newest bigint;
+	v_first bigint;
+	v_newest bigint;
 BEGIN
 	PERFORM set_config('synchronous_commit', 'off', true);
 	PERFORM pg_advisory_xact_lock(p_lock);
-	WITH ins AS (
-		INSERT INTO live_events (id, type, conversation_id, at, data)
-		SELECT nextval('live_event_ids'), t, c, a, d
-		FROM unnest(p_types, p_convs, p_ats, p_datas) AS u(t, c, a, d)
-		RETURNING id)
-	SELECT max(id) INTO newest FROM ins;
-	PERFORM pg_notify(p_channel, newest::text);
-	RETURN newest;
+	v_first := nextval('live_event_ids');
+	v_newest := v_first + cardinality(p_types) - 1;
+	IF v_newest > v_first THEN
+		PERFORM setval('live_event_ids', v_newest);
+	END IF;
+	INSERT INTO live_events (id, type, conversation_id, at, data)
+	SELECT v_first + n - 1, t, c, a, d
+	FROM unnest(p_types, p_convs, p_ats, p_datas) WITH ORDINALITY AS u(t, c, a, d, n);
+	PERFORM pg_notify(p_channel, v_newest::text);
+	RETURN v_newest;
 END $$`
 
 func firstLine(s string) string {
