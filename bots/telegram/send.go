@@ -48,7 +48,10 @@ func (b *Bot) Send(ctx context.Context, it storage.OutboxItem) (string, error) {
 		if i == len(parts)-1 {
 			msg.ReplyMarkup = markup(r)
 		}
-		if _, err := b.api.Send(msg); err != nil {
+		// Request, not Send: nothing reads the Message Telegram echoes
+		// back, and decoding it took a fifth of a send's CPU (profile at 40
+		// updates in flight).
+		if _, err := b.api.Request(msg); err != nil {
 			return "", classify(err)
 		}
 	}

@@ -65,7 +65,7 @@ func (b *Bot) sendAttachment(ctx context.Context, chatID int64, r dialog.Reply) 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if _, err := b.api.Send(tgbotapi.NewMessage(chatID, part)); err != nil {
+		if _, err := b.api.Request(tgbotapi.NewMessage(chatID, part)); err != nil {
 			return classify(err)
 		}
 	}
