@@ -27,13 +27,15 @@ func ValidState(s string) bool {
 }
 
 // Conversation is one request of a customer: it has a ticket number, a state,
-// and the operator who handles it.
+// and the operator who handles it. The queue (state, handed_over_at, id) and
+// a customer's history (customer_id, created_at, id) are indexed by the
+// paging indexes (migrate_paging.go).
 type Conversation struct {
 	ID         uint64 `gorm:"primaryKey" json:"id"`
-	CustomerID uint64 `gorm:"not null;index" json:"customer_id"`
+	CustomerID uint64 `gorm:"not null" json:"customer_id"`
 	IdentityID uint64 `gorm:"not null;index:idx_conversation_identity,priority:1" json:"identity_id"`
 	Channel    string `gorm:"size:32;not null" json:"channel"`
-	State      string `gorm:"size:16;not null;index:idx_conversation_state_queue,priority:1" json:"status"`
+	State      string `gorm:"size:16;not null" json:"status"`
 	// Step is where the customer is in the self-service menu, e.g.
 	// "menu" or "answered:<option id>".
 	Step       string  `gorm:"size:64" json:"-"`
@@ -44,7 +46,7 @@ type Conversation struct {
 	FirstText     string     `gorm:"size:512" json:"first_text,omitempty"`
 	CreatedAt     time.Time  `gorm:"index:idx_conversation_identity,priority:2" json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
-	HandedOverAt  *time.Time `gorm:"index:idx_conversation_state_queue,priority:2" json:"handed_over_at,omitempty"`
+	HandedOverAt  *time.Time `json:"handed_over_at,omitempty"`
 	ClaimedAt     *time.Time `json:"claimed_at,omitempty"`
 	ResolvedAt    *time.Time `gorm:"index" json:"resolved_at,omitempty"`
 	LastMessageAt time.Time  `json:"last_message_at"`

@@ -100,6 +100,17 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{25, "conversations: two indexes fewer to write, each the prefix of a paging index", func(tx *gorm.DB) error {
+		// (state, handed_over_at) leads idx_conversation_queue_page and
+		// (customer_id) leads idx_conversation_history_page (migration
+		// 15); every conversation a batch writes updated all three.
+		for _, ix := range []string{"idx_conversation_state_queue", "idx_conversations_customer_id"} {
+			if err := tx.Exec("DROP INDEX IF EXISTS " + ix).Error; err != nil {
+				return fmt.Errorf("drop index %s: %w", ix, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // column names one field of a model, for addColumns.
