@@ -101,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, log *slog.Logger) int {
+	tuneGC()
 	// Held until exit, so that "switchboard restore" is refused meanwhile.
 	release, err := backup.Hold(cfg.DatabaseURL)
 	if err != nil {
