@@ -12,13 +12,13 @@ import (
 )
 
 // keyLookupSettings are the planner settings of the write path's
-// functions. Every lookup those functions make is by key, so each is
-// planned as an index probe whatever the table statistics say. Left to
-// the planner, a statement planned while a table was small keeps a
-// sequential scan of it (a hash join against the batch's keys) in its
-// cached plan while the table grows, until the next ANALYZE; with these
-// settings the cost per batch stays flat from an empty database to
-// millions of rows.
+// functions. Every lookup those functions make is by key, so no plan of
+// theirs should scan a table or join it by hashing or merging. These
+// settings alone do not make a plan probe by key: planned on tables that
+// look empty, it reads a whole index instead of the whole table. What
+// keeps the cost per batch flat from an empty database to millions of
+// rows is that plans are made again every second (replanStale), seeing
+// each table's present size.
 var keyLookupSettings = []string{
 	"enable_seqscan = off",
 	"enable_hashjoin = off",

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -116,7 +117,8 @@ func OpenMax(ctx context.Context, rawURL string, maxConns int) (*Storage, error)
 		src += sep + "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		db, err = gorm.Open(sqlite.Open(src), cfg)
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(dsn.Source), cfg)
+		db, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn.Source,
+			OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionResetSession(replanStale)}}), cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dsn.Dialect, err)

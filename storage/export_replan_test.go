@@ -1,0 +1,4 @@
+package storage
+
+// ReplanEvery is replanEvery, for the tests.
+const ReplanEvery = replanEvery
