@@ -11,7 +11,7 @@ import (
 	"github.com/switchboardhq/switchboard/storage"
 )
 
-// bookings records what an engine prebooks, unbooks and hands off, in
+// bookings records what an engine prebooks and hands off, in
 // the order it does.
 type bookings struct {
 	mu  sync.Mutex

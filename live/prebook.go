@@ -59,11 +59,11 @@ func (b *SendBudget) Prebook(items []storage.OutboxItem, settled func(chatKey st
 	}
 	b.prebookMu.Unlock()
 	go b.enqueue(asks...)
-	time.AfterFunc(prebookTTL, func() { b.Unbook(booked) })
+	time.AfterFunc(prebookTTL, func() { b.unbook(booked) })
 }
 
-// Unbook gives back the bookings of items no Turn has taken.
-func (b *SendBudget) Unbook(items []storage.OutboxItem) {
+// unbook gives back the bookings of items no Turn has taken.
+func (b *SendBudget) unbook(items []storage.OutboxItem) {
 	for _, it := range items {
 		if p := b.takePrebooking(it.ID); p != nil {
 			go b.giveBack(p)

@@ -6,15 +6,12 @@ import "github.com/switchboardhq/switchboard/storage"
 // the engine gives it a batch's items as soon as their commit is done,
 // before they are handed off, so a booking's round trip to a shared
 // budget runs beside the hand-off. Turn then answers from the booking;
-// a booking no Turn takes soon is given back by the pacer itself, and
-// Unbook gives back at once what will not be sent.
+// a booking no Turn takes soon is given back by the pacer itself.
 type Prebooker interface {
 	Pacer
 	// Prebook books items' sends in the background; settled is the
 	// dispatcher's list of a chat's settled items, as Turn takes it.
 	Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64)
-	// Unbook gives back the bookings of items that will not be sent.
-	Unbook(items []storage.OutboxItem)
 }
 
 // Prebook books the sends of items being committed in this process with
@@ -22,13 +19,6 @@ type Prebooker interface {
 func (d *Dispatcher) Prebook(items []storage.OutboxItem) {
 	for p, group := range d.byPrebooker(items) {
 		p.Prebook(group, d.settled)
-	}
-}
-
-// Unbook gives back what Prebook booked for items that will not be sent.
-func (d *Dispatcher) Unbook(items []storage.OutboxItem) {
-	for p, group := range d.byPrebooker(items) {
-		p.Unbook(group)
 	}
 }
 
