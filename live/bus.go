@@ -74,6 +74,10 @@ type Bus struct {
 	// ids are all here is delivered from memory, without a read.
 	ownMu sync.Mutex
 	own   map[uint64]events.Event
+	// ownFloor is the newest id delivered as the listener last said under
+	// ownMu: a write that returns after its events were read back (its
+	// answer came later than ownWait) remembers none of them.
+	ownFloor uint64
 	// writing is closed when the write in flight, if any, has returned
 	// and remembered its events: a notification often arrives first.
 	writing chan struct{}
@@ -101,7 +105,7 @@ func (l *Layer) NewBus(ctx context.Context, b *events.Broker, encode func(any) (
 	if err := l.Pool.QueryRow(ctx, "SELECT COALESCE(max(id), 0) FROM live_events").Scan(&newest); err != nil {
 		return nil, fmt.Errorf("live bus: read newest event: %w", err)
 	}
-	bus.delivered = uint64(newest)
+	bus.delivered, bus.ownFloor = uint64(newest), uint64(newest)
 	bus.downSince.Store(time.Now().UnixNano())
 	b.UseTransport(bus)
 	return bus, nil
@@ -271,6 +275,9 @@ func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 	}
 	first := uint64(newest) - uint64(len(batch)) + 1
 	for i := range batch {
+		if first+uint64(i) <= b.ownFloor {
+			continue // already delivered, read back
+		}
 		ev := events.Event{ID: first + uint64(i), Type: types[i], ConversationID: uint64(convs[i]), At: ats[i]}
 		if datas[i] != "" {
 			ev.Data = json.RawMessage(datas[i])
@@ -316,6 +323,7 @@ func (b *Bus) takeOwn(ctx context.Context, newest uint64) []events.Event {
 		evs = append(evs, b.own[id])
 		delete(b.own, id)
 	}
+	b.ownFloor = newest
 	return evs
 }
 
@@ -323,6 +331,7 @@ func (b *Bus) takeOwn(ctx context.Context, newest uint64) []events.Event {
 func (b *Bus) forgetOwn() {
 	b.ownMu.Lock()
 	defer b.ownMu.Unlock()
+	b.ownFloor = b.delivered
 	for id := range b.own {
 		if id <= b.delivered {
 			delete(b.own, id)
