@@ -180,7 +180,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Settings: cfg.Settings, Broker: a.Broker, Clock: o.Clock, Logger: log,
 		OnlineOperators: a.OnlineOperators, OutboxWritten: a.Dispatcher.Wake,
 		Handoff: a.Dispatcher.Handoff, HandoffLease: a.Dispatcher.LeaseFor(),
-		Prebook:     a.Dispatcher.Prebook,
 		TextCallers: cfg.Twilio.Enabled(),
 	})
 	if err != nil {

@@ -38,8 +38,6 @@ type Engine struct {
 	// handoff and handoffLease: see Options.
 	handoff      func([]storage.OutboxItem)
 	handoffLease time.Duration
-	// prebook: Options.Prebook.
-	prebook func([]storage.OutboxItem)
 	// assignMu lets one automatic assignment run at a time (assign.go).
 	assignMu sync.Mutex
 	// labels sorts feedback into thanks, complaints and questions.
@@ -66,12 +64,6 @@ type Options struct {
 	// HandoffLease so no other instance claims them meanwhile.
 	Handoff      func([]storage.OutboxItem)
 	HandoffLease time.Duration
-	// Prebook, when set with Handoff, is given the outbox items of each
-	// commit just before they are handed off, so the sends that need a
-	// booking start it at once. (Given before the commit, they
-	// would cost the batch a round trip of its own for the write: on
-	// PostgreSQL the write carries the COMMIT.)
-	Prebook func([]storage.OutboxItem)
 	// TextCallers says SMS can be sent: a caller is told of their
 	// callback (failed, late, cancelled) by text to the number they
 	// called from, as a call cannot take a message.
@@ -97,14 +89,10 @@ func New(store *storage.Storage, o Options) (*Engine, error) {
 	e := &Engine{store: store, settings: o.Settings, texts: texts, schedule: sched, slots: slots, broker: o.Broker,
 		now: o.Clock, online: o.OnlineOperators, wake: o.OutboxWritten, log: o.Logger,
 		handoff: o.Handoff, handoffLease: o.HandoffLease, textCallers: o.TextCallers,
-		prebook:   o.Prebook,
 		labels:    label.New(o.Settings.LabelRules()),
 		estimator: promises.NewEstimator(time.Duration(o.Settings.Queue.MinutesPerCustomer) * time.Minute)}
 	if e.handoff == nil || e.handoffLease <= 0 {
 		e.handoff, e.handoffLease = nil, 0
-	}
-	if e.handoff == nil {
-		e.prebook = nil
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -244,9 +232,6 @@ func (e *Engine) afterCommit(pending []events.Event, out []BatchResult) {
 	switch {
 	case len(items) == 0:
 	case e.handoff != nil:
-		if e.prebook != nil {
-			e.prebook(items)
-		}
 		e.handoff(items)
 	default:
 		e.wake()

@@ -12,11 +12,14 @@ import (
 // at once without a claiming round trip to the database. Should this
 // process die first, the lease runs out and any instance delivers them.
 // It never blocks: when the dispatcher is swamped, the items wait for
-// their lease to end and are claimed like any other.
+// their lease to end and are claimed like any other. The sends of items
+// whose pacer can book ahead are booked first (prebook), so that round
+// trip to a shared budget runs while the hand-off goes on.
 func (d *Dispatcher) Handoff(items []storage.OutboxItem) {
 	if len(items) == 0 {
 		return
 	}
+	d.prebook(items)
 	select {
 	case d.handoff <- items:
 	default:

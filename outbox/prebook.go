@@ -3,10 +3,10 @@ package outbox
 import "github.com/switchboardhq/switchboard/storage"
 
 // Prebooker is a Pacer that can book the sends of items ahead of Turn:
-// the engine gives it a batch's items as soon as their commit is done,
-// before they are handed off, so a booking's round trip to a shared
-// budget runs beside the hand-off. Turn then answers from the booking;
-// a booking no Turn takes soon is given back by the pacer itself.
+// Handoff gives it the items committed in this process before it starts
+// sending them, so a booking's round trip to a shared budget runs beside
+// the hand-off. Turn then answers from the booking; a booking no Turn
+// takes soon is given back by the pacer itself.
 type Prebooker interface {
 	Pacer
 	// Prebook books items' sends in the background; settled is the
@@ -14,9 +14,9 @@ type Prebooker interface {
 	Prebook(items []storage.OutboxItem, settled func(chatKey string) []uint64)
 }
 
-// Prebook books the sends of items being committed in this process with
-// the pacers that can (see Prebooker); the rest are paced when sent.
-func (d *Dispatcher) Prebook(items []storage.OutboxItem) {
+// prebook books the sends of items handed off with the pacers that can
+// (see Prebooker); the rest are paced when sent.
+func (d *Dispatcher) prebook(items []storage.OutboxItem) {
 	for p, group := range d.byPrebooker(items) {
 		p.Prebook(group, d.settled)
 	}

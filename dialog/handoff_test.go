@@ -11,39 +11,34 @@ import (
 	"github.com/switchboardhq/switchboard/storage"
 )
 
-// bookings records what an engine prebooks and hands off, in
-// the order it does.
-type bookings struct {
+// handedOff records the ids of the outbox items an engine hands off.
+type handedOff struct {
 	mu  sync.Mutex
-	log []string
-	ids map[string][]uint64
+	ids []uint64
 }
 
-func (b *bookings) note(what string) func([]storage.OutboxItem) {
-	return func(items []storage.OutboxItem) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.log = append(b.log, what)
-		for _, it := range items {
-			b.ids[what] = append(b.ids[what], it.ID)
-		}
+func (h *handedOff) handoff(items []storage.OutboxItem) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, it := range items {
+		h.ids = append(h.ids, it.ID)
 	}
 }
 
-func (b *bookings) get(what string) []uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.ids[what])
+func (h *handedOff) get() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.ids)
 }
 
-// The replies of a batch are given to Prebook once committed, before
-// they are handed off, and are the very items handed off; nothing of a
-// batch whose commit fails is booked or handed off.
-func TestRepliesAreBookedOnceCommitted(t *testing.T) {
-	rec := &bookings{ids: map[string][]uint64{}}
+// The replies of a batch are handed off once committed, as the stored
+// items; nothing of a batch whose commit fails is handed off (the
+// dispatcher books their sends as they are handed off: outbox's
+// TestHandedOffSendsAreBookedBeforeTheirTurn).
+func TestRepliesAreHandedOffOnceCommitted(t *testing.T) {
+	rec := &handedOff{}
 	w := newWorld(t, config.DefaultSettings(), func(o *dialog.Options) {
-		o.Handoff, o.HandoffLease = rec.note("handoff"), time.Minute
-		o.Prebook = rec.note("prebook")
+		o.Handoff, o.HandoffLease = rec.handoff, time.Minute
 	})
 	out := w.engine.HandleBatch(t.Context(), []dialog.Event{
 		{ExternalID: "1", From: customer(1, "en"), Kind: dialog.KindCommand, Command: "start"},
@@ -54,17 +49,14 @@ func TestRepliesAreBookedOnceCommitted(t *testing.T) {
 			t.Fatalf("event %d: %v", i, r.Err)
 		}
 	}
-	pre, handed := rec.get("prebook"), rec.get("handoff")
-	if len(pre) != 2 || slices.Contains(pre, 0) || !slices.Equal(pre, handed) {
-		t.Fatalf("prebooked %v, handed off %v: want the same two stored items", pre, handed)
+	handed := rec.get()
+	if len(handed) != 2 || slices.Contains(handed, 0) {
+		t.Fatalf("handed off %v: want the two stored items", handed)
 	}
-	if !slices.Equal(rec.log, []string{"prebook", "handoff"}) {
-		t.Fatalf("calls %v, want prebook, then handoff", rec.log)
-	}
-	for _, id := range pre {
+	for _, id := range handed {
 		var rows []struct{ ID uint64 }
 		if err := w.store.Select(t.Context(), &rows, "SELECT id FROM outbox WHERE id = ?", id); err != nil || len(rows) != 1 {
-			t.Fatalf("prebooked item %d is not stored (%v)", id, err)
+			t.Fatalf("handed-off item %d is not stored (%v)", id, err)
 		}
 	}
 
@@ -81,7 +73,7 @@ func TestRepliesAreBookedOnceCommitted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before, handedBefore := len(rec.get("prebook")), len(rec.get("handoff"))
+	handedBefore := len(rec.get())
 	out = w.engine.HandleBatch(t.Context(), []dialog.Event{
 		{ExternalID: "3", From: customer(3, "en"), Kind: dialog.KindCommand, Command: "start"},
 		{ExternalID: "4", From: customer(1, "en"), Kind: dialog.KindText, Text: "refused at commit"},
@@ -91,16 +83,16 @@ func TestRepliesAreBookedOnceCommitted(t *testing.T) {
 	if out[1].Err == nil {
 		t.Fatal("the refused event succeeded")
 	}
-	// The event handled alone afterwards is booked and handed off like
-	// any committed item; nothing of the failed commit is.
-	booked, handedNow := rec.get("prebook")[before:], rec.get("handoff")[handedBefore:]
-	if len(booked) == 0 || !slices.Equal(booked, handedNow) {
-		t.Fatalf("after the failed batch, prebooked %v and handed off %v: want the same, not none", booked, handedNow)
+	// The event handled alone afterwards is handed off like any
+	// committed item; nothing of the failed commit is.
+	handedNow := rec.get()[handedBefore:]
+	if len(handedNow) == 0 {
+		t.Fatal("after the failed batch, nothing was handed off: want the event handled alone")
 	}
-	for _, id := range booked {
+	for _, id := range handedNow {
 		var rows []struct{ ID uint64 }
 		if err := w.store.Select(t.Context(), &rows, "SELECT id FROM outbox WHERE id = ?", id); err != nil || len(rows) != 1 {
-			t.Fatalf("item %d, never committed, was booked or handed off (%v)", id, err)
+			t.Fatalf("item %d, never committed, was handed off (%v)", id, err)
 		}
 	}
 }
