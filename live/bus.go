@@ -66,18 +66,15 @@ type Bus struct {
 	queue []events.Event
 	wake  chan struct{}
 
-	// delivered is the newest id handed to the broker; only the listener
-	// goroutine changes it.
-	delivered uint64
+	// delivered is the newest id handed to the broker. Only the listener
+	// goroutine changes it; a write reads it to skip remembering events
+	// the listener has already read back.
+	delivered atomic.Uint64
 	// own holds the events this process wrote that its listener has not
 	// delivered yet, by id, as they read back: a notification whose new
 	// ids are all here is delivered from memory, without a read.
 	ownMu sync.Mutex
 	own   map[uint64]events.Event
-	// ownFloor is the newest id delivered as the listener last said under
-	// ownMu: a write that returns after its events were read back (its
-	// answer came later than ownWait) remembers none of them.
-	ownFloor uint64
 	// writing is closed when the write in flight, if any, has returned
 	// and remembered its events: a notification often arrives first.
 	writing chan struct{}
@@ -105,7 +102,7 @@ func (l *Layer) NewBus(ctx context.Context, b *events.Broker, encode func(any) (
 	if err := l.Pool.QueryRow(ctx, "SELECT COALESCE(max(id), 0) FROM live_events").Scan(&newest); err != nil {
 		return nil, fmt.Errorf("live bus: read newest event: %w", err)
 	}
-	bus.delivered, bus.ownFloor = uint64(newest), uint64(newest)
+	bus.delivered.Store(uint64(newest))
 	bus.downSince.Store(time.Now().UnixNano())
 	b.UseTransport(bus)
 	return bus, nil
@@ -275,8 +272,10 @@ func (b *Bus) write(ctx context.Context, batch []events.Event) error {
 	}
 	first := uint64(newest) - uint64(len(batch)) + 1
 	for i := range batch {
-		if first+uint64(i) <= b.ownFloor {
-			continue // already delivered, read back
+		if first+uint64(i) <= b.delivered.Load() {
+			// Read back and delivered already: this write's answer came
+			// later than ownWait.
+			continue
 		}
 		ev := events.Event{ID: first + uint64(i), Type: types[i], ConversationID: uint64(convs[i]), At: ats[i]}
 		if datas[i] != "" {
@@ -310,20 +309,20 @@ func (b *Bus) takeOwn(ctx context.Context, newest uint64) []events.Event {
 	}
 	b.ownMu.Lock()
 	defer b.ownMu.Unlock()
-	if newest <= b.delivered || newest-b.delivered > uint64(len(b.own)) {
+	delivered := b.delivered.Load()
+	if newest <= delivered || newest-delivered > uint64(len(b.own)) {
 		return nil
 	}
-	for id := b.delivered + 1; id <= newest; id++ {
+	for id := delivered + 1; id <= newest; id++ {
 		if _, ok := b.own[id]; !ok {
 			return nil
 		}
 	}
-	evs := make([]events.Event, 0, newest-b.delivered)
-	for id := b.delivered + 1; id <= newest; id++ {
+	evs := make([]events.Event, 0, newest-delivered)
+	for id := delivered + 1; id <= newest; id++ {
 		evs = append(evs, b.own[id])
 		delete(b.own, id)
 	}
-	b.ownFloor = newest
 	return evs
 }
 
@@ -331,9 +330,9 @@ func (b *Bus) takeOwn(ctx context.Context, newest uint64) []events.Event {
 func (b *Bus) forgetOwn() {
 	b.ownMu.Lock()
 	defer b.ownMu.Unlock()
-	b.ownFloor = b.delivered
+	delivered := b.delivered.Load()
 	for id := range b.own {
-		if id <= b.delivered {
+		if id <= delivered {
 			delete(b.own, id)
 		}
 	}
@@ -397,13 +396,13 @@ func (b *Bus) listen(ctx context.Context, connected func()) error {
 			return fmt.Errorf("wait for notification: %w", err)
 		}
 		newest, perr := strconv.ParseUint(n.Payload, 10, 64)
-		if perr == nil && newest <= b.delivered {
+		if perr == nil && newest <= b.delivered.Load() {
 			continue // already read with an earlier notification
 		}
 		if perr == nil {
 			if evs := b.takeOwn(ctx, newest); evs != nil {
 				b.broker.Deliver(evs...)
-				b.delivered = newest
+				b.delivered.Store(newest)
 				continue
 			}
 		}
@@ -417,9 +416,9 @@ func (b *Bus) listen(ctx context.Context, connected func()) error {
 func (b *Bus) catchUp(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		rows, err := conn.Query(ctx, `SELECT id, type, conversation_id, at, data FROM live_events
-			WHERE id > $1 ORDER BY id LIMIT $2`, int64(b.delivered), fetchPage)
+			WHERE id > $1 ORDER BY id LIMIT $2`, int64(b.delivered.Load()), fetchPage)
 		if err != nil {
-			return fmt.Errorf("read events after %d: %w", b.delivered, err)
+			return fmt.Errorf("read events after %d: %w", b.delivered.Load(), err)
 		}
 		evs, err := scanEvents(rows)
 		if err != nil {
@@ -429,7 +428,7 @@ func (b *Bus) catchUp(ctx context.Context, conn *pgx.Conn) error {
 			return nil
 		}
 		b.broker.Deliver(evs...)
-		b.delivered = evs[len(evs)-1].ID
+		b.delivered.Store(evs[len(evs)-1].ID)
 		b.forgetOwn()
 		if len(evs) < fetchPage {
 			return nil
