@@ -150,6 +150,10 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) []BatchResult {
 			if ev.ExternalID != "" {
 				req.Inbound = append(req.Inbound, inboundRef(ev))
 			}
+			if req.QueueAt.IsZero() && e.mayHandOver(ev) {
+				// Every handover of the batch comes at this time or later.
+				req.QueueAt = e.now().UTC()
+			}
 		}
 		seen, err := tx.Prefetch(ctx, req)
 		if err != nil {

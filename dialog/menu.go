@@ -299,3 +299,28 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n])
 }
+
+// mayHandOver tells, before the conversation is loaded, whether ev could
+// hand it over (or reopen it) and so tell the customer their place in the
+// queue: free text or media, the person commands and buttons, and
+// anything on a call. A batch holding one has the queue counted with its
+// prefetch; a guess wrong either way costs a count or a round trip, never
+// a wrong answer.
+func (e *Engine) mayHandOver(ev Event) bool {
+	if ev.From.Channel == ChannelVoice {
+		return true
+	}
+	switch ev.Kind {
+	case KindText, KindMedia:
+		return true
+	case KindCommand:
+		return ev.Command == "operator" || ev.Command == "person" || ev.Command == "human"
+	case KindButton:
+		if ev.Button == ButtonPerson {
+			return true
+		}
+		opt, ok := e.option(strings.TrimPrefix(ev.Button, buttonMenuPfx))
+		return ok && strings.HasPrefix(ev.Button, buttonMenuPfx) && opt.Kind == config.MenuOperator
+	}
+	return false
+}

@@ -15,7 +15,7 @@ var errExplained = errors.New("explained")
 // EXPLAIN (ANALYZE, BUFFERS) in a transaction it rolls back, and returns
 // the plan: for benchmarks that watch how the write path scales with the
 // data stored (bench/growth). It is planned with the settings the
-// batch_prefetch function runs it with (keyLookupSettings); with generic, it
+// batch_prefetch_queue function runs it with (keyLookupSettings); with generic, it
 // is prepared and planned without its arguments, as that function's plan
 // is. The ids the statement draws are used up.
 func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, generic bool) (string, error) {
@@ -31,10 +31,15 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 	}
 	var plan []string
 	err := s.Tx(ctx, func(tx *Storage) error {
+		var queueAt any
+		if !req.QueueAt.IsZero() {
+			queueAt = req.QueueAt
+		}
+		// In the order of prefetchStatement's placeholders.
 		args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
-			2*req.Events + 1, req.Events + 1}
+			queueAt, QueuePositionCap, 2*req.Events + 1, req.Events + 1}
 		query := "EXPLAIN (ANALYZE, BUFFERS) " + prefetchStatement
-		// As the batch_prefetch function plans it.
+		// As the batch_prefetch_queue function plans it.
 		for _, set := range keyLookupSettings {
 			if err := tx.q(ctx).Exec("SET LOCAL " + set).Error; err != nil {
 				return err
@@ -51,6 +56,8 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 			lits := make([]string, len(args))
 			for i, a := range args {
 				switch v := a.(type) {
+				case nil:
+					lits[i] = "NULL"
 				case string:
 					lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
 				case time.Time:

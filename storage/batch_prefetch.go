@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,17 +14,21 @@ import (
 // conversations, locked in id order; ids drawn for the new contacts'
 // customers, identities and conversations and for the batch's messages and
 // outbox items, after the locks (each draw depends on the locked rows, so
-// no other batch can have written to them with later ids). The queue is
-// not counted here: only a batch that hands over needs it, and counting a
-// long queue costs more than the round trip that batch then makes
-// (queueAheadInBatch).
+// no other batch can have written to them with later ids). When the batch
+// may hand over (a queue time is given), it also counts, up to the cap, the
+// conversations waiting since that time or before, leaving out the
+// batch's own, and the operators' free slots: what a handover tells the
+// customer, without a round trip of its own. A batch that will not hand
+// over passes no time, and the queue, however long, is not counted.
 //
 // seq gives each table's id sequence as an expression; the other arguments
 // are, in order, the contacts' channels and external ids, the inbound
-// messages' channels and external ids, and how many message and outbox ids
-// to draw. The batch_prefetch function (functions.go) runs it with its
-// arguments by name; ExplainPrefetch with placeholders.
-func prefetchQuery(seq map[string]string, chans, exts, inChans, inExts, messages, outbox string) string {
+// messages' channels and external ids, the queue time (or NULL) and the
+// count's cap, and how many message and outbox ids to draw. The
+// batch_prefetch_queue function (functions.go) runs it with its arguments
+// by name; ExplainPrefetch with placeholders, each used once and in this
+// order.
+func prefetchQuery(seq map[string]string, chans, exts, inChans, inExts, queueAt, queueCap, messages, outbox string) string {
 	return `WITH
 k AS (SELECT DISTINCT channel, external_id FROM unnest(` + chans + `::text[], ` + exts + `::text[]) AS k(channel, external_id)),
 seen AS (SELECT m.channel, m.external_id FROM unnest(` + inChans + `::text[], ` + inExts + `::text[]) AS e(channel, external_id)
@@ -37,7 +42,8 @@ convs AS (SELECT c.* FROM conversations c WHERE c.identity_id IN (SELECT id FROM
 	ORDER BY c.id FOR UPDATE OF c),
 locked AS (SELECT count(*)::int AS n FROM convs),
 missing AS (SELECT count(*)::int + 0 * (SELECT n FROM locked) AS n FROM k
-	WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.channel = k.channel AND ids.external_id = k.external_id))
+	WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.channel = k.channel AND ids.external_id = k.external_id)),
+qa AS (SELECT ` + queueAt + `::timestamptz AS at, ` + queueCap + `::int AS cap)
 SELECT
 	(SELECT json_agg(json_build_array(channel, external_id)) FROM seen),
 	(SELECT json_agg(ids) FROM ids),
@@ -46,17 +52,24 @@ SELECT
 	(SELECT json_agg(nextval(` + seq["identities"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(` + seq["conversations"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(` + seq["messages"] + `)) FROM generate_series(1, ` + messages + ` + 0 * (SELECT n FROM locked))),
-	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked)))`
+	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked))),
+	(SELECT count(*) FROM (SELECT 1 FROM conversations q WHERE (SELECT at FROM qa) IS NOT NULL
+		AND q.state = ` + sqlQuote(StateWaiting) + ` AND q.handed_over_at <= (SELECT at FROM qa)
+		AND q.id NOT IN (SELECT id FROM convs) LIMIT (SELECT cap FROM qa)) AS ahead),
+	(SELECT (` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint WHERE (SELECT at FROM qa) IS NOT NULL)`
 }
 
+// sqlQuote is s as an SQL string literal.
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // prefetchStatement is prefetchQuery with placeholders, each sequence
-// looked up by its table: the statement the batch_prefetch function runs,
-// for EXPLAIN.
+// looked up by its table: the statement the batch_prefetch_queue function
+// runs, for EXPLAIN.
 var prefetchStatement = prefetchQuery(map[string]string{
 	"customers": "pg_get_serial_sequence('customers', 'id')", "identities": "pg_get_serial_sequence('identities', 'id')",
 	"conversations": "pg_get_serial_sequence('conversations', 'id')", "messages": "pg_get_serial_sequence('messages', 'id')",
 	"outbox": "pg_get_serial_sequence('outbox', 'id')",
-}, "?", "?", "?", "?", "?", "?")
+}, "?", "?", "?", "?", "?", "?", "?", "?")
 
 // prefetchedIdentity is a row of the statement's identities, by column.
 type prefetchedIdentity struct {
@@ -108,7 +121,7 @@ func deref(s *string) string {
 }
 
 // prefetchAtOnce is Prefetch on PostgreSQL: one round trip, to the
-// batch_prefetch function (functions.go).
+// batch_prefetch_queue function (functions.go).
 func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[InboundRef]bool, error) {
 	wb := s.wb
 	var chans, exts, inChans, inExts []string
@@ -119,18 +132,25 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 		inChans, inExts = append(inChans, r.Channel), append(inExts, r.ExternalID)
 	}
 	var raw [8]*string
-	dest := make([]any, len(raw))
+	var ahead, free *int64
+	dest := make([]any, 0, len(raw)+2)
 	for i := range raw {
-		dest[i] = &raw[i]
+		dest = append(dest, &raw[i])
+	}
+	dest = append(dest, &ahead, &free)
+	var queueAt any
+	if !req.QueueAt.IsZero() {
+		queueAt = req.QueueAt
 	}
 	args := []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
-		2*req.Events + 1, req.Events + 1}
+		2*req.Events + 1, req.Events + 1, queueAt, QueuePositionCap}
+	const call = "SELECT * FROM batch_prefetch_queue($1, $2, $3, $4, $5, $6, $7, $8)"
 	var err error
 	if s.pipe != nil {
 		// The batch's transaction begins in the same round trip.
-		err = s.pipe.beginAndQueryRow(ctx, "SELECT * FROM batch_prefetch($1, $2, $3, $4, $5, $6)", args, dest...)
+		err = s.pipe.beginAndQueryRow(ctx, call, args, dest...)
 	} else {
-		err = s.q(ctx).Raw("SELECT * FROM batch_prefetch(?, ?, ?, ?, ?, ?)", args...).Row().Scan(dest...)
+		err = s.q(ctx).Raw(call, args...).Row().Scan(dest...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("prefetch a batch of %d events: %w", req.Events, err)
@@ -177,6 +197,14 @@ func (s *Storage) prefetchAtOnce(ctx context.Context, req PrefetchRequest) (map[
 			LastMessageAt: c.LastMessageAt}
 	}
 	wb.knowConversations(identityIDs, loaded)
+	if queueAt != nil && ahead != nil && free != nil && wb.queueAt == nil {
+		// The count left out every conversation the statement loaded.
+		at, slots := req.QueueAt, int(*free)
+		wb.queueAt, wb.queueBase, wb.queueExcept, wb.freeSlots = &at, *ahead, map[uint64]bool{}, &slots
+		for _, c := range loaded {
+			wb.queueExcept[c.ID] = true
+		}
+	}
 	for i, t := range []string{"customers", "identities", "conversations", "messages", "outbox"} {
 		wb.ids[t] = append(wb.ids[t], drawn[i]...)
 	}

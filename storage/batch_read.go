@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // InboundRef names an inbound message by its channel's own id for it.
@@ -16,6 +17,12 @@ type PrefetchRequest struct {
 	Inbound []InboundRef
 	// Events is how many events the batch holds.
 	Events int
+	// QueueAt, when set, says the batch may hand a conversation over no
+	// earlier than this: on PostgreSQL the prefetch then also counts the
+	// queue up to it and the operators' free slots, so a handover needs no
+	// round trip of its own. Left zero, a handover counts them when it
+	// comes (QueuePosition).
+	QueueAt time.Time
 }
 
 // Prefetch loads what a Batch's events need before any is handled, and
@@ -129,10 +136,11 @@ func (wb *writeBehind) forgetCustomer(id uint64) {
 
 // queueAheadInBatch counts the conversations waiting ahead of c, the
 // batch's own as they will be written. The database is asked once per
-// batch, for the first handover; later ones in the batch are handed over
-// no earlier and add the batch's own conversations to that count. A
-// conversation waiting since before that first handover (asking its
-// status) is counted afresh.
+// batch: by the prefetch when it was told the batch may hand over, else
+// for the first handover; later handovers come no earlier and add the
+// batch's own conversations to that count. A conversation that count did
+// not leave out, or waiting since before it (asking its status), is
+// counted afresh.
 func (s *Storage) queueAheadInBatch(ctx context.Context, c Conversation) (int64, error) {
 	wb := s.wb
 	count := func(in func(id uint64) bool) int64 {
@@ -144,7 +152,7 @@ func (s *Storage) queueAheadInBatch(ctx context.Context, c Conversation) (int64,
 		}
 		return n
 	}
-	if wb.queueAt != nil && !c.HandedOverAt.Before(*wb.queueAt) {
+	if wb.queueAt != nil && !c.HandedOverAt.Before(*wb.queueAt) && (wb.queueExcept[c.ID] || wb.created[c.ID]) {
 		return wb.queueBase + count(func(id uint64) bool { return wb.queueExcept[id] || wb.created[id] }), nil
 	}
 	var known []uint64

@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,29 +114,45 @@ func TestBatchWritesWhatItHeldBackWithIDsInOrder(t *testing.T) {
 }
 
 func TestBatchQueuePositionCountsTheBatchsOwnHandovers(t *testing.T) {
-	// The queue is counted once for the batch, at its first handover,
-	// whether or not the batch prefetched; later handovers add the batch's
-	// own.
-	for _, prefetch := range []bool{false, true} {
-		name := "without a prefetch"
-		if prefetch {
-			name = "after a prefetch"
-		}
-		t.Run(name, func(t *testing.T) {
+	// The queue is counted once for the batch: by the prefetch when told
+	// the batch may hand over, else at its first handover, whether or not
+	// the batch prefetched; later handovers add the batch's own. A
+	// conversation of the batch's contacts already waiting is counted as
+	// the batch leaves it, not twice.
+	for _, mode := range []string{"without a prefetch", "after a prefetch", "counted by the prefetch"} {
+		t.Run(mode, func(t *testing.T) {
 			s := storagetest.Open(t)
 			ctx := t.Context()
 			start := time.Now().UTC().Add(-time.Hour)
 			newWaiting(t, s, "1", start)
 			newWaiting(t, s, "2", start.Add(time.Minute))
+			// Contact 6 waits already; the batch resolves it.
+			sixth := newWaiting(t, s, "6", start.Add(2*time.Minute))
 			contacts := []storage.Contact{{Channel: "telegram", ExternalID: "3", Address: "3"},
 				{Channel: "telegram", ExternalID: "4", Address: "4"}, {Channel: "telegram", ExternalID: "5", Address: "5"}}
+			prefetched := append(slices.Clone(contacts), storage.Contact{Channel: "telegram", ExternalID: "6", Address: "6"})
+			prefetch := mode != "without a prefetch"
 			var got []int
 			err := s.Batch(ctx, func(tx *storage.Storage) error {
 				if prefetch {
-					req := storage.PrefetchRequest{Contacts: contacts, Events: len(contacts)}
+					req := storage.PrefetchRequest{Contacts: prefetched, Events: len(prefetched)}
+					if mode == "counted by the prefetch" {
+						req.QueueAt = start.Add(10 * time.Minute)
+					}
 					if _, err := tx.Prefetch(ctx, req); err != nil {
 						return err
 					}
+					if mode == "counted by the prefetch" && strings.HasPrefix(storagetest.URL(t), "postgres") {
+						// Stored by another transaction after the prefetch:
+						// were the queue counted again at the handover,
+						// it would be ahead of all three.
+						newWaiting(t, s, "7", start.Add(5*time.Minute))
+					}
+				}
+				resolved := sixth
+				resolved.State = storage.StateResolved
+				if err := tx.SaveConversation(ctx, &resolved); err != nil {
+					return err
 				}
 				for i, contact := range contacts {
 					id, cust, err := tx.FindOrCreateIdentity(ctx, contact)

@@ -18,11 +18,15 @@ import (
 // look empty, it reads a whole index instead of the whole table. What
 // keeps the cost per batch flat from an empty database to millions of
 // rows is that plans are made again every second (replanStale), seeing
-// each table's present size.
+// each table's present size. A table with no index to probe (operators,
+// for the free slots) is still read whole, and the penalty the planner
+// then adds to that plan's cost would have it compile the statement to
+// machine code first, for most of a second on every call: JIT stays off.
 var keyLookupSettings = []string{
 	"enable_seqscan = off",
 	"enable_hashjoin = off",
 	"enable_mergejoin = off",
+	"jit = off",
 }
 
 // functionSettings are keyLookupSettings and one plan per connection,
@@ -57,12 +61,13 @@ func (f dbFunction) argTypes() string {
 // calling them while a new build starts: a change of a function's
 // arguments or results takes a new name, not a new text under the old one.
 var writePathFunctions = []dbFunction{
-	{name: "batch_prefetch", args: "p_chans text[], p_exts text[], p_in_chans text[], p_in_exts text[], p_messages int, p_outbox int",
+	{name: "batch_prefetch_queue", args: "p_chans text[], p_exts text[], p_in_chans text[], p_in_exts text[], " +
+		"p_messages int, p_outbox int, p_queue_at timestamptz, p_queue_cap int",
 		returns: "TABLE (o_seen json, o_identities json, o_conversations json, o_customer_ids json, o_identity_ids json, " +
-			"o_conversation_ids json, o_message_ids json, o_outbox_ids json)",
+			"o_conversation_ids json, o_message_ids json, o_outbox_ids json, o_queue_ahead bigint, o_free_slots bigint)",
 		body: func(seq map[string]string) string {
 			return "BEGIN\nRETURN QUERY " + prefetchQuery(seq, "p_chans", "p_exts", "p_in_chans", "p_in_exts",
-				"p_messages", "p_outbox") + ";\nEND"
+				"p_queue_at", "p_queue_cap", "p_messages", "p_outbox") + ";\nEND"
 		}},
 	{name: "batch_expect", args: "p_got bigint, p_want bigint, p_table text", returns: "bigint",
 		body: func(map[string]string) string {

@@ -196,15 +196,22 @@ func (s *Storage) RecentWaits(ctx context.Context, since time.Time, limit int) (
 
 // freeSlotsQuery sums the free slots of the active operators online now
 // (arguments: StateOpen, true, PresenceOnline).
-const freeSlotsQuery = `SELECT COALESCE(SUM(CASE WHEN free > 0 THEN free ELSE 0 END), 0) FROM (
+var freeSlotsQuery = freeSlotsSQL("?", "?", "?")
+
+// freeSlotsSQL is freeSlotsQuery with open, active and online as given:
+// placeholders, or literals where the prefetch statement reads it.
+func freeSlotsSQL(open, active, online string) string {
+	return `SELECT COALESCE(SUM(CASE WHEN free > 0 THEN free ELSE 0 END), 0) FROM (
 		SELECT operators.capacity - (SELECT count(*) FROM conversations
-			WHERE conversations.operator_id = operators.id AND conversations.state = ?) AS free
-		FROM operators WHERE operators.active = ? AND operators.presence = ?) AS slots`
+			WHERE conversations.operator_id = operators.id AND conversations.state = ` + open + `) AS free
+		FROM operators WHERE operators.active = ` + active + ` AND operators.presence = ` + online + `) AS slots`
+}
 
 // FreeSlots counts the conversations the operators online now could still
 // take: each active online operator's capacity less their open
-// conversations, never below zero. Inside a Batch it is read once, with the
-// queue count when there is one.
+// conversations, never below zero. Inside a Batch it is read once: with
+// the prefetch when the batch may hand over, else with the queue count
+// when there is one.
 func (s *Storage) FreeSlots(ctx context.Context) (int, error) {
 	if s.wb != nil && s.wb.freeSlots != nil {
 		return *s.wb.freeSlots, nil

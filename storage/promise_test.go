@@ -212,12 +212,18 @@ func TestFreeSlotsCountOnlineOperatorsRoom(t *testing.T) {
 	if got, err := s.FreeSlots(ctx); err != nil || got != 3 {
 		t.Fatalf("free slots %d, %v; want 3", got, err)
 	}
-	// In a batch, the handover's queue count reads them in the same
-	// statement; a batch that counts no queue reads them alone.
+	// In a batch, the prefetch told of a handover reads them, or else the
+	// handover's queue count in the same statement; a batch that counts
+	// no queue reads them alone.
 	waiting := newWaiting(t, s, "queued", at)
 	for _, count := range []bool{true, false} {
 		err := s.Batch(ctx, func(tx *storage.Storage) error {
 			if count {
+				req := storage.PrefetchRequest{Events: 1, QueueAt: at,
+					Contacts: []storage.Contact{{Channel: "telegram", ExternalID: "new", Address: "new"}}}
+				if _, err := tx.Prefetch(ctx, req); err != nil {
+					return err
+				}
 				if pos, _, err := tx.QueuePosition(ctx, waiting); err != nil || pos != 1 {
 					t.Errorf("queue position %d, %v; want 1", pos, err)
 				}
