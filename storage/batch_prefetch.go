@@ -15,11 +15,13 @@ import (
 // customers, identities and conversations and for the batch's messages and
 // outbox items, after the locks (each draw depends on the locked rows, so
 // no other batch can have written to them with later ids). When the batch
-// may hand over (a queue time is given), it also counts, up to the cap, the
-// conversations waiting since that time or before, leaving out the
-// batch's own, and the operators' free slots: what a handover tells the
-// customer, without a round trip of its own. A batch that will not hand
-// over passes no time, and the queue, however long, is not counted.
+// may hand over (a queue time is given) and one of its contacts has no
+// conversation, or one not waiting or open (only such a one is handed
+// over), it also counts, up to the cap, the conversations waiting since
+// that time or before, leaving out the batch's own, and the operators'
+// free slots: what a handover tells the customer, without a round trip of
+// its own. Otherwise both come back NULL and the queue, however long, is
+// not counted: a customer writing to their operator costs no count.
 //
 // seq gives each table's id sequence as an expression; the other arguments
 // are, in order, the contacts' channels and external ids, the inbound
@@ -43,7 +45,9 @@ convs AS (SELECT c.* FROM conversations c WHERE c.identity_id IN (SELECT id FROM
 locked AS (SELECT count(*)::int AS n FROM convs),
 missing AS (SELECT count(*)::int + 0 * (SELECT n FROM locked) AS n FROM k
 	WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.channel = k.channel AND ids.external_id = k.external_id)),
-qa AS (SELECT ` + queueAt + `::timestamptz AS at, ` + queueCap + `::int AS cap)
+qa AS (SELECT CASE WHEN (SELECT count(*) FROM k) > (SELECT count(*) FROM convs)
+		OR EXISTS (SELECT 1 FROM convs WHERE convs.state NOT IN (` + sqlQuote(StateWaiting) + `, ` + sqlQuote(StateOpen) + `))
+	THEN ` + queueAt + `::timestamptz END AS at, ` + queueCap + `::int AS cap)
 SELECT
 	(SELECT json_agg(json_build_array(channel, external_id)) FROM seen),
 	(SELECT json_agg(ids) FROM ids),
@@ -53,9 +57,9 @@ SELECT
 	(SELECT json_agg(nextval(` + seq["conversations"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(` + seq["messages"] + `)) FROM generate_series(1, ` + messages + ` + 0 * (SELECT n FROM locked))),
 	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked))),
-	(SELECT count(*) FROM (SELECT 1 FROM conversations q WHERE (SELECT at FROM qa) IS NOT NULL
-		AND q.state = ` + sqlQuote(StateWaiting) + ` AND q.handed_over_at <= (SELECT at FROM qa)
-		AND q.id NOT IN (SELECT id FROM convs) LIMIT (SELECT cap FROM qa)) AS ahead),
+	(SELECT (SELECT count(*) FROM (SELECT 1 FROM conversations q WHERE q.state = ` + sqlQuote(StateWaiting) + `
+		AND q.handed_over_at <= (SELECT at FROM qa) AND q.id NOT IN (SELECT id FROM convs)
+		LIMIT (SELECT cap FROM qa)) AS ahead) WHERE (SELECT at FROM qa) IS NOT NULL),
 	(SELECT (` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint WHERE (SELECT at FROM qa) IS NOT NULL)`
 }
 

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -308,5 +309,70 @@ func TestMigrationIndexesCallbacksByPromise(t *testing.T) {
 	}
 	if !exists() {
 		t.Fatalf("migration 21 applied again did not make %s", index)
+	}
+}
+
+// TestThePrefetchCountsOnlyForABatchThatCanHandOver: told that a batch may
+// hand over, the prefetch reads the free slots (and counts the queue) only
+// when one of its contacts has a conversation that could be handed over
+// (or none yet); a customer writing in a waiting or open conversation
+// costs no count, and the batch reads the free slots when it asks.
+func TestThePrefetchCountsOnlyForABatchThatCanHandOver(t *testing.T) {
+	s := storagetest.Open(t)
+	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
+		t.Skip("PostgreSQL only: SQLite reads nothing ahead, and another writer would wait for the batch")
+	}
+	ctx := t.Context()
+	at := time.Now().UTC().Add(-time.Hour)
+	op := storage.Operator{Email: "vera@example.org", Name: "Vera", PasswordHash: "x", Role: storage.RoleOperator,
+		Active: true, Capacity: 3}
+	if err := s.CreateOperator(ctx, &op); err != nil {
+		t.Fatal(err)
+	}
+	opened := newWaiting(t, s, "opened", at)
+	opened.State, opened.OperatorID = storage.StateOpen, &op.ID
+	if err := s.SaveConversation(ctx, &opened); err != nil {
+		t.Fatal(err)
+	}
+	newWaiting(t, s, "waiting", at)
+	bot := newWaiting(t, s, "bot", at)
+	bot.State, bot.HandedOverAt = storage.StateBot, nil
+	if err := s.SaveConversation(ctx, &bot); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		contact string
+		counted bool
+	}{{"opened", false}, {"waiting", false}, {"bot", true}, {"stranger", true}} {
+		t.Run(tc.contact, func(t *testing.T) {
+			if _, err := s.SetPresence(ctx, op.ID, storage.PresenceOnline); err != nil {
+				t.Fatal(err)
+			}
+			var free int
+			err := s.Batch(ctx, func(tx *storage.Storage) error {
+				req := storage.PrefetchRequest{Events: 1, QueueAt: time.Now().UTC(),
+					Contacts: []storage.Contact{{Channel: "telegram", ExternalID: tc.contact, Address: tc.contact}}}
+				if _, err := tx.Prefetch(ctx, req); err != nil {
+					return err
+				}
+				// The operator steps away after the prefetch.
+				if _, err := s.SetPresence(ctx, op.ID, storage.PresenceAway); err != nil {
+					return err
+				}
+				var err error
+				free, err = tx.FreeSlots(ctx)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0 // read when asked, after the operator left
+			if tc.counted {
+				want = 2 // read by the prefetch: capacity 3, one open
+			}
+			if free != want {
+				t.Fatalf("free slots %d, want %d (read by the prefetch: %v)", free, want, tc.counted)
+			}
+		})
 	}
 }
