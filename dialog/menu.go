@@ -319,8 +319,9 @@ func (e *Engine) mayHandOver(ev Event) bool {
 		if ev.Button == ButtonPerson {
 			return true
 		}
-		opt, ok := e.option(strings.TrimPrefix(ev.Button, buttonMenuPfx))
-		return ok && strings.HasPrefix(ev.Button, buttonMenuPfx) && opt.Kind == config.MenuOperator
+		id, isMenu := strings.CutPrefix(ev.Button, buttonMenuPfx)
+		opt, ok := e.option(id)
+		return isMenu && ok && opt.Kind == config.MenuOperator
 	}
 	return false
 }

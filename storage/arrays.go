@@ -28,6 +28,11 @@ func (s *Storage) inIDs(column string, ids []uint64) (string, any) {
 	return column + " IN ?", ids
 }
 
+// sqlQuote renders s as an SQL string literal, for statements built
+// from constants (the write path's functions) or shown with their
+// arguments (EXPLAIN).
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // pgTextArray renders values as a PostgreSQL array literal, every element
 // quoted.
 func pgTextArray(values []string) string {

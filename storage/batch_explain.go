@@ -59,9 +59,9 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 				case nil:
 					lits[i] = "NULL"
 				case string:
-					lits[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+					lits[i] = sqlQuote(v)
 				case time.Time:
-					lits[i] = "'" + v.Format(time.RFC3339Nano) + "'"
+					lits[i] = sqlQuote(v.Format(time.RFC3339Nano))
 				default:
 					lits[i] = fmt.Sprint(v)
 				}

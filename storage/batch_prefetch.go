@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -62,9 +61,6 @@ SELECT
 		LIMIT (SELECT cap FROM qa)) AS ahead) WHERE (SELECT at FROM qa) IS NOT NULL),
 	(SELECT (` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint WHERE (SELECT at FROM qa) IS NOT NULL)`
 }
-
-// sqlQuote is s as an SQL string literal.
-func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // prefetchStatement is prefetchQuery with placeholders, each sequence
 // looked up by its table: the statement the batch_prefetch_queue function

@@ -152,8 +152,10 @@ func (s *Storage) queueAheadInBatch(ctx context.Context, c Conversation) (int64,
 		}
 		return n
 	}
-	if wb.queueAt != nil && !c.HandedOverAt.Before(*wb.queueAt) && (wb.queueExcept[c.ID] || wb.created[c.ID]) {
-		return wb.queueBase + count(func(id uint64) bool { return wb.queueExcept[id] || wb.created[id] }), nil
+	// The batch's own conversations the stored count left out.
+	leftOut := func(id uint64) bool { return wb.queueExcept[id] || wb.created[id] }
+	if wb.queueAt != nil && !c.HandedOverAt.Before(*wb.queueAt) && leftOut(c.ID) {
+		return wb.queueBase + count(leftOut), nil
 	}
 	var known []uint64
 	for _, v := range wb.latest {

@@ -107,7 +107,7 @@ func ensureFunctions(tx *gorm.DB) error {
 		if name == "" {
 			return fmt.Errorf("find the id sequence of %s: none", t)
 		}
-		seq[t] = "'" + strings.ReplaceAll(name, "'", "''") + "'::regclass"
+		seq[t] = sqlQuote(name) + "::regclass"
 	}
 	for _, f := range writePathFunctions {
 		body := f.body(seq)
