@@ -19,7 +19,10 @@ import (
 // over), it also counts, up to the cap, the conversations waiting since
 // that time or before, leaving out the batch's own, and the operators'
 // free slots: what a handover tells the customer, without a round trip of
-// its own. Otherwise both come back NULL and the queue, however long, is
+// its own. The count does not read the queue: it takes the number waiting
+// from queue_tally (migrateQueueTally) and subtracts those handed over
+// after that time and the batch's own, so it costs the same for a queue
+// of ten or of ten thousand. Otherwise both come back NULL and the queue, however long, is
 // not counted: a customer writing to their operator costs no count.
 //
 // seq gives each table's id sequence as an expression; the other arguments
@@ -56,9 +59,11 @@ SELECT
 	(SELECT json_agg(nextval(` + seq["conversations"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(` + seq["messages"] + `)) FROM generate_series(1, ` + messages + ` + 0 * (SELECT n FROM locked))),
 	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked))),
-	(SELECT (SELECT count(*) FROM (SELECT 1 FROM conversations q WHERE q.state = ` + sqlQuote(StateWaiting) + `
-		AND q.handed_over_at <= (SELECT at FROM qa) AND q.id NOT IN (SELECT id FROM convs)
-		LIMIT (SELECT cap FROM qa)) AS ahead) WHERE (SELECT at FROM qa) IS NOT NULL),
+	(SELECT least(greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally)
+		- (SELECT count(*) FROM conversations q WHERE ` + queuedSQL("q") + ` AND q.handed_over_at > (SELECT at FROM qa))
+		- (SELECT count(*) FROM conversations q WHERE q.id IN (SELECT id FROM convs) AND ` + queuedSQL("q") + `
+			AND q.handed_over_at <= (SELECT at FROM qa))), (SELECT cap FROM qa))::bigint
+		WHERE (SELECT at FROM qa) IS NOT NULL),
 	(SELECT (` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint WHERE (SELECT at FROM qa) IS NOT NULL)`
 }
 

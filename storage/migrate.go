@@ -111,6 +111,7 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{26, "queue: the number of waiting conversations kept by the database, for a handover's place (PostgreSQL)", migrateQueueTally},
 }
 
 // column names one field of a model, for addColumns.
