@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -150,59 +151,31 @@ const priorsOf = `(SELECT json_agg(json_build_array(x.id, p.id, p.state, p.sent_
 // half a batch. It returns, by outbox item, the newest older item of its
 // chat before the batch wrote (priorsOf).
 func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, commit bool) (map[uint64]PriorItem, error) {
-	var q strings.Builder
-	q.WriteString("WITH ")
-	args := make([]any, 0, len(tables))
-	outbox := -1
-	for i, t := range tables {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		list := strings.Join(t.cols, ", ")
-		returning := "1"
-		if t.name == "outbox" {
-			outbox, returning = i, "id, chat_key"
-		}
-		fmt.Fprintf(&q, "w%d AS (INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, ?::json)%s RETURNING %s)",
-			i, t.name, list, list, t.name, t.suffix, returning)
+	st := writeStatementOf(tables)
+	args := make([]any, 0, len(tables)+st.checks)
+	for _, t := range tables {
 		js, err := rowsJSON(t.cols, t.rows)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", t.name, err)
 		}
 		args = append(args, js)
 	}
-	// Every WITH clause that writes runs whether or not the SELECT reads
-	// it; the SELECT reads only what must be checked. A counted table
-	// that took fewer rows than it was given fails the statement in
-	// batch_expect, so the sum itself is not looked at.
-	q.WriteString(" SELECT ")
-	checks := 0
-	for i, t := range tables {
-		if !t.counted {
-			continue
+	for _, t := range tables {
+		if t.counted {
+			args = append(args, len(t.rows))
 		}
-		if checks > 0 {
-			q.WriteString(" + ")
-		}
-		fmt.Fprintf(&q, "(SELECT batch_expect(count(*), ?, '%s') FROM w%d)", t.name, i)
-		args = append(args, len(t.rows))
-		checks++
-	}
-	if checks == 0 {
-		q.WriteString("0")
 	}
 	var checked int64
 	var priors *string
 	dest := []any{&checked}
-	if outbox >= 0 {
-		fmt.Fprintf(&q, ", "+priorsOf, outbox)
+	if st.outbox {
 		dest = append(dest, &priors)
 	}
 	var err error
 	if commit {
-		err = s.pipe.queryRowAndCommit(ctx, numberedParams(q.String()), args, dest...)
+		err = s.pipe.queryRowAndCommit(ctx, st.numbered, args, dest...)
 	} else {
-		err = s.q(ctx).Raw(q.String(), args...).Row().Scan(dest...)
+		err = s.q(ctx).Raw(st.query, args...).Row().Scan(dest...)
 	}
 	if err != nil {
 		if name, ok := batchExpectFailed(err); ok {
@@ -218,6 +191,80 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, com
 		return nil, fmt.Errorf("write the batch: %w", err)
 	}
 	return out, nil
+}
+
+// writeStatement is writeTablesAtOnce's statement for one list of tables:
+// its text with ? placeholders (for GORM) and with $n (for the pipelined
+// commit), how many row counts it checks, and whether it reads priors.
+type writeStatement struct {
+	query, numbered string
+	checks          int
+	outbox          bool
+}
+
+// writeStatements caches writeStatement by the tables' names and counted
+// flags, in order: a table's columns and suffix are fixed by its name
+// (heldTables), so nothing else changes the text, and a batch need not
+// build and number it again.
+var writeStatements sync.Map
+
+// writeStatementOf builds, or finds, the statement that writes tables: an
+// INSERT per table in a WITH clause, each table's rows one JSON parameter
+// typed by the table's own row type; then each counted table's check, in
+// order, after all the tables' parameters.
+func writeStatementOf(tables []heldTable) writeStatement {
+	var key strings.Builder
+	for _, t := range tables {
+		key.WriteString(t.name)
+		if t.counted {
+			key.WriteByte('!')
+		}
+		key.WriteByte(';')
+	}
+	if st, ok := writeStatements.Load(key.String()); ok {
+		return st.(writeStatement)
+	}
+	var q strings.Builder
+	q.WriteString("WITH ")
+	outbox := -1
+	for i, t := range tables {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		list := strings.Join(t.cols, ", ")
+		returning := "1"
+		if t.name == "outbox" {
+			outbox, returning = i, "id, chat_key"
+		}
+		fmt.Fprintf(&q, "w%d AS (INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, ?::json)%s RETURNING %s)",
+			i, t.name, list, list, t.name, t.suffix, returning)
+	}
+	// Every WITH clause that writes runs whether or not the SELECT reads
+	// it; the SELECT reads only what must be checked. A counted table
+	// that took fewer rows than it was given fails the statement in
+	// batch_expect, so the sum itself is not looked at.
+	q.WriteString(" SELECT ")
+	st := writeStatement{outbox: outbox >= 0}
+	for i, t := range tables {
+		if !t.counted {
+			continue
+		}
+		if st.checks > 0 {
+			q.WriteString(" + ")
+		}
+		fmt.Fprintf(&q, "(SELECT batch_expect(count(*), ?, '%s') FROM w%d)", t.name, i)
+		st.checks++
+	}
+	if st.checks == 0 {
+		q.WriteString("0")
+	}
+	if st.outbox {
+		fmt.Fprintf(&q, ", "+priorsOf, outbox)
+	}
+	st.query = q.String()
+	st.numbered = numberedParams(st.query)
+	writeStatements.Store(key.String(), st)
+	return st
 }
 
 // readPriors reads priorsOf's rows: [item id, prior id, state, sent_at],
