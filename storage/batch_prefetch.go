@@ -13,26 +13,20 @@ import (
 // conversations, locked in id order; ids drawn for the new contacts'
 // customers, identities and conversations and for the batch's messages and
 // outbox items, after the locks (each draw depends on the locked rows, so
-// no other batch can have written to them with later ids). When the batch
-// may hand over (a queue time is given) and one of its contacts has no
-// conversation, or one not waiting or open (only such a one is handed
-// over), it also counts, up to the cap, the conversations waiting since
-// that time or before, leaving out the batch's own, and the operators'
-// free slots: what a handover tells the customer, without a round trip of
-// its own. The count does not read the queue: it takes the number waiting
-// from queue_tally (migrateQueueTally) and subtracts those handed over
-// after that time and the batch's own, so it costs the same for a queue
-// of ten or of ten thousand. Otherwise both come back NULL and the queue, however long, is
-// not counted: a customer writing to their operator costs no count.
+// no other batch can have written to them with later ids). Its last two
+// columns say whether the queue must be counted (queueCountQuery): the
+// queue time when the batch may hand over (a queue time is given) and one
+// of its contacts has no conversation, or one not waiting or open (only
+// such a one is handed over), else NULL; and the ids of the conversations
+// it locked, which that count leaves out.
 //
 // seq gives each table's id sequence as an expression; the other arguments
 // are, in order, the contacts' channels and external ids, the inbound
-// messages' channels and external ids, the queue time (or NULL) and the
-// count's cap, and how many message and outbox ids to draw. The
-// batch_prefetch_queue function (functions.go) runs it with its arguments
-// by name; ExplainPrefetch with placeholders, each used once and in this
-// order.
-func prefetchQuery(seq map[string]string, chans, exts, inChans, inExts, queueAt, queueCap, messages, outbox string) string {
+// messages' channels and external ids, the queue time (or NULL), and how
+// many message and outbox ids to draw. The batch_prefetch_queue function
+// (functions.go) runs it with its arguments by name; ExplainPrefetch with
+// placeholders, each used once and in this order.
+func prefetchQuery(seq map[string]string, chans, exts, inChans, inExts, queueAt, messages, outbox string) string {
 	return `WITH
 k AS (SELECT DISTINCT channel, external_id FROM unnest(` + chans + `::text[], ` + exts + `::text[]) AS k(channel, external_id)),
 seen AS (SELECT m.channel, m.external_id FROM unnest(` + inChans + `::text[], ` + inExts + `::text[]) AS e(channel, external_id)
@@ -49,7 +43,7 @@ missing AS (SELECT count(*)::int + 0 * (SELECT n FROM locked) AS n FROM k
 	WHERE NOT EXISTS (SELECT 1 FROM ids WHERE ids.channel = k.channel AND ids.external_id = k.external_id)),
 qa AS (SELECT CASE WHEN (SELECT count(*) FROM k) > (SELECT count(*) FROM convs)
 		OR EXISTS (SELECT 1 FROM convs WHERE convs.state NOT IN (` + sqlQuote(StateWaiting) + `, ` + sqlQuote(StateOpen) + `))
-	THEN ` + queueAt + `::timestamptz END AS at, ` + queueCap + `::int AS cap)
+	THEN ` + queueAt + `::timestamptz END AS at)
 SELECT
 	(SELECT json_agg(json_build_array(channel, external_id)) FROM seen),
 	(SELECT json_agg(ids) FROM ids),
@@ -59,22 +53,58 @@ SELECT
 	(SELECT json_agg(nextval(` + seq["conversations"] + `)) FROM generate_series(1, (SELECT n FROM missing))),
 	(SELECT json_agg(nextval(` + seq["messages"] + `)) FROM generate_series(1, ` + messages + ` + 0 * (SELECT n FROM locked))),
 	(SELECT json_agg(nextval(` + seq["outbox"] + `)) FROM generate_series(1, ` + outbox + ` + 0 * (SELECT n FROM locked))),
-	(SELECT least(greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally)
-		- (SELECT count(*) FROM conversations q WHERE ` + queuedSQL("q") + ` AND q.handed_over_at > (SELECT at FROM qa))
-		- (SELECT count(*) FROM conversations q WHERE q.id IN (SELECT id FROM convs) AND ` + queuedSQL("q") + `
-			AND q.handed_over_at <= (SELECT at FROM qa))), (SELECT cap FROM qa))::bigint
-		WHERE (SELECT at FROM qa) IS NOT NULL),
-	(SELECT (` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint WHERE (SELECT at FROM qa) IS NOT NULL)`
+	(SELECT at FROM qa),
+	(SELECT array_agg(id) FROM convs)`
+}
+
+// queueCountQuery counts, for a handover at queueAt, the conversations
+// waiting since then or before, up to queueCap and leaving out the batch's
+// own (convIDs), and reads the operators' free slots: what a handover
+// tells the customer, without a round trip of its own. It does not read
+// the queue: it takes the number waiting from queue_tally
+// (migrateQueueTally) and subtracts those handed over after queueAt and
+// the batch's own, so it costs the same for a queue of ten or of ten
+// thousand. The function runs it only when the prefetch asks for it, so a
+// customer writing to their operator costs no count, nor the setting up of
+// one.
+func queueCountQuery(queueAt, queueCap, convIDs string) string {
+	return `SELECT least(greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally)
+		- (SELECT count(*) FROM conversations q WHERE ` + queuedSQL("q") + ` AND q.handed_over_at > ` + queueAt + `)
+		- (SELECT count(*) FROM conversations q WHERE q.id = ANY(` + convIDs + `) AND ` + queuedSQL("q") + `
+			AND q.handed_over_at <= ` + queueAt + `)), ` + queueCap + `)::bigint,
+	(` + freeSlotsSQL(sqlQuote(StateOpen), "true", sqlQuote(PresenceOnline)) + `)::bigint`
+}
+
+// prefetchFunctionBody is the batch_prefetch_queue function: the prefetch,
+// then the queue count when the prefetch asks for it.
+func prefetchFunctionBody(seq map[string]string) string {
+	return `DECLARE
+	v_at timestamptz;
+	v_convs bigint[];
+BEGIN
+	SELECT * INTO o_seen, o_identities, o_conversations, o_customer_ids, o_identity_ids, o_conversation_ids,
+		o_message_ids, o_outbox_ids, v_at, v_convs
+	FROM (` + prefetchQuery(seq, "p_chans", "p_exts", "p_in_chans", "p_in_exts", "p_queue_at", "p_messages", "p_outbox") + `) AS prefetched;
+	IF v_at IS NOT NULL THEN
+		SELECT * INTO o_queue_ahead, o_free_slots FROM (` + queueCountQuery("v_at", "p_queue_cap", "v_convs") + `) AS counted;
+	END IF;
+	RETURN NEXT;
+END`
 }
 
 // prefetchStatement is prefetchQuery with placeholders, each sequence
 // looked up by its table: the statement the batch_prefetch_queue function
-// runs, for EXPLAIN.
+// runs first, for EXPLAIN.
 var prefetchStatement = prefetchQuery(map[string]string{
 	"customers": "pg_get_serial_sequence('customers', 'id')", "identities": "pg_get_serial_sequence('identities', 'id')",
 	"conversations": "pg_get_serial_sequence('conversations', 'id')", "messages": "pg_get_serial_sequence('messages', 'id')",
 	"outbox": "pg_get_serial_sequence('outbox', 'id')",
-}, "?", "?", "?", "?", "?", "?", "?", "?")
+}, "?", "?", "?", "?", "?", "?", "?")
+
+// queueCountStatement is queueCountQuery with placeholders, for EXPLAIN:
+// the queue time, the batch's conversation ids, the queue time again and
+// the cap.
+var queueCountStatement = queueCountQuery("?::timestamptz", "?::int", "?::bigint[]")
 
 // prefetchedIdentity is a row of the statement's identities, by column.
 type prefetchedIdentity struct {

@@ -65,10 +65,7 @@ var writePathFunctions = []dbFunction{
 		"p_messages int, p_outbox int, p_queue_at timestamptz, p_queue_cap int",
 		returns: "TABLE (o_seen json, o_identities json, o_conversations json, o_customer_ids json, o_identity_ids json, " +
 			"o_conversation_ids json, o_message_ids json, o_outbox_ids json, o_queue_ahead bigint, o_free_slots bigint)",
-		body: func(seq map[string]string) string {
-			return "BEGIN\nRETURN QUERY " + prefetchQuery(seq, "p_chans", "p_exts", "p_in_chans", "p_in_exts",
-				"p_queue_at", "p_queue_cap", "p_messages", "p_outbox") + ";\nEND"
-		}},
+		body: prefetchFunctionBody},
 	{name: "batch_expect", args: "p_got bigint, p_want bigint, p_table text", returns: "bigint",
 		body: func(map[string]string) string {
 			return `BEGIN

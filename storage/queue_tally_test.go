@@ -196,3 +196,30 @@ func TestQueueTallyHoldsUnderConcurrentHandoversAndClaims(t *testing.T) {
 		t.Fatalf("tally %d, queue %d, want 81 (80 handed over and waiting, and the shared one)", tally, count)
 	}
 }
+
+func TestExplainPrefetchShowsTheQueueCountOnlyForAHandover(t *testing.T) {
+	s := storagetest.Open(t)
+	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
+		t.Skip("PostgreSQL only: the prefetch is one statement there")
+	}
+	ctx := t.Context()
+	newWaiting(t, s, "1", time.Now().UTC().Add(-time.Minute))
+	for _, generic := range []bool{false, true} {
+		for _, handover := range []bool{false, true} {
+			req := storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{{Channel: "telegram", ExternalID: "2", Address: "2"}}}
+			if handover {
+				req.QueueAt = time.Now().UTC()
+			}
+			plan, err := s.ExplainPrefetch(ctx, req, generic)
+			if err != nil {
+				t.Fatalf("generic %v, handover %v: %v", generic, handover, err)
+			}
+			if !strings.Contains(plan, "idx_identity_channel_external") {
+				t.Fatalf("generic %v, handover %v: no lookup of the contact in the plan:\n%s", generic, handover, plan)
+			}
+			if got := strings.Contains(plan, "queue_tally"); got != handover {
+				t.Fatalf("generic %v, handover %v: queue_tally in the plan %v:\n%s", generic, handover, got, plan)
+			}
+		}
+	}
+}
