@@ -112,18 +112,23 @@ func (p *pipedConn) beginAndQueryRow(ctx context.Context, query string, args []a
 	})
 }
 
-// queryRowAndCommit runs query (placeholders $n), scanning its one row
-// into dest, and commits, in one round trip. When the query fails the
-// server skips the COMMIT and the transaction is left failed, for finish
-// to roll back.
-func (p *pipedConn) queryRowAndCommit(ctx context.Context, query string, args []any, dest ...any) error {
+// queryRowAndCommit runs prelude (a statement without arguments, such as
+// one setting the transaction's planner settings), then query
+// (placeholders $n), scanning its one row into dest, and commits, in one
+// round trip. When a statement fails the server skips the rest and the
+// transaction is left failed, for finish to roll back.
+func (p *pipedConn) queryRowAndCommit(ctx context.Context, prelude, query string, args []any, dest ...any) error {
 	if err := p.begin(ctx); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
+	b.Queue(prelude)
 	b.Queue(query, args...)
 	b.Queue("COMMIT")
 	return p.pipelined(ctx, b, func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
 		if err := br.QueryRow().Scan(dest...); err != nil {
 			return err
 		}

@@ -173,8 +173,8 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, com
 	}
 	var err error
 	if commit {
-		err = s.pipe.queryRowAndCommit(ctx, st.numbered, args, dest...)
-	} else {
+		err = s.pipe.queryRowAndCommit(ctx, writeSettings, st.numbered, args, dest...)
+	} else if err = s.q(ctx).Exec(writeSettings).Error; err == nil {
 		err = s.q(ctx).Raw(st.query, args...).Row().Scan(dest...)
 	}
 	if err != nil {
@@ -192,6 +192,21 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, com
 	}
 	return out, nil
 }
+
+// writeSettings plans the write, and anything after it in the batch's
+// transaction, with keyLookupSettings, as the prefetch is planned. Its one
+// lookup, each new outbox item's prior in its chat (priorsOf), has an
+// index to probe, but planned on a small outbox it read the table whole:
+// at 100,000 customers, a first contact's update read 1,081 outbox rows
+// by sequential scan (bench/growth).
+var writeSettings = func() string {
+	sets := make([]string, len(keyLookupSettings))
+	for i, kv := range keyLookupSettings {
+		name, value, _ := strings.Cut(kv, " = ")
+		sets[i] = "set_config(" + sqlQuote(name) + ", " + sqlQuote(value) + ", true)"
+	}
+	return "SELECT " + strings.Join(sets, ", ")
+}()
 
 // writeStatement is writeTablesAtOnce's statement for one list of tables:
 // its text with ? placeholders (for GORM) and with $n (for the pipelined
