@@ -3,6 +3,7 @@ package storage_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,16 @@ import (
 	"github.com/switchboardhq/switchboard/storage"
 	"github.com/switchboardhq/switchboard/storage/storagetest"
 )
+
+// openPostgres opens a migrated database of the test's own on
+// PostgreSQL, or skips the test, saying why it needs PostgreSQL.
+func openPostgres(t *testing.T, why string) *storage.Storage {
+	t.Helper()
+	if !strings.HasPrefix(os.Getenv(storagetest.EnvDatabaseURL), "postgres") {
+		t.Skip("PostgreSQL only: " + why)
+	}
+	return storagetest.Open(t)
+}
 
 // tallyAndCount reads the queue tally and counts the queue itself.
 func tallyAndCount(t *testing.T, s *storage.Storage) (tally, count int64) {
@@ -25,10 +36,7 @@ func tallyAndCount(t *testing.T, s *storage.Storage) (tally, count int64) {
 }
 
 func TestQueueTallyFollowsTheQueue(t *testing.T) {
-	s := storagetest.Open(t)
-	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
-		t.Skip("PostgreSQL only: SQLite counts its queue")
-	}
+	s := openPostgres(t, "SQLite counts its queue")
 	ctx := t.Context()
 	at := time.Now().UTC().Add(-time.Hour)
 	var convs []storage.Conversation
@@ -129,10 +137,7 @@ func TestQueueTallyFollowsTheQueue(t *testing.T) {
 }
 
 func TestQueueTallyHoldsUnderConcurrentHandoversAndClaims(t *testing.T) {
-	s := storagetest.Open(t)
-	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
-		t.Skip("PostgreSQL only: SQLite counts its queue")
-	}
+	s := openPostgres(t, "SQLite counts its queue")
 	ctx := t.Context()
 	at := time.Now().UTC().Add(-time.Hour)
 	// Sixteen writers on connections of their own each hand over ten
@@ -198,10 +203,7 @@ func TestQueueTallyHoldsUnderConcurrentHandoversAndClaims(t *testing.T) {
 }
 
 func TestExplainPrefetchShowsTheQueueCountOnlyForAHandover(t *testing.T) {
-	s := storagetest.Open(t)
-	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
-		t.Skip("PostgreSQL only: the prefetch is one statement there")
-	}
+	s := openPostgres(t, "the prefetch is one statement there")
 	ctx := t.Context()
 	newWaiting(t, s, "1", time.Now().UTC().Add(-time.Minute))
 	for _, generic := range []bool{false, true} {
