@@ -1,0 +1,67 @@
+package storage_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/storage"
+)
+
+func TestTheBatchWriteLooksUpEachItemsPriorByKey(t *testing.T) {
+	s := openPostgres(t, "the write and its planner settings are PostgreSQL's")
+	ctx := t.Context()
+	// A small outbox, analyzed: planned on such statistics without the
+	// key-lookup settings, the look for each new item's prior in its
+	// chat reads the whole table.
+	for i := range 20 {
+		c := newWaiting(t, s, fmt.Sprint("old", i), time.Now().UTC())
+		item := storage.OutboxItem{Channel: "telegram", ChatKey: fmt.Sprint("telegram:old", i), Address: "x",
+			IdentityID: c.IdentityID, ConversationID: c.ID, Payload: `{"text":"hello"}`}
+		if err := s.EnqueueOutbox(ctx, &item); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Exec(ctx, "ANALYZE outbox"); err != nil {
+		t.Fatal(err)
+	}
+	// The backend's pending counts, read on the batch's connection: the
+	// difference across the write is the write's.
+	const seqScans = "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'outbox' AND schemaname = current_schema()"
+	var before, after []struct{ SeqScan int64 }
+	err := s.Batch(ctx, func(tx *storage.Storage) error {
+		contact := storage.Contact{Channel: "telegram", ExternalID: "old3", Address: "old3"}
+		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{contact}}); err != nil {
+			return err
+		}
+		id, _, err := tx.FindOrCreateIdentity(ctx, contact)
+		if err != nil {
+			return err
+		}
+		conv, err := tx.LatestConversation(ctx, id.ID)
+		if err != nil {
+			return err
+		}
+		item := storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:old3", Address: "x", IdentityID: id.ID,
+			ConversationID: conv.ID, Payload: `{"text":"again"}`}
+		if err := tx.EnqueueOutbox(ctx, &item); err != nil {
+			return err
+		}
+		if err := tx.Select(ctx, &before, seqScans); err != nil {
+			return err
+		}
+		if err := tx.Flush(ctx); err != nil {
+			return err
+		}
+		return tx.Select(ctx, &after, seqScans)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 1 || len(after) != 1 {
+		t.Fatalf("outbox's counts: before %+v, after %+v", before, after)
+	}
+	if n := after[0].SeqScan - before[0].SeqScan; n != 0 {
+		t.Fatalf("the batch's write read outbox by sequential scan %d times, want 0", n)
+	}
+}
