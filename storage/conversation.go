@@ -272,21 +272,40 @@ func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, bool,
 // ahead of c, leaving out the ids in except. Inside a Batch that has not
 // read the operators' free slots yet, the same statement reads them for
 // FreeSlots: a handover asks for both.
+//
+// On PostgreSQL it counts the shorter side of the queue: those at or
+// after c, up to the cap, and when fewer, the rest from queue_tally
+// (migrateQueueTally); only for a conversation that far from the queue's
+// end does it count those ahead. A customer who has just joined a long
+// queue, or asks again how it stands, then costs a few rows, not the cap.
 func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []uint64) (int64, error) {
-	q := `SELECT count(*) FROM (SELECT 1 FROM conversations
+	at := *c.HandedOverAt
+	q := `(SELECT count(*) FROM (SELECT 1 FROM conversations
 		WHERE state = ? AND handed_over_at <= ? AND (handed_over_at < ? OR id < ?)`
-	args := []any{StateWaiting, *c.HandedOverAt, *c.HandedOverAt, c.ID}
+	args := []any{StateWaiting, at, at, c.ID}
 	if len(except) > 0 || s.dialect == Postgres {
 		cond, arg := s.inIDs("id", except)
 		q += ` AND NOT (` + cond + `)`
 		args = append(args, arg)
 	}
-	q += ` LIMIT ?) AS ahead`
+	q += ` LIMIT ?) AS ahead)`
 	args = append(args, QueuePositionCap)
+	if s.dialect == Postgres {
+		// Ahead = all waiting - those at or after c - the left-out ones
+		// waiting anywhere (the count after c leaves them out).
+		q = `(SELECT CASE WHEN after.n < ? THEN greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally) - after.n
+			- (SELECT count(*) FROM conversations q WHERE q.id = ANY(?::bigint[]) AND ` + queuedSQL("q") + `))
+		ELSE ` + q + ` END
+		FROM (SELECT count(*) AS n FROM (SELECT 1 FROM conversations
+			WHERE state = ? AND (handed_over_at > ? OR (handed_over_at = ? AND id >= ?)) AND NOT (id = ANY(?::bigint[]))
+			LIMIT ?) AS rest) AS after)`
+		ids := pgIDArray(except)
+		args = append([]any{QueuePositionCap, ids}, append(args, StateWaiting, at, at, c.ID, ids, QueuePositionCap)...)
+	}
 	var n int64
 	if s.wb != nil && s.wb.freeSlots == nil {
 		var row struct{ Ahead, Free int64 }
-		err := s.q(ctx).Raw(`SELECT (`+q+`) AS ahead, (`+freeSlotsQuery+`) AS free`,
+		err := s.q(ctx).Raw(`SELECT `+q+` AS ahead, (`+freeSlotsQuery+`) AS free`,
 			append(args, StateOpen, true, PresenceOnline)...).Scan(&row).Error
 		if err != nil {
 			return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
@@ -295,7 +314,7 @@ func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []u
 		s.wb.freeSlots = &free
 		return row.Ahead, nil
 	}
-	if err := s.q(ctx).Raw(q, args...).Scan(&n).Error; err != nil {
+	if err := s.q(ctx).Raw(`SELECT `+q, args...).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("queue position of conversation %d: %w", c.ID, err)
 	}
 	return n, nil

@@ -147,22 +147,71 @@ func TestQueuePositionStopsCountingAtTheCap(t *testing.T) {
 	s := storagetest.Open(t)
 	ctx := t.Context()
 	start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	var last storage.Conversation
+	var queue []storage.Conversation
 	err := s.Tx(ctx, func(tx *storage.Storage) error {
 		for i := 0; i <= storage.QueuePositionCap+1; i++ {
 			at := start.Add(time.Duration(i) * time.Second)
-			last = storage.Conversation{CustomerID: 1, IdentityID: 1, Channel: "telegram", State: storage.StateWaiting, HandedOverAt: &at, LastMessageAt: at}
-			if err := tx.CreateConversation(ctx, &last); err != nil {
+			c := storage.Conversation{CustomerID: 1, IdentityID: 1, Channel: "telegram", State: storage.StateWaiting, HandedOverAt: &at, LastMessageAt: at}
+			if err := tx.CreateConversation(ctx, &c); err != nil {
 				return err
 			}
+			queue = append(queue, c)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pos, capped, err := s.QueuePosition(ctx, last)
-	if err != nil || !capped || pos != storage.QueuePositionCap+1 {
-		t.Fatalf("position %d capped %v err %v, want %d capped", pos, capped, err, storage.QueuePositionCap+1)
+	// The head and the middle are counted from the front (on PostgreSQL,
+	// more than the cap stand behind them), the end from the back.
+	for _, tc := range []struct {
+		index, want int
+		capped      bool
+	}{{0, 1, false}, {500, 501, false}, {storage.QueuePositionCap - 1, storage.QueuePositionCap, false},
+		{storage.QueuePositionCap + 1, storage.QueuePositionCap + 1, true}} {
+		pos, capped, err := s.QueuePosition(ctx, queue[tc.index])
+		if err != nil || capped != tc.capped || pos != tc.want {
+			t.Errorf("conversation %d of the queue: position %d capped %v err %v, want %d capped %v",
+				tc.index, pos, capped, err, tc.want, tc.capped)
+		}
+	}
+}
+
+func TestQueuePositionCountsTiesByIDAndOnlyTheWaiting(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	at := func(min int) *time.Time { v := start.Add(time.Duration(min) * time.Minute); return &v }
+	// In the order stored; the positions are by moment handed over, then id.
+	rows := []struct {
+		state string
+		at    *time.Time
+		want  int // 0: not in the queue
+	}{
+		{storage.StateWaiting, at(5), 4},
+		{storage.StateWaiting, at(1), 1},
+		{storage.StateOpen, at(0), 0},
+		{storage.StateWaiting, at(3), 2},
+		{storage.StateWaiting, at(3), 3},
+		{storage.StateWaiting, nil, 0},
+		{storage.StateResolved, at(2), 0},
+		{storage.StateWaiting, at(9), 5},
+	}
+	convs := make([]storage.Conversation, len(rows))
+	for i, r := range rows {
+		convs[i] = storage.Conversation{CustomerID: 1, IdentityID: 1, Channel: "telegram", State: r.state,
+			HandedOverAt: r.at, LastMessageAt: start}
+		if err := s.CreateConversation(ctx, &convs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range rows {
+		if r.want == 0 {
+			continue
+		}
+		pos, capped, err := s.QueuePosition(ctx, convs[i])
+		if err != nil || capped || pos != r.want {
+			t.Errorf("conversation %d (%s at %v): position %d capped %v err %v, want %d", i, r.state, r.at, pos, capped, err, r.want)
+		}
 	}
 }
