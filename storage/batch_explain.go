@@ -50,10 +50,8 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 	var plan []string
 	err := s.Tx(ctx, func(tx *Storage) error {
 		// As the batch_prefetch_queue function plans them.
-		for _, set := range keyLookupSettings {
-			if err := tx.q(ctx).Exec("SET LOCAL " + set).Error; err != nil {
-				return err
-			}
+		if err := tx.q(ctx).Exec(keyLookupLocal).Error; err != nil {
+			return err
 		}
 		if generic {
 			if err := tx.q(ctx).Exec("SET LOCAL plan_cache_mode = force_generic_plan").Error; err != nil {

@@ -173,8 +173,8 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, com
 	}
 	var err error
 	if commit {
-		err = s.pipe.queryRowAndCommit(ctx, writeSettings, st.numbered, args, dest...)
-	} else if err = s.q(ctx).Exec(writeSettings).Error; err == nil {
+		err = s.pipe.queryRowAndCommit(ctx, keyLookupLocal, st.numbered, args, dest...)
+	} else if err = s.q(ctx).Exec(keyLookupLocal).Error; err == nil {
 		err = s.q(ctx).Raw(st.query, args...).Row().Scan(dest...)
 	}
 	if err != nil {
@@ -193,13 +193,13 @@ func (s *Storage) writeTablesAtOnce(ctx context.Context, tables []heldTable, com
 	return out, nil
 }
 
-// writeSettings plans the write, and anything after it in the batch's
-// transaction, with keyLookupSettings, as the prefetch is planned. Its one
+// keyLookupLocal sets keyLookupSettings for the rest of the transaction.
+// The write runs it first, so it is planned as the prefetch is: its one
 // lookup, each new outbox item's prior in its chat (priorsOf), has an
-// index to probe, but planned on a small outbox it read the table whole:
-// at 100,000 customers, a first contact's update read 1,081 outbox rows
-// by sequential scan (bench/growth).
-var writeSettings = func() string {
+// index to probe, but planned on a small outbox it read the table whole
+// (at 100,000 customers, 1,081 outbox rows a first contact's update,
+// bench/growth). ExplainPrefetch runs it to plan as the function does.
+var keyLookupLocal = func() string {
 	sets := make([]string, len(keyLookupSettings))
 	for i, kv := range keyLookupSettings {
 		name, value, _ := strings.Cut(kv, " = ")
