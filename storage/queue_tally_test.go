@@ -23,8 +23,9 @@ func openPostgres(t *testing.T, why string) *storage.Storage {
 	return storagetest.Open(t)
 }
 
-// tallyAndCount reads the queue tally and counts the queue itself.
-func tallyAndCount(t *testing.T, s *storage.Storage) (tally, count int64) {
+// wantTally fails the test, saying when, unless the queue tally and the
+// queue counted afresh both hold want conversations.
+func wantTally(t *testing.T, s *storage.Storage, want int64, when string) {
 	t.Helper()
 	var row []struct{ Tally, Count int64 }
 	if err := s.Select(t.Context(), &row, `SELECT (SELECT coalesce(sum(waiting), 0) FROM queue_tally)::bigint AS tally,
@@ -32,7 +33,9 @@ func tallyAndCount(t *testing.T, s *storage.Storage) (tally, count int64) {
 		storage.StateWaiting); err != nil || len(row) != 1 {
 		t.Fatalf("read the tally: %v", err)
 	}
-	return row[0].Tally, row[0].Count
+	if row[0].Tally != want || row[0].Count != want {
+		t.Fatalf("%s: tally %d, queue %d, want %d", when, row[0].Tally, row[0].Count, want)
+	}
 }
 
 func TestQueueTallyFollowsTheQueue(t *testing.T) {
@@ -119,10 +122,7 @@ func TestQueueTallyFollowsTheQueue(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		tally, count := tallyAndCount(t, s)
-		if tally != st.want || count != st.want {
-			t.Fatalf("after %s: tally %d, queue %d, want %d", st.name, tally, count, st.want)
-		}
+		wantTally(t, s, st.want, "after "+st.name)
 	}
 	// Migrating a database with a queue seeds the tally from it.
 	if err := s.Exec(ctx, "UPDATE queue_tally SET waiting = 100"); err != nil {
@@ -131,9 +131,7 @@ func TestQueueTallyFollowsTheQueue(t *testing.T) {
 	if err := storage.RemigrateQueueTally(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	if tally, count := tallyAndCount(t, s); tally != 3 || count != 3 {
-		t.Fatalf("after migrating again: tally %d, queue %d, want 3", tally, count)
-	}
+	wantTally(t, s, 3, "after migrating again")
 }
 
 func TestQueueTallyHoldsUnderConcurrentHandoversAndClaims(t *testing.T) {
@@ -197,9 +195,8 @@ func TestQueueTallyHoldsUnderConcurrentHandoversAndClaims(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if tally, count := tallyAndCount(t, s); tally != 81 || count != 81 {
-		t.Fatalf("tally %d, queue %d, want 81 (80 handed over and waiting, and the shared one)", tally, count)
-	}
+	// 80 handed over and waiting, and the shared one.
+	wantTally(t, s, 81, "after the writers")
 }
 
 func TestExplainPrefetchShowsTheQueueCountOnlyForAHandover(t *testing.T) {
