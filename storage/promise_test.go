@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -318,10 +317,7 @@ func TestMigrationIndexesCallbacksByPromise(t *testing.T) {
 // (or none yet); a customer writing in a waiting or open conversation
 // costs no count, and the batch reads the free slots when it asks.
 func TestThePrefetchCountsOnlyForABatchThatCanHandOver(t *testing.T) {
-	s := storagetest.Open(t)
-	if !strings.HasPrefix(storagetest.URL(t), "postgres") {
-		t.Skip("PostgreSQL only: SQLite reads nothing ahead, and another writer would wait for the batch")
-	}
+	s := openPostgres(t, "SQLite reads nothing ahead, and another writer would wait for the batch")
 	ctx := t.Context()
 	at := time.Now().UTC().Add(-time.Hour)
 	op := storage.Operator{Email: "vera@example.org", Name: "Vera", PasswordHash: "x", Role: storage.RoleOperator,
