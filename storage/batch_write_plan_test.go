@@ -65,3 +65,39 @@ func TestTheBatchWriteLooksUpEachItemsPriorByKey(t *testing.T) {
 		t.Fatalf("the batch's write read outbox by sequential scan %d times, want 0", n)
 	}
 }
+
+func TestTheBatchWriteTouchesOnlyTheTablesItWritesRowsTo(t *testing.T) {
+	s := openPostgres(t, "the one-statement write is PostgreSQL's")
+	ctx := t.Context()
+	c := newWaiting(t, s, "returning", time.Now().UTC())
+	// The tables this backend holds a lock for writing on, besides their
+	// indexes: an INSERT of no rows would still take one.
+	const writing = `SELECT c.relname AS name FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE l.pid = pg_backend_pid() AND l.mode = 'RowExclusiveLock' AND c.relkind = 'r' ORDER BY c.relname`
+	var locked []struct{ Name string }
+	err := s.Batch(ctx, func(tx *storage.Storage) error {
+		contact := storage.Contact{Channel: "telegram", ExternalID: "returning", Address: "returning"}
+		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{contact}}); err != nil {
+			return err
+		}
+		item := storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:returning", Address: "x", IdentityID: c.IdentityID,
+			ConversationID: c.ID, Payload: `{"text":"again"}`}
+		if err := tx.EnqueueOutbox(ctx, &item); err != nil {
+			return err
+		}
+		if err := tx.Flush(ctx); err != nil {
+			return err
+		}
+		return tx.Select(ctx, &locked, writing)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range locked {
+		names = append(names, l.Name)
+	}
+	if fmt.Sprint(names) != "[outbox]" {
+		t.Fatalf("after writing one outbox item the batch held %v for writing, want [outbox]", names)
+	}
+}
