@@ -62,13 +62,13 @@ SELECT
 // own (convIDs), and reads the operators' free slots: what a handover
 // tells the customer, without a round trip of its own. It does not read
 // the queue: it takes the number waiting from queue_tally
-// (migrateQueueTally) and subtracts those handed over after queueAt and
+// (queueWaitingSQL) and subtracts those handed over after queueAt and
 // the batch's own, so it costs the same for a queue of ten or of ten
 // thousand. The function runs it only when the prefetch asks for it, so a
 // customer writing to their operator costs no count, nor the setting up of
 // one.
 func queueCountQuery(queueAt, queueCap, convIDs string) string {
-	return `SELECT least(greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally)
+	return `SELECT least(greatest(0, ` + queueWaitingSQL + `
 		- (SELECT count(*) FROM conversations q WHERE ` + queuedSQL("q") + ` AND q.handed_over_at > ` + queueAt + `)
 		- (SELECT count(*) FROM conversations q WHERE q.id = ANY(` + convIDs + `) AND ` + queuedSQL("q") + `
 			AND q.handed_over_at <= ` + queueAt + `)), ` + queueCap + `)::bigint,

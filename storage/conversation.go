@@ -274,10 +274,11 @@ func (s *Storage) QueuePosition(ctx context.Context, c Conversation) (int, bool,
 // FreeSlots: a handover asks for both.
 //
 // On PostgreSQL it counts the shorter side of the queue: those at or
-// after c, up to the cap, and when fewer, the rest from queue_tally
-// (migrateQueueTally); only for a conversation that far from the queue's
-// end does it count those ahead. A customer who has just joined a long
-// queue, or asks again how it stands, then costs a few rows, not the cap.
+// after c, up to the cap, and when fewer, the rest from queue_tally and
+// the transaction's own changes (queueWaitingSQL); only for a
+// conversation that far from the queue's end does it count those ahead.
+// A customer who has just joined a long queue, or asks again how it
+// stands, then costs a few rows, not the cap.
 func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []uint64) (int64, error) {
 	at := *c.HandedOverAt
 	q := `(SELECT count(*) FROM (SELECT 1 FROM conversations
@@ -293,7 +294,7 @@ func (s *Storage) queueAheadInDB(ctx context.Context, c Conversation, except []u
 	if s.dialect == Postgres {
 		// Ahead = all waiting - those at or after c - the left-out ones
 		// waiting anywhere (the count after c leaves them out).
-		q = `(SELECT CASE WHEN after.n < ? THEN greatest(0, (SELECT coalesce(sum(waiting), 0) FROM queue_tally) - after.n
+		q = `(SELECT CASE WHEN after.n < ? THEN greatest(0, ` + queueWaitingSQL + ` - after.n
 			- (SELECT count(*) FROM conversations q WHERE q.id = ANY(?::bigint[]) AND ` + queuedSQL("q") + `))
 		ELSE ` + q + ` END
 		FROM (SELECT count(*) AS n FROM (SELECT 1 FROM conversations

@@ -112,6 +112,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{26, "queue: the number of waiting conversations kept by the database, for a handover's place (PostgreSQL)", migrateQueueTally},
+	{27, "queue: a transaction's own changes to the queue counted in its places (PostgreSQL)", migrateQueuePending},
 }
 
 // column names one field of a model, for addColumns.

@@ -215,3 +215,72 @@ func TestQueuePositionCountsTiesByIDAndOnlyTheWaiting(t *testing.T) {
 		}
 	}
 }
+
+func TestQueuePositionCountsTheTransactionsOwnChangesToTheQueue(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := t.Context()
+	start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var convs []storage.Conversation
+	for i, state := range []string{storage.StateOpen, storage.StateWaiting, storage.StateWaiting, storage.StateWaiting} {
+		at := start.Add(time.Duration(i) * time.Minute)
+		c := storage.Conversation{CustomerID: 1, IdentityID: uint64(i + 1), Channel: "telegram", State: state,
+			HandedOverAt: &at, LastMessageAt: start}
+		if err := s.CreateConversation(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c)
+	}
+	back, asks := convs[0], convs[3]
+	cases := []struct {
+		name string
+		run  func(context.Context, func(*storage.Storage) error) error
+		// early fires the deferred triggers before the count, on
+		// PostgreSQL.
+		early bool
+	}{
+		{"a transaction", s.Tx, false},
+		{"a batch, written before the count", s.Batch, false},
+		{"a transaction whose deferred triggers fired early", s.Tx, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.early && s.Dialect() != storage.Postgres {
+				t.Skip("deferred triggers are PostgreSQL's")
+			}
+			var pos int
+			err := tc.run(ctx, func(tx *storage.Storage) error {
+				// The first conversation back in the queue, ahead of the
+				// others.
+				b := back
+				b.State = storage.StateWaiting
+				if err := tx.SaveConversation(ctx, &b); err != nil {
+					return err
+				}
+				if err := tx.Flush(ctx); err != nil {
+					return err
+				}
+				if tc.early {
+					if err := tx.Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
+						return err
+					}
+				}
+				var err error
+				pos, _, err = tx.QueuePosition(ctx, asks)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// All three others are ahead.
+			if pos != 4 {
+				t.Errorf("position %d inside the transaction, want 4", pos)
+			}
+			if pos, _, err := s.QueuePosition(ctx, asks); err != nil || pos != 4 {
+				t.Errorf("position %d after it (err %v), want 4", pos, err)
+			}
+			if err := s.SaveConversation(ctx, &back); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
