@@ -36,16 +36,14 @@ func (s *Storage) ExplainPrefetch(ctx context.Context, req PrefetchRequest, gene
 		queueAt = req.QueueAt
 	}
 	// In the order of each statement's placeholders.
-	statements := []struct {
+	type statement struct {
 		query string
 		args  []any
-	}{{prefetchStatement, []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans), pgTextArray(inExts),
-		queueAt, 2*req.Events + 1, req.Events + 1}}}
+	}
+	statements := []statement{{prefetchStatement, []any{pgTextArray(chans), pgTextArray(exts), pgTextArray(inChans),
+		pgTextArray(inExts), queueAt, 2*req.Events + 1, req.Events + 1}}}
 	if queueAt != nil {
-		statements = append(statements, struct {
-			query string
-			args  []any
-		}{queueCountStatement, []any{req.QueueAt, "{}", req.QueueAt, QueuePositionCap}})
+		statements = append(statements, statement{queueCountStatement, []any{req.QueueAt, "{}", req.QueueAt, QueuePositionCap}})
 	}
 	var plan []string
 	err := s.Tx(ctx, func(tx *Storage) error {
