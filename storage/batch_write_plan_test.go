@@ -29,32 +29,9 @@ func TestTheBatchWriteLooksUpEachItemsPriorByKey(t *testing.T) {
 	// difference across the write is the write's.
 	const seqScans = "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'outbox' AND schemaname = current_schema()"
 	var before, after []struct{ SeqScan int64 }
-	err := s.Batch(ctx, func(tx *storage.Storage) error {
-		contact := storage.Contact{Channel: "telegram", ExternalID: "old3", Address: "old3"}
-		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{contact}}); err != nil {
-			return err
-		}
-		id, _, err := tx.FindOrCreateIdentity(ctx, contact)
-		if err != nil {
-			return err
-		}
-		conv, err := tx.LatestConversation(ctx, id.ID)
-		if err != nil {
-			return err
-		}
-		item := storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:old3", Address: "x", IdentityID: id.ID,
-			ConversationID: conv.ID, Payload: `{"text":"again"}`}
-		if err := tx.EnqueueOutbox(ctx, &item); err != nil {
-			return err
-		}
-		if err := tx.Select(ctx, &before, seqScans); err != nil {
-			return err
-		}
-		if err := tx.Flush(ctx); err != nil {
-			return err
-		}
-		return tx.Select(ctx, &after, seqScans)
-	})
+	err := flushOneItem(t, s, "old3",
+		func(tx *storage.Storage) error { return tx.Select(ctx, &before, seqScans) },
+		func(tx *storage.Storage) error { return tx.Select(ctx, &after, seqScans) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,27 +46,14 @@ func TestTheBatchWriteLooksUpEachItemsPriorByKey(t *testing.T) {
 func TestTheBatchWriteTouchesOnlyTheTablesItWritesRowsTo(t *testing.T) {
 	s := openPostgres(t, "the one-statement write is PostgreSQL's")
 	ctx := t.Context()
-	c := newWaiting(t, s, "returning", time.Now().UTC())
+	newWaiting(t, s, "returning", time.Now().UTC())
 	// The tables this backend holds a lock for writing on, besides their
 	// indexes: an INSERT of no rows would still take one.
 	const writing = `SELECT c.relname AS name FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
 		WHERE l.pid = pg_backend_pid() AND l.mode = 'RowExclusiveLock' AND c.relkind = 'r' ORDER BY c.relname`
 	var locked []struct{ Name string }
-	err := s.Batch(ctx, func(tx *storage.Storage) error {
-		contact := storage.Contact{Channel: "telegram", ExternalID: "returning", Address: "returning"}
-		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{contact}}); err != nil {
-			return err
-		}
-		item := storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:returning", Address: "x", IdentityID: c.IdentityID,
-			ConversationID: c.ID, Payload: `{"text":"again"}`}
-		if err := tx.EnqueueOutbox(ctx, &item); err != nil {
-			return err
-		}
-		if err := tx.Flush(ctx); err != nil {
-			return err
-		}
-		return tx.Select(ctx, &locked, writing)
-	})
+	err := flushOneItem(t, s, "returning", nil,
+		func(tx *storage.Storage) error { return tx.Select(ctx, &locked, writing) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,4 +64,41 @@ func TestTheBatchWriteTouchesOnlyTheTablesItWritesRowsTo(t *testing.T) {
 	if fmt.Sprint(names) != "[outbox]" {
 		t.Fatalf("after writing one outbox item the batch held %v for writing, want [outbox]", names)
 	}
+}
+
+// flushOneItem runs a batch for the telegram contact external, which has
+// a conversation: it prefetches the contact, holds one outbox item for
+// its conversation, and writes it with Flush, calling before and after
+// on the batch around the Flush (before only when not nil).
+func flushOneItem(t *testing.T, s *storage.Storage, external string, before, after func(tx *storage.Storage) error) error {
+	t.Helper()
+	ctx := t.Context()
+	return s.Batch(ctx, func(tx *storage.Storage) error {
+		contact := storage.Contact{Channel: "telegram", ExternalID: external, Address: external}
+		if _, err := tx.Prefetch(ctx, storage.PrefetchRequest{Events: 1, Contacts: []storage.Contact{contact}}); err != nil {
+			return err
+		}
+		id, _, err := tx.FindOrCreateIdentity(ctx, contact)
+		if err != nil {
+			return err
+		}
+		conv, err := tx.LatestConversation(ctx, id.ID)
+		if err != nil {
+			return err
+		}
+		item := storage.OutboxItem{Channel: "telegram", ChatKey: "telegram:" + external, Address: "x", IdentityID: id.ID,
+			ConversationID: conv.ID, Payload: `{"text":"again"}`}
+		if err := tx.EnqueueOutbox(ctx, &item); err != nil {
+			return err
+		}
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.Flush(ctx); err != nil {
+			return err
+		}
+		return after(tx)
+	})
 }
